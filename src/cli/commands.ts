@@ -1,0 +1,85 @@
+import { Command, Options } from "@effect/cli"
+import { Effect } from "effect"
+import { loadSettings } from "../config/settings.js"
+import { connectorSpecification } from "../config/spec.js"
+import { discoverCatalog, selectedObjects } from "../discover/discover.js"
+import { errorTraceMessage, logMessage } from "../protocol/messages.js"
+import { AirbyteOutput } from "../protocol/writer.js"
+import { loadCatalog } from "../sync/catalog.js"
+import { describeFailure, type SyncError } from "../sync/failures.js"
+import { readStreams } from "../sync/read.js"
+import { loadState } from "../sync/state.js"
+import { apiLayer } from "./layers.js"
+
+/** Tells the caller to exit non-zero; what went wrong has already been reported on stdout. */
+export class CommandFailed extends Error {
+  readonly _tag = "CommandFailed"
+}
+
+const config = Options.text("config").pipe(Options.withDescription("Path to the connector config JSON"))
+const catalog = Options.text("catalog").pipe(Options.withDescription("Path to the configured catalog JSON"))
+const state = Options.text("state").pipe(Options.withDescription("Path to the state JSON"), Options.optional)
+
+const CHECK_RETRIES = 2
+
+/** A failed discover or read: one TRACE ERROR, then a non-zero exit. */
+const reportFailure = (error: SyncError) =>
+  Effect.gen(function* () {
+    const output = yield* AirbyteOutput
+    const report = describeFailure(error)
+    yield* output.emit(errorTraceMessage(report.failureType, report.message, report.internal, undefined))
+    return yield* Effect.fail(new CommandFailed(report.message))
+  })
+
+const spec = Command.make("spec", {}, () =>
+  Effect.flatMap(AirbyteOutput, (output) => output.emit({ type: "SPEC", spec: connectorSpecification() }))
+)
+
+const check = Command.make("check", { config }, ({ config }) =>
+  Effect.gen(function* () {
+    const output = yield* AirbyteOutput
+    const outcome = yield* loadSettings(config).pipe(
+      Effect.flatMap((settings) =>
+        selectedObjects(config).pipe(
+          Effect.provide(apiLayer({ ...settings, maxRetries: Math.min(settings.maxRetries, CHECK_RETRIES) }))
+        )
+      ),
+      Effect.either
+    )
+    yield* output.emit({
+      type: "CONNECTION_STATUS",
+      connectionStatus:
+        outcome._tag === "Right"
+          ? { status: "SUCCEEDED", message: `Connected: ${outcome.right.length} exportable objects selected.` }
+          : { status: "FAILED", message: describeFailure(outcome.left).message }
+    })
+  })
+)
+
+const discover = Command.make("discover", { config }, ({ config }) =>
+  Effect.gen(function* () {
+    const output = yield* AirbyteOutput
+    const settings = yield* loadSettings(config)
+    const catalog = yield* discoverCatalog(config).pipe(Effect.provide(apiLayer(settings)))
+    yield* output.emit({ type: "CATALOG", catalog })
+  }).pipe(Effect.catchAll(reportFailure))
+)
+
+const read = Command.make("read", { config, catalog, state }, ({ config, catalog, state }) =>
+  Effect.gen(function* () {
+    const output = yield* AirbyteOutput
+    const settings = yield* loadSettings(config)
+    const streams = yield* loadCatalog(catalog)
+    const cursors = yield* loadState(state._tag === "Some" ? state.value : undefined)
+    const failed = yield* readStreams(streams, cursors).pipe(Effect.provide(apiLayer(settings)))
+    if (failed.length > 0) {
+      yield* output.emit(logMessage("ERROR", `Sync incomplete: ${failed.join(", ")} failed; the other streams completed.`))
+      return yield* Effect.fail(new CommandFailed(`streams failed: ${failed.join(", ")}`))
+    }
+  }).pipe(Effect.catchAll((error) => (error instanceof CommandFailed ? Effect.fail(error) : reportFailure(error))))
+)
+
+export const rootCommand = Command.make("source-enterpret").pipe(
+  Command.withDescription("Airbyte source for the Enterpret Knowledge Graph Export API"),
+  Command.withSubcommands([spec, check, discover, read])
+)

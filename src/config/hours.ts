@@ -1,0 +1,28 @@
+/**
+ * Whole UTC hours, the only granularity the Export API knows. Kept as epoch milliseconds so that
+ * window arithmetic is plain integer arithmetic.
+ */
+export const HOUR_MS = 3_600_000
+
+/** `YYYY-MM-DD`, `YYYY-MM-DDTHH:00Z` or `YYYY-MM-DDTHH:00:00Z` (optionally `.000`). */
+export const HOUR_PATTERN = "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:00(:00(\\.0+)?)?Z)?$"
+const hourRegExp = new RegExp(HOUR_PATTERN)
+
+/** Parses one of the accepted forms into epoch ms, or undefined when it is not a real whole hour. */
+export const parseHour = (text: string): number | undefined => {
+  if (!hourRegExp.test(text)) return undefined
+  const iso = text.length === 10 ? `${text}T00:00:00Z` : text
+  const ms = Date.parse(iso)
+  if (Number.isNaN(ms)) return undefined
+  // Date.parse rolls 2025-02-30 over to March; a date that does not round-trip is not a date.
+  if (new Date(ms).toISOString().slice(0, 10) !== text.slice(0, 10)) return undefined
+  return ms
+}
+
+export const floorHour = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS
+
+/** The API's request format: `YYYY-MM-DDTHH:MMZ`. */
+export const toApiTime = (ms: number): string => new Date(ms).toISOString().slice(0, 16) + "Z"
+
+/** The cursor and injected-field format: RFC 3339 `YYYY-MM-DDTHH:00:00Z`. */
+export const toCursor = (ms: number): string => new Date(ms).toISOString().slice(0, 19) + "Z"

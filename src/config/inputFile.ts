@@ -1,0 +1,56 @@
+import { FileSystem } from "@effect/platform"
+import { Effect, ParseResult, Schema } from "effect"
+
+/** A config, catalog or state file that cannot be used; always a `config_error` for Airbyte. */
+export class InputError extends Schema.TaggedError<InputError>()("InputError", {
+  file: Schema.String,
+  message: Schema.String
+}) {}
+
+/** Reads and parses a JSON file, naming the file and the problem when it cannot. */
+export const readJsonFile = (path: string, what: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const fail = (problem: string) => new InputError({ file: path, message: `${what} file ${path} ${problem}` })
+    const info = yield* fs.stat(path).pipe(Effect.mapError(() => fail("does not exist or cannot be read")))
+    if (info.type === "Directory") return yield* fail("is a directory, not a file")
+    const text = yield* fs.readFileString(path).pipe(Effect.mapError(() => fail("cannot be read")))
+    if (text.trim() === "") return yield* fail("is empty")
+    return yield* Effect.try({
+      try: (): unknown => JSON.parse(text),
+      catch: (error) => fail(`is not valid JSON (${error instanceof Error ? error.message : String(error)})`)
+    })
+  })
+
+/**
+ * Decodes with every problem reported by its path, e.g. `window_hours: must be a whole number
+ * from 1 to 8760, got 0`. Effect reports optional fields twice (as the value and as `undefined`);
+ * only the informative one is kept.
+ */
+export const decodeWithPaths = <A, I>(
+  schema: Schema.Schema<A, I>,
+  value: unknown,
+  file: string,
+  what: string,
+  secretKeys: ReadonlyArray<string> = []
+) =>
+  Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "ignore" })(value).pipe(
+    Effect.mapError((error) => {
+      const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+      const informative = issues.filter(
+        (issue) => !(issue.message.startsWith("Expected undefined") && issues.some((o) => o !== issue && samePath(o.path, issue.path)))
+      )
+      const lines = informative.map((issue) => {
+        const secret = secretKeys.includes(String(issue.path[0]))
+        const message = secret ? "must be a non-empty string (value not shown: it is a secret)" : tidy(issue.message)
+        return `${issue.path.length ? issue.path.join(".") : "(root)"}: ${message}`
+      })
+      return new InputError({ file, message: `${what} is invalid: ${[...new Set(lines)].join("; ")}` })
+    })
+  )
+
+const samePath = (a: ReadonlyArray<PropertyKey>, b: ReadonlyArray<PropertyKey>) =>
+  a.length === b.length && a.every((key, i) => key === b[i])
+
+// Effect's own messages quote the value back; values can be secrets, so they are cut short.
+const tidy = (message: string) => (message.length > 300 ? `${message.slice(0, 300)}…` : message)

@@ -1,0 +1,13 @@
+/**
+ * Column names as they become record keys and schema properties. An empty name or a repeated
+ * one would make two cells share a key and lose one, so they get positional names instead.
+ */
+export const columnNames = (header: ReadonlyArray<string | null>): ReadonlyArray<string> => {
+  const seen = new Set<string>()
+  return header.map((raw, index) => {
+    let name = raw === null || raw.trim() === "" ? `column_${index + 1}` : raw
+    if (seen.has(name)) name = `${name}_${index + 1}`
+    seen.add(name)
+    return name
+  })
+}

@@ -1,0 +1,64 @@
+import { Clock, Data, Effect } from "effect"
+import { HOUR_MS } from "../config/hours.js"
+import { Settings } from "../config/settingsTag.js"
+import { CsvRows } from "../csv/csvParser.js"
+import { columnNames } from "../csv/header.js"
+import { EnterpretApi } from "../enterpret/client.js"
+import { FileDownloader } from "../enterpret/download.js"
+import { syncEnd } from "../sync/windows.js"
+
+/** How far back the probe looks, in hours; the last step reaches back to `start_date`. */
+const LOOKBACK_STEPS = [24, 24 * 7, 24 * 30]
+
+/** Ends a download early: the first line is all the probe needs. */
+class HeaderFound extends Data.TaggedError("HeaderFound")<{ readonly header: ReadonlyArray<string> }> {}
+
+/**
+ * The CSV header of an object's most recent file: exports a recent window and reads only the
+ * first line of its first file, then drops the connection. Widens the window step by step, up
+ * to `start_date`; undefined when no file exists anywhere.
+ */
+export const probeHeader = (objectId: string) =>
+  Effect.gen(function* () {
+    const settings = yield* Settings
+    const api = yield* EnterpretApi
+    const downloader = yield* FileDownloader
+    const endMs = syncEnd(settings.endMs, yield* Clock.currentTimeMillis)
+    const starts = [...LOOKBACK_STEPS.map((hours) => endMs - hours * HOUR_MS).filter((ms) => ms > settings.startMs), settings.startMs]
+
+    const firstLine = (url: string) =>
+      Effect.suspend(() => {
+        const rows = new CsvRows({ firstRowOnly: true })
+        const seek = (take: () => ReadonlyArray<ReadonlyArray<string | null>>) =>
+          Effect.suspend(() => {
+            const first = take()[0]
+            // Stopping the body as soon as the header is known saves downloading the file.
+            return first === undefined ? Effect.void : Effect.fail(new HeaderFound({ header: columnNames(first) }))
+          })
+        return downloader
+          .download(url, { onSize: () => Effect.void, onChunk: (chunk) => seek(() => rows.push(chunk)) })
+          .pipe(
+            Effect.zipRight(seek(() => rows.end())),
+            Effect.as<ReadonlyArray<string> | undefined>(undefined),
+            Effect.catchTags({
+              HeaderFound: (found) => Effect.succeed(found.header),
+              // A URL that expired between listing and probing: the next file, or page, will do.
+              UrlExpired: () => Effect.succeed(undefined)
+            })
+          )
+      })
+
+    for (const startMs of starts) {
+      if (startMs >= endMs) continue
+      let cursor: string | undefined
+      do {
+        const page = yield* api.exportPage({ objectId, startMs, endMs, cursor })
+        for (const url of page.files) {
+          const header = yield* firstLine(url)
+          if (header !== undefined) return header
+        }
+        cursor = page.cursor
+      } while (cursor !== undefined)
+    }
+    return undefined
+  })

@@ -1,0 +1,29 @@
+import type { ExportableObject } from "../enterpret/client.js"
+import { CURSOR_FIELD } from "../sync/state.js"
+
+export const FILE_URL_FIELD = "_ab_source_file_url"
+export const PRIMARY_KEY = "record_id"
+
+/** One catalog stream for an exportable object, its properties from the CSV header. */
+export const airbyteStream = (object: ExportableObject, header: ReadonlyArray<string>) => {
+  const properties: Record<string, object> = {}
+  for (const column of header) properties[column] = { type: ["null", "string"] }
+  properties[CURSOR_FIELD] = { type: "string", format: "date-time" }
+  properties[FILE_URL_FIELD] = { type: "string" }
+  return {
+    name: object.id,
+    json_schema: {
+      $schema: "http://json-schema.org/draft-07/schema#",
+      type: "object",
+      title: object.name,
+      ...(object.description ? { description: object.description } : {}),
+      additionalProperties: true,
+      properties
+    },
+    supported_sync_modes: ["full_refresh", "incremental"],
+    source_defined_cursor: true,
+    default_cursor_field: [CURSOR_FIELD],
+    ...(header.includes(PRIMARY_KEY) ? { source_defined_primary_key: [[PRIMARY_KEY]] } : {}),
+    is_resumable: true
+  }
+}

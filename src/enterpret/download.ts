@@ -1,0 +1,72 @@
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { NodeStream } from "@effect/platform-node"
+import { Context, Duration, Effect, Layer, Stream } from "effect"
+import { createGunzip } from "node:zlib"
+import { Settings } from "../config/settingsTag.js"
+import { transportMessage } from "./client.js"
+import { DownloadRejected, type DownloadError, TransientError, UrlExpired, withoutSignature } from "./errors.js"
+
+export interface DownloadHandlers<E, R> {
+  /** Told the file's size in bytes on the wire, when the host sent `Content-Length`. */
+  readonly onSize: (bytes: number | undefined) => Effect.Effect<void, E, R>
+  /** Each decoded chunk of the body, in order; the download waits for it. */
+  readonly onChunk: (chunk: Uint8Array) => Effect.Effect<void, E, R>
+}
+
+/**
+ * Fetches one signed URL as a stream of chunks. It carries no Authorization header: the file
+ * host must never see the API token. A body shorter than its `Content-Length`, a reset or a
+ * silence longer than the request timeout is a TransientError, so the caller can resume.
+ */
+export class FileDownloader extends Context.Tag("source-enterpret/FileDownloader")<
+  FileDownloader,
+  { readonly download: <E, R>(url: string, handlers: DownloadHandlers<E, R>) => Effect.Effect<void, E | DownloadError, R> }
+>() {}
+
+export const makeFileDownloader = Effect.gen(function* () {
+  const settings = yield* Settings
+  const http = yield* HttpClient.HttpClient
+  const idle = Duration.millis(settings.requestTimeoutMs)
+
+  const download = <E, R>(url: string, handlers: DownloadHandlers<E, R>) => {
+    const file = withoutSignature(url)
+    const what = `downloading ${file}`
+    const transient = (message: string) => new TransientError({ what, message })
+    return Effect.gen(function* () {
+      const response = yield* http.execute(HttpClientRequest.get(url).pipe(HttpClientRequest.setHeader("accept-encoding", "gzip"))).pipe(
+        Effect.mapError((error) => transient(transportMessage(error.cause, error.message))),
+        Effect.timeoutFail({ duration: idle, onTimeout: () => transient(`no answer within ${Duration.format(idle)}`) })
+      )
+      const status = response.status
+      if (status === 403) return yield* new UrlExpired({ file })
+      if (status === 429 || status >= 500 || status === 408) return yield* transient(`HTTP ${status} from the file host`)
+      if (status < 200 || status >= 300) return yield* new DownloadRejected({ file, status })
+      const lengthHeader = response.headers["content-length"]
+      const expected = lengthHeader === undefined ? undefined : Number(lengthHeader)
+      yield* handlers.onSize(expected)
+      let received = 0
+      const raw = response.stream.pipe(
+        Stream.mapError((error) => transient(transportMessage(error.cause, error.message))),
+        Stream.tap((chunk) =>
+          Effect.sync(() => {
+            received += chunk.length
+          })
+        )
+      )
+      const body =
+        response.headers["content-encoding"] === "gzip"
+          ? NodeStream.pipeThroughDuplex(raw, () => createGunzip(), (error) => transient(`gzip: ${String(error)}`))
+          : raw
+      yield* body.pipe(
+        Stream.timeoutFail(() => transient(`no data for ${Duration.format(idle)}`), idle),
+        Stream.runForEach(handlers.onChunk)
+      )
+      if (expected !== undefined && received !== expected) {
+        return yield* transient(`the body ended after ${received} of ${expected} bytes`)
+      }
+    }).pipe(Effect.scoped)
+  }
+  return { download }
+})
+
+export const FileDownloaderLive = Layer.effect(FileDownloader, makeFileDownloader)

@@ -1,0 +1,61 @@
+import { Schema } from "effect"
+
+/** 401 or 403 from the API: the token is wrong or lacks rights. Stops the whole sync. */
+export class ApiAuthError extends Schema.TaggedError<ApiAuthError>()("ApiAuthError", {
+  status: Schema.Number,
+  message: Schema.String
+}) {}
+
+/** 400 from the API: the connector sent something the API rejects; a bug, not worth retrying. */
+export class ApiRequestError extends Schema.TaggedError<ApiRequestError>()("ApiRequestError", {
+  status: Schema.Number,
+  message: Schema.String
+}) {}
+
+/** 404 from the export endpoint: the object is not (or no longer) exportable. */
+export class ObjectNotFound extends Schema.TaggedError<ObjectNotFound>()("ObjectNotFound", {
+  objectId: Schema.String,
+  message: Schema.String
+}) {}
+
+/** 429: retried after `Retry-After` (epoch ms of the earliest retry) when the server said so. */
+export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
+  what: Schema.String,
+  retryAtMs: Schema.optional(Schema.Number)
+}) {}
+
+/** A 5xx, a timeout, a reset connection or a download that broke off: all worth retrying. */
+export class TransientError extends Schema.TaggedError<TransientError>()("TransientError", {
+  what: Schema.String,
+  message: Schema.String
+}) {}
+
+/** The API answered 200 with something that is not the documented JSON. */
+export class InvalidResponse extends Schema.TaggedError<InvalidResponse>()("InvalidResponse", {
+  what: Schema.String,
+  message: Schema.String
+}) {}
+
+/** The file host refused a signed URL with 403: it expired, so the page must be asked for again. */
+export class UrlExpired extends Schema.TaggedError<UrlExpired>()("UrlExpired", {
+  file: Schema.String
+}) {}
+
+/** The file host answered with a status that retrying will not change (e.g. 404). */
+export class DownloadRejected extends Schema.TaggedError<DownloadRejected>()("DownloadRejected", {
+  file: Schema.String,
+  status: Schema.Number
+}) {}
+
+export type ApiError = ApiAuthError | ApiRequestError | ObjectNotFound | RateLimited | TransientError | InvalidResponse
+
+export type DownloadError = UrlExpired | DownloadRejected | RateLimited | TransientError
+
+export const isRetryable = (error: { readonly _tag: string }): error is RateLimited | TransientError =>
+  error._tag === "RateLimited" || error._tag === "TransientError"
+
+/** A signed URL without its query string, which holds the signature. */
+export const withoutSignature = (url: string): string => {
+  const cut = url.search(/[?#]/)
+  return cut === -1 ? url : url.slice(0, cut)
+}

@@ -1,0 +1,99 @@
+import { Context, Effect, Layer } from "effect"
+import type { Writable } from "node:stream"
+import type { AirbyteMessage } from "./messages.js"
+
+const BATCH_BYTES = 1 << 16
+
+/**
+ * The only thing that writes stdout. Lines are encoded straight into 64 KiB buffers and written
+ * a buffer at a time; when the stream reports backpressure every writer waits for `drain`, so a
+ * slow destination slows the read instead of growing memory. Order is the order of the calls.
+ */
+export class AirbyteOutput extends Context.Tag("source-enterpret/AirbyteOutput")<
+  AirbyteOutput,
+  {
+    /**
+     * One message, serialised with JSON.stringify. Control messages are rare and time-sensitive
+     * (a STATE should reach the platform promptly), so the batch is handed on after each.
+     */
+    readonly emit: (message: AirbyteMessage) => Effect.Effect<void>
+    /** Already-serialised newline-terminated lines (the record hot path). */
+    readonly emitLines: (lines: string) => Effect.Effect<void>
+    /** Waits until every message so far has been written out, before the process ends. */
+    readonly settle: Effect.Effect<void>
+  }
+>() {}
+
+export const makeLineWriter = (out: Writable) => {
+  let buffer = Buffer.allocUnsafe(BATCH_BYTES)
+  let used = 0
+  let draining: Promise<void> | undefined
+
+  const writeBuffer = (chunk: Buffer | string) => {
+    if (!out.write(chunk) && draining === undefined) {
+      draining = new Promise<void>((resolve) => {
+        const done = () => {
+          out.off("drain", done)
+          out.off("close", done)
+          out.off("error", done)
+          draining = undefined
+          resolve()
+        }
+        out.on("drain", done)
+        out.on("close", done)
+        out.on("error", done)
+      })
+    }
+  }
+
+  const flushBuffer = () => {
+    if (used === 0) return
+    // The stream keeps the chunk until it is written, so the next batch needs a fresh buffer.
+    writeBuffer(buffer.subarray(0, used))
+    buffer = Buffer.allocUnsafe(BATCH_BYTES)
+    used = 0
+  }
+
+  /** Appends text; returns a promise only when the caller must wait for the destination. */
+  const append = (text: string): Promise<void> | undefined => {
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8, so this bound never splits a line.
+    if (text.length * 3 > BATCH_BYTES - used) {
+      flushBuffer()
+      if (text.length * 3 > BATCH_BYTES) writeBuffer(text)
+      else used += buffer.write(text, used)
+    } else {
+      used += buffer.write(text, used)
+    }
+    return draining
+  }
+
+  const flush = (): Promise<void> | undefined => {
+    flushBuffer()
+    return draining
+  }
+
+  /** Resolves once everything handed to the stream so far has been written out. */
+  const settle = (): Promise<void> => {
+    flushBuffer()
+    return new Promise((resolve) => out.write("", () => resolve()))
+  }
+  return { append, flush, settle }
+}
+
+const await_ = (pending: Promise<void> | undefined): Effect.Effect<void> =>
+  pending === undefined ? Effect.void : Effect.promise(() => pending)
+
+export const makeAirbyteOutput = (out: Writable): Context.Tag.Service<AirbyteOutput> => {
+  const writer = makeLineWriter(out)
+  return {
+    emit: (message) =>
+      Effect.suspend(() => {
+        writer.append(JSON.stringify(message) + "\n")
+        return await_(writer.flush())
+      }),
+    emitLines: (lines) => Effect.suspend(() => await_(writer.append(lines))),
+    settle: Effect.promise(() => writer.settle())
+  }
+}
+
+export const AirbyteOutputLive = Layer.sync(AirbyteOutput, () => makeAirbyteOutput(process.stdout))

@@ -1,0 +1,66 @@
+import type { InputError } from "../config/inputFile.js"
+import type { ApiError, DownloadError, UrlExpired } from "../enterpret/errors.js"
+import type { FailureType } from "../protocol/messages.js"
+import type { FileContentError } from "./fileReader.js"
+
+export type SyncError = ApiError | DownloadError | UrlExpired | FileContentError | InputError
+
+export interface FailureReport {
+  readonly failureType: FailureType
+  /** For a person: what happened and what to do. */
+  readonly message: string
+  readonly internal: string
+}
+
+/** Maps each failure to Airbyte's `failure_type` and a message a user can act on. */
+export const describeFailure = (error: SyncError): FailureReport => {
+  switch (error._tag) {
+    case "InputError":
+      return { failureType: "config_error", message: error.message, internal: error.file }
+    case "ApiAuthError":
+      return {
+        failureType: "config_error",
+        message:
+          error.status === 401
+            ? "Enterpret rejected the API token (401 UNAUTHORIZED). Check api_token: it may be wrong or expired."
+            : "The API token lacks export rights (403 FORBIDDEN). Ask an Enterpret admin for a token with Export API access.",
+        internal: error.message
+      }
+    case "ObjectNotFound":
+      return {
+        failureType: "config_error",
+        message: `Enterpret has no exportable object ${error.objectId} (404). Refresh the source schema and remove the stream if it is gone.`,
+        internal: error.message
+      }
+    case "ApiRequestError":
+      return { failureType: "system_error", message: `Enterpret rejected a request: ${error.message}`, internal: error.message }
+    case "InvalidResponse":
+      return { failureType: "system_error", message: `While ${error.what}, ${error.message}`, internal: error.message }
+    case "RateLimited":
+      return {
+        failureType: "transient_error",
+        message: `Still rate limited (429) after every retry while ${error.what}. Lower export_requests_per_minute or sync later.`,
+        internal: `429 while ${error.what}`
+      }
+    case "TransientError":
+      return {
+        failureType: "transient_error",
+        message: `Gave up after retries while ${error.what}: ${error.message}. The next sync resumes from the last checkpoint.`,
+        internal: error.message
+      }
+    case "UrlExpired":
+      return {
+        failureType: "transient_error",
+        message: `The signed URL of ${error.file} kept expiring (403 from the file host) although fresh URLs were requested.`,
+        internal: `403 for ${error.file}`
+      }
+    case "DownloadRejected":
+      return {
+        failureType: "system_error",
+        message: `The file host answered HTTP ${error.status} for ${error.file}.`,
+        internal: `HTTP ${error.status} for ${error.file}`
+      }
+    case "FileContentError":
+      return { failureType: "system_error", message: error.message, internal: error.detail }
+  }
+}

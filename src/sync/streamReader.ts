@@ -1,0 +1,79 @@
+import { Effect, Exit } from "effect"
+import { toCursor } from "../config/hours.js"
+import { Settings } from "../config/settingsTag.js"
+import type { ApiAuthError } from "../enterpret/errors.js"
+import {
+  errorTraceMessage,
+  estimateMessage,
+  rateLimitedMessage,
+  stateMessage,
+  streamStatusMessage
+} from "../protocol/messages.js"
+import { AirbyteOutput } from "../protocol/writer.js"
+import type { CatalogStream } from "./catalog.js"
+import { describeFailure } from "./failures.js"
+import { readWindow } from "./windowReader.js"
+import { exportWindows, syncStart } from "./windows.js"
+
+export type StreamOutcome = "complete" | "failed"
+
+/**
+ * Reads one stream window by window, in order, with a STATE after each window. The cursor never
+ * moves backwards: windows that a lookback re-reads below the saved cursor add their records to
+ * the next checkpoint instead of emitting an older one. Any failure but an authentication one
+ * ends only this stream (TRACE ERROR, INCOMPLETE); authentication failures stop the sync.
+ */
+export const readStream = (stream: CatalogStream, savedCursorMs: number | undefined, endMs: number) =>
+  Effect.gen(function* () {
+    const settings = yield* Settings
+    const output = yield* AirbyteOutput
+    const name = stream.name
+    const incremental = stream.syncMode === "incremental"
+    const floor = incremental ? savedCursorMs : undefined
+    const fromMs = incremental ? syncStart(settings.startMs, savedCursorMs, settings.lookbackHours) : settings.startMs
+    const windows = exportWindows(fromMs, endMs, settings.windowHours)
+    const onRateLimited = (retryAtMs: number | undefined) => output.emit(rateLimitedMessage(name, retryAtMs))
+
+    yield* output.emit(streamStatusMessage(name, "STARTED"))
+    yield* output.emit(streamStatusMessage(name, "RUNNING"))
+
+    let lastEmitted: number | undefined
+    let pending = 0
+    let totalRecords = 0
+    let totalBytes = 0
+    const body = Effect.gen(function* () {
+      for (const [index, window] of windows.entries()) {
+        const result = yield* readWindow(name, window, onRateLimited)
+        pending += result.records
+        totalRecords += result.records
+        totalBytes += result.bytes
+        const done = index + 1
+        yield* output.emit(estimateMessage(name, (totalRecords / done) * windows.length, (totalBytes / done) * windows.length))
+        const cursor = Math.max(window.endMs, floor ?? Number.NEGATIVE_INFINITY)
+        if (cursor > (lastEmitted ?? floor ?? Number.NEGATIVE_INFINITY)) {
+          yield* output.emit(stateMessage(name, toCursor(cursor), pending))
+          lastEmitted = cursor
+          pending = 0
+        }
+      }
+      if (lastEmitted === undefined || pending > 0) {
+        yield* output.emit(stateMessage(name, toCursor(lastEmitted ?? floor ?? fromMs), pending))
+      }
+    })
+
+    return yield* body.pipe(
+      Effect.map((): StreamOutcome => "complete"),
+      Effect.catchIf(
+        (error): error is Exclude<typeof error, ApiAuthError> => error._tag !== "ApiAuthError",
+        (error) => {
+          const report = describeFailure(error)
+          return output
+            .emit(errorTraceMessage(report.failureType, report.message, report.internal, name))
+            .pipe(Effect.as<StreamOutcome>("failed"))
+        }
+      ),
+      Effect.onExit((exit) =>
+        output.emit(streamStatusMessage(name, Exit.isSuccess(exit) && exit.value === "complete" ? "COMPLETE" : "INCOMPLETE"))
+      )
+    )
+  })
