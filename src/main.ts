@@ -1,24 +1,11 @@
 #!/usr/bin/env node
-import { Command } from "@effect/cli"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Effect, Exit, Layer } from "effect"
-import { stderrConsole } from "./cli/stderrConsole.js"
-import { rootCommand } from "./cli/commands.js"
-import { AirbyteOutput, AirbyteOutputLive } from "./protocol/writer.js"
-
-const VERSION = "0.1.0"
-
-const cli = Command.run(rootCommand, { name: "source-enterpret", version: VERSION })
-
-const program = Effect.suspend(() => cli(process.argv)).pipe(
-  // Whatever happens, every message already emitted reaches stdout before the process ends.
-  Effect.ensuring(Effect.flatMap(AirbyteOutput, (output) => output.settle)),
-  Effect.withConsole(stderrConsole()),
-  Effect.provide(Layer.mergeAll(NodeContext.layer, AirbyteOutputLive))
-)
-
-NodeRuntime.runMain(program, {
-  disableErrorReporting: true,
-  // An interrupted read (SIGINT/SIGTERM) must exit non-zero, unlike the default teardown.
-  teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? 0 : 1)
-})
+// The entry point loads only what the command needs: the bundle splits at these imports, so a
+// bare `spec` starts without parsing the HTTP client and the command-line parser.
+const args = process.argv.slice(2)
+if (args.length === 1 && args[0] === "spec") {
+  const { printSpec } = await import("./cli/specOnly.js")
+  printSpec()
+} else {
+  const { runCli } = await import("./cli/run.js")
+  runCli(process.argv)
+}

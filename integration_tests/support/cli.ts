@@ -1,0 +1,85 @@
+// Runs the built connector (`node dist/main.js`) as Airbyte would, and checks its stdout.
+import { spawn, type ChildProcess } from "node:child_process"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { type AirbyteMessage, parseMessage } from "./protocol.js"
+
+export const MAIN = fileURLToPath(new URL("../../dist/main.js", import.meta.url))
+
+/** Short minute and retry base so that fault tests run in seconds (see README, "Testing"). */
+export const FAST_ENV = { SOURCE_ENTERPRET_RATE_WINDOW_MS: "1000", SOURCE_ENTERPRET_RETRY_BASE_MS: "50" }
+
+export interface CliRun {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+  readonly messages: ReadonlyArray<AirbyteMessage>
+}
+
+export interface RunOptions {
+  readonly env?: Record<string, string>
+  readonly timeoutMs?: number
+  /** Called with the child and each message as it arrives, e.g. to kill it at a chosen point. */
+  readonly onMessage?: (message: AirbyteMessage, child: ChildProcess) => void
+}
+
+export const runCli = (args: ReadonlyArray<string>, options: RunOptions = {}): Promise<CliRun> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      env: { ...process.env, ...FAST_ENV, ...options.env },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    const messages: Array<AirbyteMessage> = []
+    let stdout = ""
+    let stderr = ""
+    let partial = ""
+    let failure: Error | undefined
+    const timer = setTimeout(() => {
+      failure = new Error(`connector ${args[0]} timed out after ${options.timeoutMs ?? 60_000} ms; stderr: ${stderr}`)
+      child.kill("SIGKILL")
+    }, options.timeoutMs ?? 60_000)
+    child.stdout.setEncoding("utf8")
+    child.stdout.on("data", (text: string) => {
+      stdout += text
+      const lines = (partial + text).split("\n")
+      partial = lines.pop() ?? ""
+      for (const line of lines) {
+        if (line === "") continue
+        try {
+          const message = parseMessage(line)
+          messages.push(message)
+          options.onMessage?.(message, child)
+        } catch (error) {
+          failure ??= error as Error
+        }
+      }
+    })
+    child.stderr.setEncoding("utf8")
+    child.stderr.on("data", (text: string) => {
+      stderr += text
+    })
+    child.on("error", reject)
+    child.on("close", (code, signal) => {
+      clearTimeout(timer)
+      if (partial !== "") failure ??= new Error(`stdout ended without a newline: ${partial.slice(0, 200)}`)
+      if (failure !== undefined) reject(failure)
+      else resolve({ code, signal, stdout, stderr, messages })
+    })
+  })
+
+/** Writes JSON files for one run into a fresh temporary folder and returns their paths. */
+export const writeInputs = (files: Record<string, unknown>): Record<string, string> => {
+  const dir = mkdtempSync(join(tmpdir(), "source-enterpret-test-"))
+  const paths: Record<string, string> = {}
+  for (const [name, value] of Object.entries(files)) {
+    const path = join(dir, `${name}.json`)
+    writeFileSync(path, typeof value === "string" ? value : JSON.stringify(value))
+    paths[name] = path
+  }
+  return paths
+}
+
+export const ofType = (messages: ReadonlyArray<AirbyteMessage>, type: string) => messages.filter((m) => m.type === type)

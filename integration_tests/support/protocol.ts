@@ -1,0 +1,52 @@
+// Validates every message a test sees against the official Airbyte protocol schema, read from
+// ../shared (MIT, airbytehq/airbyte-protocol v0.18.0) and never copied into this repository.
+import { Ajv, type ValidateFunction } from "ajv"
+import { readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { parse } from "yaml"
+
+const schemaPath = fileURLToPath(new URL("../../../shared/airbyte-protocol/airbyte_protocol.yaml", import.meta.url))
+
+let validator: ValidateFunction | undefined
+
+const airbyteMessageValidator = (): ValidateFunction => {
+  if (validator !== undefined) return validator
+  const document = parse(readFileSync(schemaPath, "utf8")) as Record<string, unknown>
+  // The protocol schema uses Java codegen keywords (existingJavaType) that Ajv does not know.
+  const ajv = new Ajv({ strict: false, allErrors: true })
+  ajv.addSchema({ ...document, $id: "airbyte_protocol.yaml" })
+  validator = ajv.compile({ $ref: "airbyte_protocol.yaml#/definitions/AirbyteMessage" })
+  return validator
+}
+
+export type AirbyteMessage = { type: string } & Record<string, unknown>
+
+/** Parses one stdout line and throws, naming the line, unless it is a valid AirbyteMessage. */
+export const parseMessage = (line: string): AirbyteMessage => {
+  let value: unknown
+  try {
+    value = JSON.parse(line)
+  } catch {
+    throw new Error(`stdout line is not JSON: ${line.slice(0, 300)}`)
+  }
+  const validate = airbyteMessageValidator()
+  if (!validate(value)) {
+    throw new Error(`stdout line is not a valid AirbyteMessage (${JSON.stringify(validate.errors)}): ${line.slice(0, 300)}`)
+  }
+  const message = value as AirbyteMessage
+  // The schema leaves the payload optional; a message of a type must carry that type's payload.
+  const payload: Record<string, string> = {
+    RECORD: "record",
+    STATE: "state",
+    LOG: "log",
+    SPEC: "spec",
+    CONNECTION_STATUS: "connectionStatus",
+    CATALOG: "catalog",
+    TRACE: "trace"
+  }
+  const key = payload[message.type]
+  if (key === undefined || typeof message[key] !== "object" || message[key] === null) {
+    throw new Error(`stdout ${message.type} message lacks its "${key}" payload: ${line.slice(0, 300)}`)
+  }
+  return message
+}

@@ -1,0 +1,24 @@
+import { Command } from "@effect/cli"
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Effect, Exit, Layer } from "effect"
+import { AirbyteOutput, AirbyteOutputLive } from "../protocol/writer.js"
+import { rootCommand } from "./commands.js"
+import { stderrConsole } from "./stderrConsole.js"
+
+export const VERSION = "0.1.0"
+
+/** The whole command line: spec, check, discover, read, with help and usage errors on stderr. */
+export const runCli = (argv: ReadonlyArray<string>) => {
+  const cli = Command.run(rootCommand, { name: "source-enterpret", version: VERSION })
+  const program = Effect.suspend(() => cli(argv)).pipe(
+    // Whatever happens, every message already emitted reaches stdout before the process ends.
+    Effect.ensuring(Effect.flatMap(AirbyteOutput, (output) => output.settle)),
+    Effect.withConsole(stderrConsole()),
+    Effect.provide(Layer.mergeAll(NodeContext.layer, AirbyteOutputLive))
+  )
+  NodeRuntime.runMain(program, {
+    disableErrorReporting: true,
+    // An interrupted read (SIGINT/SIGTERM) must exit non-zero, unlike the default teardown.
+    teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? 0 : 1)
+  })
+}
