@@ -1,11 +1,15 @@
 // Validates every message a test sees against the official Airbyte protocol schema, read from
 // ../shared (MIT, airbytehq/airbyte-protocol v0.18.0) and never copied into this repository.
 import { Ajv, type ValidateFunction } from "ajv"
+import addFormatsModule from "ajv-formats"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { parse } from "yaml"
 
 const schemaPath = fileURLToPath(new URL("../../../shared/airbyte-protocol/airbyte_protocol.yaml", import.meta.url))
+
+// ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
 
 let validator: ValidateFunction | undefined
 
@@ -14,6 +18,7 @@ const airbyteMessageValidator = (): ValidateFunction => {
   const document = parse(readFileSync(schemaPath, "utf8")) as Record<string, unknown>
   // The protocol schema uses Java codegen keywords (existingJavaType) that Ajv does not know.
   const ajv = new Ajv({ strict: false, allErrors: true })
+  addFormats(ajv)
   ajv.addSchema({ ...document, $id: "airbyte_protocol.yaml" })
   validator = ajv.compile({ $ref: "airbyte_protocol.yaml#/definitions/AirbyteMessage" })
   return validator
