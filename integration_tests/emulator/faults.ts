@@ -1,0 +1,152 @@
+// Faults on demand. Each armed fault applies to the next matching requests; `nth` counts every
+// request to the endpoint from the moment of arming. When several are due for one request the
+// strongest wins (reset, then 429, then 5xx, then invalid JSON / expired / cut); `slow` adds to any.
+import { hashOf, prng } from "./hash.js"
+import type { ApiEndpoint, FaultEndpoint, Faults, RandomFaultKind } from "./types.js"
+
+export type ApiAction =
+  | { kind: "reset" }
+  | { kind: "429"; retryAfterSeconds: number }
+  | { kind: "5xx"; status: number }
+  | { kind: "invalidJson" }
+
+export type StorageAction =
+  | { kind: "reset" }
+  | { kind: "5xx"; status: number }
+  | { kind: "expire" }
+  /** cut after `afterBytes`, or after `fraction` of the body */
+  | { kind: "cut"; afterBytes?: number; fraction?: number }
+
+export interface Decision<A> {
+  delayMs: number
+  action: A | undefined
+}
+
+interface Armed {
+  endpoint: FaultEndpoint
+  /** requests to let through before this one is due */
+  skip: number
+  remaining: number
+  status?: number
+  retryAfter?: number
+  afterBytes?: number
+  delayMs?: number
+}
+
+const API_RANDOM: RandomFaultKind[] = ["429", "5xx", "reset", "slow"]
+const STORAGE_RANDOM: RandomFaultKind[] = ["5xx", "reset", "cut", "expire", "slow"]
+
+export class FaultSet implements Faults {
+  private armed: Record<"burst" | "error" | "slow" | "expire" | "cut" | "reset" | "invalid", Armed[]> = {
+    burst: [], error: [], slow: [], expire: [], cut: [], reset: [], invalid: []
+  }
+  private readonly malformed = new Set<string>()
+  private randomMode: { rate: number; next: () => number; kinds: RandomFaultKind[] } | undefined
+
+  private arm(list: keyof FaultSet["armed"], a: Partial<Armed> & { endpoint: FaultEndpoint }): void {
+    this.armed[list].push({ skip: 0, remaining: 1, ...a })
+  }
+
+  rateLimitBurst(endpoint: ApiEndpoint, count: number, retryAfterSeconds = 1): void {
+    this.arm("burst", { endpoint, remaining: count, retryAfter: retryAfterSeconds })
+  }
+  serverError(endpoint: FaultEndpoint, opts: { nth?: number; count?: number; status?: number }): void {
+    this.arm("error", { endpoint, skip: Math.max(0, (opts.nth ?? 1) - 1), remaining: opts.count ?? 1, status: opts.status ?? 500 })
+  }
+  slow(endpoint: FaultEndpoint, delayMs: number, count = 1): void {
+    this.arm("slow", { endpoint, remaining: count, delayMs })
+  }
+  expireUrls(count: number): void {
+    this.arm("expire", { endpoint: "storage", remaining: count })
+  }
+  cutDownload(afterBytes: number, count = 1): void {
+    this.arm("cut", { endpoint: "storage", remaining: count, afterBytes })
+  }
+  resetConnection(endpoint: FaultEndpoint, count = 1): void {
+    this.arm("reset", { endpoint, remaining: count })
+  }
+  malformedRow(objectId: string): void {
+    this.malformed.add(objectId)
+  }
+  invalidJson(endpoint: ApiEndpoint, count = 1): void {
+    this.arm("invalid", { endpoint, remaining: count })
+  }
+  random(opts: { rate: number; seed?: string; kinds?: RandomFaultKind[] }): void {
+    this.randomMode = { rate: opts.rate, next: prng(hashOf("faults", opts.seed ?? "random")), kinds: opts.kinds ?? [...STORAGE_RANDOM, "429"] }
+  }
+  reset(): void {
+    for (const k of Object.keys(this.armed) as Array<keyof FaultSet["armed"]>) this.armed[k] = []
+    this.malformed.clear()
+    this.randomMode = undefined
+  }
+
+  isMalformed(objectId: string): boolean {
+    return this.malformed.has(objectId)
+  }
+
+  /** Advances the counters of every armed fault of `endpoint`; returns the due ones per kind. */
+  private due(endpoint: FaultEndpoint): Map<keyof FaultSet["armed"], Armed> {
+    const out = new Map<keyof FaultSet["armed"], Armed>()
+    for (const kind of Object.keys(this.armed) as Array<keyof FaultSet["armed"]>) {
+      for (const a of this.armed[kind]) {
+        if (a.endpoint !== endpoint || a.remaining <= 0) continue
+        if (a.skip > 0) {
+          a.skip--
+          continue
+        }
+        if (!out.has(kind)) out.set(kind, a)
+      }
+    }
+    return out
+  }
+
+  private consume(a: Armed | undefined): Armed | undefined {
+    if (a !== undefined) a.remaining--
+    return a
+  }
+
+  private slowDelay(due: Map<keyof FaultSet["armed"], Armed>): number {
+    return this.consume(due.get("slow"))?.delayMs ?? 0
+  }
+
+  private randomKind(applicable: RandomFaultKind[]): RandomFaultKind | undefined {
+    const m = this.randomMode
+    if (m === undefined || m.next() >= m.rate) return undefined
+    const kinds = m.kinds.filter((k) => applicable.includes(k))
+    if (kinds.length === 0) return undefined
+    return kinds[Math.floor(m.next() * kinds.length)]
+  }
+
+  decideApi(endpoint: ApiEndpoint): Decision<ApiAction> {
+    const due = this.due(endpoint)
+    const delayMs = this.slowDelay(due)
+    if (this.consume(due.get("reset"))) return { delayMs, action: { kind: "reset" } }
+    const burst = this.consume(due.get("burst"))
+    if (burst) return { delayMs, action: { kind: "429", retryAfterSeconds: burst.retryAfter ?? 1 } }
+    const error = this.consume(due.get("error"))
+    if (error) return { delayMs, action: { kind: "5xx", status: error.status ?? 500 } }
+    if (this.consume(due.get("invalid"))) return { delayMs, action: { kind: "invalidJson" } }
+    const r = this.randomKind(API_RANDOM)
+    if (r === "429") return { delayMs, action: { kind: "429", retryAfterSeconds: 1 } }
+    if (r === "5xx") return { delayMs, action: { kind: "5xx", status: 503 } }
+    if (r === "reset") return { delayMs, action: { kind: "reset" } }
+    return { delayMs: delayMs + (r === "slow" ? 300 : 0), action: undefined }
+  }
+
+  decideStorage(): Decision<StorageAction> {
+    const due = this.due("storage")
+    const delayMs = this.slowDelay(due)
+    if (this.consume(due.get("reset"))) return { delayMs, action: { kind: "reset" } }
+    const error = this.consume(due.get("error"))
+    if (error) return { delayMs, action: { kind: "5xx", status: error.status ?? 500 } }
+    if (this.consume(due.get("expire"))) return { delayMs, action: { kind: "expire" } }
+    const cut = this.consume(due.get("cut"))
+    if (cut) return { delayMs, action: { kind: "cut", afterBytes: cut.afterBytes ?? 0 } }
+    const r = this.randomKind(STORAGE_RANDOM)
+    if (r === "5xx") return { delayMs, action: { kind: "5xx", status: 503 } }
+    if (r === "reset") return { delayMs, action: { kind: "reset" } }
+    if (r === "expire") return { delayMs, action: { kind: "expire" } }
+    if (r === "cut") return { delayMs, action: { kind: "cut", fraction: this.randomMode?.next() ?? 0.5 } }
+    return { delayMs: delayMs + (r === "slow" ? 300 : 0), action: undefined }
+  }
+}

@@ -1,0 +1,121 @@
+// A faithful local emulator of Enterpret's Knowledge Graph Export API, for tests and benchmarks.
+import { once } from "node:events"
+import type { Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { prepareBench } from "./bench.js"
+import { CORE_OBJECTS, TENANT_OBJECTS, benchDef } from "./catalog.js"
+import { EmuClock } from "./clock.js"
+import type { Ctx } from "./context.js"
+import { FaultSet } from "./faults.js"
+import { FileStore } from "./files.js"
+import { generateDataset } from "./generate.js"
+import { hashOf, hex8 } from "./hash.js"
+import { RateLimiter } from "./rateLimit.js"
+import { RequestLog } from "./requestLog.js"
+import { BASE_PATH, createApiServer } from "./server.js"
+import { Signer } from "./signing.js"
+import { createStorageServer } from "./storage.js"
+import { DAY, HOUR, floorHour, isoSeconds, toMs } from "./timeFormat.js"
+import type { Emulator, EmulatorOptions } from "./types.js"
+
+export type * from "./types.js"
+export { parseApiTime, floorHour, isoMinutes, isoSeconds } from "./timeFormat.js"
+
+const HOST = "127.0.0.1"
+
+async function listen(server: Server, port: number): Promise<number> {
+  server.listen(port, HOST)
+  await once(server, "listening")
+  return (server.address() as AddressInfo).port
+}
+
+async function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+  server.closeAllConnections()
+  await closed
+}
+
+export function defaultToken(seed: string): string {
+  return `emu-token-${hex8(hashOf(seed, "token"))}${hex8(hashOf(seed, "token", 2))}`
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const seed = options.seed ?? "demo"
+  const startMs = options.now === undefined ? Date.now() : toMs(options.now)
+  const clock = new EmuClock(startMs, options.frozenClock ?? options.now !== undefined)
+  const spanEnd = floorHour(startMs)
+  const spanStart = spanEnd - Math.max(0, options.days ?? 3) * DAY
+  const ds = generateDataset(seed, options.scale ?? "tiny", spanStart, spanEnd)
+  const benchHour = spanEnd - HOUR
+  const benchSpecs = options.bench?.objects ?? []
+  const benchFiles = benchSpecs.length === 0 ? [] : await prepareBench(seed, benchSpecs, options.bench?.dir, isoSeconds(benchHour))
+  const limits = options.rateLimits ?? {}
+  let storageUrl = ""
+  const ctx: Ctx = {
+    ds,
+    files: new FileStore(ds, Math.max(1, options.rowsPerFile ?? 40), { start: spanStart, end: spanEnd }),
+    clock,
+    faults: new FaultSet(),
+    limiter: new RateLimiter(
+      { export: limits.exportPerMinute ?? 10, objects: limits.objectsPerMinute ?? 60 },
+      limits.minuteMs ?? 60_000
+    ),
+    log: new RequestLog(options.onRequest),
+    signer: new Signer(Math.max(1, Math.round(options.urlTtlSeconds ?? 900))),
+    tokens: {
+      full: options.token ?? defaultToken(seed),
+      readOnly: `emu-readonly-${hex8(hashOf(seed, "readonly"))}`
+    },
+    org: `org-${hex8(hashOf(seed, "org")).slice(0, 6)}`,
+    catalog: [...CORE_OBJECTS, ...TENANT_OBJECTS, ...benchSpecs.map((b) => benchDef(b.id, b.kind))],
+    objectsPageSize: Math.max(1, options.objectsPageSize ?? 4),
+    filesPerPage: Math.max(1, options.filesPerPage ?? 2),
+    gzip: options.gzip ?? false,
+    storageUrl: () => storageUrl,
+    bench: { files: benchFiles, hour: benchHour }
+  }
+  const api = createApiServer(ctx)
+  const storage = createStorageServer(ctx)
+  const storagePort = await listen(storage, options.storagePort ?? 0)
+  storageUrl = `http://${HOST}:${storagePort}`
+  let apiPort: number
+  try {
+    apiPort = await listen(api, options.port ?? 0)
+  } catch (e) {
+    await closeServer(storage)
+    throw e
+  }
+  const def = (objectId: string) => {
+    const d = ctx.catalog.find((x) => x.id === objectId)
+    if (d === undefined) throw new Error(`emulator: unknown object ${JSON.stringify(objectId)}`)
+    return d
+  }
+  const dataObject = (objectId: string): string => {
+    if (def(objectId).kind === "bench") throw new Error(`emulator: ${objectId} is a bench object; use benchFiles()`)
+    return objectId
+  }
+  return {
+    baseUrl: `http://${HOST}:${apiPort}${BASE_PATH}`,
+    storageUrl,
+    token: ctx.tokens.full,
+    readOnlyToken: ctx.tokens.readOnly,
+    close: async () => {
+      await Promise.all([closeServer(api), closeServer(storage)])
+    },
+    clock: { now: () => clock.now(), set: (t) => clock.set(t), advance: (ms) => clock.advance(ms) },
+    get requestLog() {
+      return ctx.log.entries
+    },
+    clearLog: () => ctx.log.clear(),
+    objects: () => ctx.catalog.map((d) => ({ id: d.id, name: d.name, description: d.description })),
+    columns: (objectId) => [...def(objectId).columns],
+    groundTruth: (objectId, start, end) =>
+      ctx.files.truth(dataObject(objectId), floorHour(toMs(start)), floorHour(toMs(end)), clock.nowMs()),
+    addRecords: (objectId, at, count) => ds.addRecords(dataObject(objectId), toMs(at), count),
+    updateRecords: (objectId, ids, at) => ds.updateRecords(dataObject(objectId), ids, toMs(at)),
+    faults: ctx.faults,
+    benchFiles: () => benchFiles.map((f) => ({ ...f })),
+    dataSpan: { start: new Date(spanStart), end: new Date(spanEnd) }
+  }
+}

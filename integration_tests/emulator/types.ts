@@ -1,0 +1,101 @@
+// The emulator's public types (re-exported by index.ts).
+
+export type Scale = "tiny" | "demo" | "bench" | number
+export type ApiEndpoint = "export" | "objects"
+export type FaultEndpoint = ApiEndpoint | "storage"
+export type RandomFaultKind = "429" | "5xx" | "reset" | "cut" | "expire" | "slow"
+
+export interface BenchObjectSpec {
+  id: string
+  kind: "feedback" | "wide"
+  /** total bytes of CSV for this object, over all its files (approximate, rows are whole) */
+  bytes: number
+  files: number
+}
+
+export interface EmulatorOptions {
+  seed?: string
+  port?: number
+  storagePort?: number
+  token?: string
+  now?: string | Date
+  /** Frozen clocks move only by `clock.set`/`clock.advance`. Default: frozen when `now` is given, else running. */
+  frozenClock?: boolean
+  days?: number
+  scale?: Scale
+  objectsPageSize?: number
+  filesPerPage?: number
+  /** most data rows in one CSV file (an hour with more rows is split into parts); default 40 */
+  rowsPerFile?: number
+  urlTtlSeconds?: number
+  gzip?: boolean
+  rateLimits?: { exportPerMinute?: number; objectsPerMinute?: number; minuteMs?: number }
+  bench?: { objects: BenchObjectSpec[]; dir?: string }
+  /** called once per request, after its response has ended (or the connection was destroyed) */
+  onRequest?: (entry: RequestLogEntry) => void
+}
+
+export interface RequestLogEntry {
+  listener: "api" | "storage"
+  method: string
+  /** path without the query string */
+  path: string
+  /** the query string without "?" ("" when none) */
+  query: string
+  /** API: the parsed JSON body, or the raw text when it is not JSON; undefined when empty. Storage: undefined. */
+  body: unknown | undefined
+  /** 0 while pending, and for connections destroyed without a response */
+  status: number
+  authorization: string | undefined
+  at: number
+  /** storage: body bytes actually written */
+  bytesSent?: number
+  /** the fault injected into this request, if any (e.g. "429", "5xx", "reset", "slow", "cut", "expire", "invalidJson") */
+  fault?: string
+}
+
+export interface Faults {
+  rateLimitBurst(endpoint: ApiEndpoint, count: number, retryAfterSeconds?: number): void
+  serverError(endpoint: FaultEndpoint, opts: { nth?: number; count?: number; status?: number }): void
+  slow(endpoint: FaultEndpoint, delayMs: number, count?: number): void
+  expireUrls(count: number): void
+  cutDownload(afterBytes: number, count?: number): void
+  resetConnection(endpoint: FaultEndpoint, count?: number): void
+  malformedRow(objectId: string): void
+  invalidJson(endpoint: ApiEndpoint, count?: number): void
+  random(opts: { rate: number; seed?: string; kinds?: RandomFaultKind[] }): void
+  reset(): void
+}
+
+export interface ObjectInfo {
+  id: string
+  name: string
+  description: string
+}
+
+export interface BenchFile {
+  objectId: string
+  path: string
+  bytes: number
+}
+
+export interface Emulator {
+  baseUrl: string
+  storageUrl: string
+  token: string
+  readOnlyToken: string
+  close(): Promise<void>
+  clock: { now(): Date; set(t: string | Date): void; advance(ms: number): void }
+  requestLog: RequestLogEntry[]
+  clearLog(): void
+  objects(): ObjectInfo[]
+  /** CSV header of an object (the same for every file of it) */
+  columns(objectId: string): string[]
+  groundTruth(objectId: string, start: string | Date, end: string | Date): Map<string, Record<string, string | null>>
+  addRecords(objectId: string, at: string | Date, count: number): string[]
+  updateRecords(objectId: string, recordIds: string[], at: string | Date): void
+  faults: Faults
+  benchFiles(): BenchFile[]
+  /** first and last hour of generated history: [start, end) */
+  dataSpan: { start: Date; end: Date }
+}
