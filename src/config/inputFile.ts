@@ -38,7 +38,7 @@ export const decodeWithPaths = <A, I>(
     Effect.mapError((error) => {
       const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
       const informative = issues.filter(
-        (issue) => !(issue.message.startsWith("Expected undefined") && issues.some((o) => o !== issue && samePath(o.path, issue.path)))
+        (issue) => !(issue.message.startsWith("Expected undefined") && issues.some((o) => o !== issue && startsWith(o.path, issue.path)))
       )
       const lines = informative.map((issue) => {
         const secret = secretKeys.includes(String(issue.path[0]))
@@ -49,8 +49,9 @@ export const decodeWithPaths = <A, I>(
     })
   )
 
-const samePath = (a: ReadonlyArray<PropertyKey>, b: ReadonlyArray<PropertyKey>) =>
-  a.length === b.length && a.every((key, i) => key === b[i])
+/** Whether `path` is `prefix` or lies inside it (an issue of `objects.1` is one of `objects`). */
+const startsWith = (path: ReadonlyArray<PropertyKey>, prefix: ReadonlyArray<PropertyKey>) =>
+  path.length >= prefix.length && prefix.every((key, i) => key === path[i])
 
 // Effect's own messages quote the value back; values can be secrets, so they are cut short.
 const tidy = (message: string) => (message.length > 300 ? `${message.slice(0, 300)}…` : message)

@@ -46,7 +46,8 @@ const BaseUrl = Schema.String.pipe(
       if (url.protocol === "http:" && isLoopback(url.hostname)) return true
       return `must use https (plain http is allowed only for localhost), got ${JSON.stringify(text)}`
     },
-    { jsonSchema: { pattern: "^https?://" } }
+    // The same rule for the form: https, or plain http to a loopback host only.
+    { jsonSchema: { pattern: "^(?:https://[^/?#\\s]|http://(?:localhost|127\\.\\d+\\.\\d+\\.\\d+|\\[::1\\])(?::\\d*)?(?:[/?#]|$))" } }
   )
 ).annotations({
   title: "API base URL",
@@ -56,12 +57,12 @@ const BaseUrl = Schema.String.pipe(
 })
 
 const ObjectId = Schema.String.pipe(
-  Schema.filter((text) => text.trim().length > 0 || "must be a non-empty object ID", { jsonSchema: { minLength: 1 } })
+  Schema.filter((text) => text.trim().length > 0 || "must be a non-empty object ID", { jsonSchema: { minLength: 1, pattern: "\\S" } })
 )
 
 export const ConfigSchema = Schema.Struct({
   api_token: Schema.String.pipe(
-    Schema.filter((text) => text.trim().length > 0 || "must not be empty", { jsonSchema: { minLength: 1 } })
+    Schema.filter((text) => text.trim().length > 0 || "must not be empty", { jsonSchema: { minLength: 1, pattern: "\\S" } })
   ).annotations({
     title: "API token",
     description: "Enterpret Export API token, sent as `Authorization: Bearer <token>`."

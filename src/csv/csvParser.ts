@@ -24,6 +24,10 @@ export class CsvRows {
       bom: true,
       cast: cell,
       skip_empty_lines: true,
+      // CRLF and LF (and a lone CR) all end rows, even mixed in one file. Left to itself csv-parse
+      // takes the first line ending it sees as the only one: an LF file with a CRLF row later kept
+      // the CR in the last cell, a CRLF file with an LF row merged two rows.
+      record_delimiter: ["\r\n", "\n", "\r"],
       relax_column_count: false,
       // One write must be able to yield every row it holds without waiting for a read.
       highWaterMark: 1 << 30

@@ -6,7 +6,8 @@ export const columnNames = (header: ReadonlyArray<string | null>): ReadonlyArray
   const seen = new Set<string>()
   return header.map((raw, index) => {
     let name = raw === null || raw.trim() === "" ? `column_${index + 1}` : raw
-    if (seen.has(name)) name = `${name}_${index + 1}`
+    // The positional name may itself be taken (a header `a_3,a,a`): extend it until it is free.
+    while (seen.has(name)) name = `${name}_${index + 1}`
     seen.add(name)
     return name
   })

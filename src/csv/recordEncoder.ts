@@ -29,6 +29,8 @@ export class CsvFileError extends Error {
  */
 export class RecordEncoder {
   private readonly rows = new CsvRows()
+  private names: ReadonlyArray<string> | undefined
+  /** Per column, its JSON key with the separator before it, e.g. `,"text":`. */
   private keys: ReadonlyArray<string> | undefined
   private columns = 0
   private readonly suffix: string
@@ -46,7 +48,7 @@ export class RecordEncoder {
 
   /** The header's column names once the first line has been read. */
   get header(): ReadonlyArray<string> | undefined {
-    return this.keys
+    return this.names
   }
 
   push(chunk: Uint8Array): string {
@@ -71,6 +73,7 @@ export class RecordEncoder {
     let start = 0
     if (this.keys === undefined && rows.length > 0) {
       const names = columnNames(rows[0]!)
+      this.names = names
       this.columns = names.length
       this.keys = names.map((name, i) => (i === 0 ? "" : ",") + JSON.stringify(name) + ":")
       start = 1

@@ -7,8 +7,9 @@ import { isRetryable } from "./errors.js"
  */
 export const backoff = (maxRetries: number, baseMs: number) =>
   Schedule.exponential(Duration.millis(baseMs), 2).pipe(
-    Schedule.union(Schedule.spaced(Duration.minutes(1))),
     Schedule.jittered,
+    // The cap comes after the jitter, which would otherwise stretch a minute to 72 s.
+    Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.minutes(1))),
     Schedule.intersect(Schedule.recurs(maxRetries))
   )
 
@@ -49,8 +50,10 @@ export const withRetry = <A, E extends Failure, R>(effect: Effect.Effect<A, E, R
     report === undefined
       ? policy
       : policy.pipe(
-          Schedule.tapInput((error: E) =>
-            error._tag === "RateLimited" && isRetryable(error) ? report(error.retryAtMs) : Effect.void
+          // Called only when the schedule goes on, i.e. when a wait and a retry follow: a 429
+          // that used up the retries is not reported as a wait.
+          Schedule.modifyDelayEffect(([, error], delay) =>
+            error._tag === "RateLimited" ? Effect.as(report(error.retryAtMs), delay) : Effect.succeed(delay)
           )
         )
   )

@@ -1,0 +1,97 @@
+import { Effect, Either } from "effect"
+import { describe, expect, it } from "vitest"
+import { InputError } from "../src/config/inputFile.js"
+import { type CatalogStream, decodeCatalog } from "../src/sync/catalog.js"
+
+const FILE = "catalog.json"
+
+const decode = (value: unknown): Either.Either<ReadonlyArray<CatalogStream>, InputError> =>
+  Effect.runSync(Effect.either(decodeCatalog(value, FILE)))
+
+const streams = (value: unknown) => {
+  const result = decode(value)
+  if (Either.isLeft(result)) throw new Error(`expected the catalog to be accepted: ${result.left.message}`)
+  return result.right
+}
+
+const failure = (value: unknown): InputError => {
+  const result = decode(value)
+  if (Either.isRight(result)) throw new Error(`expected ${JSON.stringify(value)} to be rejected`)
+  return result.left
+}
+
+const configured = (name: unknown, sync_mode: unknown = "incremental") => ({
+  stream: {
+    name,
+    json_schema: { type: "object", properties: { record_id: { type: ["null", "string"] } } },
+    supported_sync_modes: ["full_refresh", "incremental"],
+    source_defined_cursor: true,
+    default_cursor_field: ["_ab_export_window_end"]
+  },
+  sync_mode,
+  destination_sync_mode: "append_dedup",
+  cursor_field: ["_ab_export_window_end"],
+  primary_key: [["record_id"]]
+})
+
+describe("decodeCatalog", () => {
+  it("reads the streams and their sync modes, in order", () => {
+    expect(streams({ streams: [configured("feedback_record"), configured("account", "full_refresh")] })).toEqual([
+      { name: "feedback_record", syncMode: "incremental" },
+      { name: "account", syncMode: "full_refresh" }
+    ])
+  })
+
+  it("needs only the stream name and sync_mode, and ignores fields it does not use", () => {
+    expect(
+      streams({
+        streams: [{ stream: { name: "a", namespace: null, is_resumable: true }, sync_mode: "full_refresh", generation_id: 3 }],
+        extra: true
+      })
+    ).toEqual([{ name: "a", syncMode: "full_refresh" }])
+  })
+
+  it("accepts an empty catalog", () => {
+    expect(streams({ streams: [] })).toEqual([])
+  })
+
+  it.each(["append", "INCREMENTAL", "", null, 1])("rejects sync_mode %j, naming the field", (mode) => {
+    const error = failure({ streams: [configured("a"), configured("b", mode)] })
+    expect(error).toBeInstanceOf(InputError)
+    expect(error.file).toBe(FILE)
+    expect(error.message).toContain("streams.1.sync_mode")
+  })
+
+  it("rejects a missing sync_mode", () => {
+    expect(failure({ streams: [{ stream: { name: "a" } }] }).message).toContain("streams.0.sync_mode: is missing")
+  })
+
+  it.each([
+    ["missing", undefined],
+    ["empty", ""],
+    ["not a string", 42]
+  ])("rejects a stream name that is %s, naming the field", (_what, name) => {
+    const item = configured(name)
+    if (name === undefined) delete (item.stream as { name?: unknown }).name
+    expect(failure({ streams: [item] }).message).toContain("streams.0.stream.name")
+  })
+
+  it("rejects a stream that is configured twice, naming it", () => {
+    const error = failure({ streams: [configured("a"), configured("b"), configured("a", "full_refresh")] })
+    expect(error.message).toContain("stream a is configured twice")
+  })
+
+  it.each([
+    ["without streams", {}, "streams: is missing"],
+    ["whose streams are not an array", { streams: "a" }, "streams: "],
+    ["whose stream item is not an object", { streams: ["a"] }, "streams.0: "]
+  ])("rejects a catalog %s", (_what, value, expected) => {
+    expect(failure(value).message).toContain(expected)
+  })
+
+  it.each([null, [], "catalog", 3])("rejects a catalog that is not an object (%j)", (value) => {
+    const error = failure(value)
+    expect(error.file).toBe(FILE)
+    expect(error.message).toMatch(/^Catalog is invalid: /)
+  })
+})

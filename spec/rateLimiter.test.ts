@@ -1,0 +1,192 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Clock, Duration, Effect, Exit, Fiber, TestClock } from "effect"
+import { makeSlidingWindowLimiter, rateWindowMs, type SlidingWindowLimiter } from "../src/enterpret/rateLimiter.js"
+
+interface Span {
+  readonly start: number
+  readonly end: number
+}
+
+/** Runs a request that takes `durationMs` through the limiter; returns when it started and ended. */
+const request = (limiter: SlidingWindowLimiter, durationMs = 0): Effect.Effect<Span> =>
+  limiter.pace(
+    Effect.gen(function* () {
+      const start = yield* Clock.currentTimeMillis
+      if (durationMs > 0) yield* Effect.sleep(durationMs)
+      return { start, end: yield* Clock.currentTimeMillis }
+    })
+  )
+const startOf = (limiter: SlidingWindowLimiter) => Effect.map(request(limiter), (span) => span.start)
+
+/**
+ * The limiter's promise: a request counts from its start until `windowMs` after its end, and no
+ * moment is covered by more than `limit` of them. Checked at every start, the only moments the
+ * count can grow.
+ */
+const expectWithinLimit = (spans: ReadonlyArray<Span>, limit: number, windowMs: number) => {
+  for (const [j, { start }] of spans.entries()) {
+    const counted = spans.filter((span, i) => i !== j && span.start <= start && start < span.end + windowMs).length
+    expect(counted + 1, `requests counted at ${start}`).toBeLessThanOrEqual(limit)
+  }
+}
+
+describe("makeSlidingWindowLimiter", () => {
+  it.effect("lets the first `limit` requests through at once", () =>
+    Effect.gen(function* () {
+      const limiter = yield* makeSlidingWindowLimiter(3, 1_000)
+      const starts = [yield* startOf(limiter), yield* startOf(limiter), yield* startOf(limiter)]
+      expect(starts).toEqual([0, 0, 0])
+    })
+  )
+
+  it.effect("returns the request's own result and failure", () =>
+    Effect.gen(function* () {
+      const limiter = yield* makeSlidingWindowLimiter(3, 1_000)
+      expect(yield* limiter.pace(Effect.succeed(42))).toBe(42)
+      expect(yield* Effect.exit(limiter.pace(Effect.fail("boom")))).toEqual(Exit.fail("boom"))
+    })
+  )
+
+  it.effect("makes the next request wait until the oldest one leaves the window", () =>
+    Effect.gen(function* () {
+      const limiter = yield* makeSlidingWindowLimiter(2, 1_000)
+      yield* startOf(limiter)
+      yield* TestClock.adjust(300)
+      yield* startOf(limiter)
+      const third = yield* Effect.fork(startOf(limiter))
+      yield* TestClock.adjust(699)
+      expect(third.unsafePoll()).toBeNull()
+      yield* TestClock.adjust(1)
+      expect(yield* Fiber.join(third)).toBe(1_000)
+      const fourth = yield* Effect.fork(startOf(limiter))
+      yield* TestClock.adjust(Duration.seconds(5))
+      expect(yield* Fiber.join(fourth)).toBe(1_300)
+    })
+  )
+
+  it.effect("never lets more than `limit` through in any window, one request after another", () =>
+    Effect.gen(function* () {
+      const limiter = yield* makeSlidingWindowLimiter(3, 1_000)
+      const fiber = yield* Effect.fork(Effect.forEach(Array.from({ length: 20 }), () => request(limiter)))
+      yield* TestClock.adjust(Duration.minutes(1))
+      const spans = yield* Fiber.join(fiber)
+      expect(spans).toHaveLength(20)
+      expectWithinLimit(spans, 3, 1_000)
+      // ...and no slower than it must be: three a second.
+      expect(spans.map((s) => s.start)).toEqual([
+        0, 0, 0, 1_000, 1_000, 1_000, 2_000, 2_000, 2_000, 3_000, 3_000, 3_000, 4_000, 4_000, 4_000, 5_000, 5_000, 5_000, 6_000, 6_000
+      ])
+    })
+  )
+
+  it.effect("never lets more than `limit` through in any window for concurrent callers, and serves them all", () =>
+    Effect.gen(function* () {
+      const limiter = yield* makeSlidingWindowLimiter(4, 60_000)
+      const fiber = yield* Effect.fork(
+        Effect.forEach(
+          Array.from({ length: 30 }, (_, i) => i),
+          // Arrive spread out a little, in no particular order, and take different times.
+          (i) => Effect.zipRight(Effect.sleep((i * 7_919) % 45_000), request(limiter, (i * 3_571) % 9_000)),
+          { concurrency: "unbounded" }
+        )
+      )
+      yield* TestClock.adjust(Duration.hours(2))
+      const spans = yield* Fiber.join(fiber)
+      expect(spans).toHaveLength(30)
+      expectWithinLimit(spans, 4, 60_000)
+    })
+  )
+
+  it.effect("counts a request until windowMs after it ends, however long it took", () =>
+    Effect.gen(function* () {
+      const limiter = yield* makeSlidingWindowLimiter(1, 1_000)
+      const slow = yield* Effect.fork(request(limiter, 5_000))
+      const next = yield* Effect.fork(startOf(limiter))
+      yield* TestClock.adjust(Duration.seconds(30))
+      expect(yield* Fiber.join(slow)).toEqual({ start: 0, end: 5_000 })
+      expect(yield* Fiber.join(next)).toBe(6_000)
+    })
+  )
+
+  it.effect("counts a window as half-open: a request exactly windowMs after the last one ended may start", () =>
+    Effect.gen(function* () {
+      const limiter = yield* makeSlidingWindowLimiter(1, 500)
+      const fiber = yield* Effect.fork(Effect.forEach([1, 2, 3], () => startOf(limiter)))
+      yield* TestClock.adjust(Duration.seconds(10))
+      expect(yield* Fiber.join(fiber)).toEqual([0, 500, 1_000])
+    })
+  )
+
+  it.effect("frees the slot of a request that failed or was interrupted", () =>
+    Effect.gen(function* () {
+      const limiter = yield* makeSlidingWindowLimiter(1, 1_000)
+      yield* Effect.exit(limiter.pace(Effect.fail("boom")))
+      const stuck = yield* Effect.fork(limiter.pace(Effect.never))
+      yield* TestClock.adjust(2_000)
+      yield* Fiber.interrupt(stuck)
+      const next = yield* Effect.fork(startOf(limiter))
+      yield* TestClock.adjust(Duration.seconds(10))
+      expect(yield* Fiber.join(next)).toBe(3_000)
+    })
+  )
+
+  it.effect("pauseUntil holds every caller until the given time", () =>
+    Effect.gen(function* () {
+      const limiter = yield* makeSlidingWindowLimiter(100, 60_000)
+      yield* startOf(limiter)
+      yield* limiter.pauseUntil(5_000)
+      const fiber = yield* Effect.fork(Effect.all(Array.from({ length: 5 }, () => startOf(limiter)), { concurrency: "unbounded" }))
+      yield* TestClock.adjust(4_999)
+      expect(fiber.unsafePoll()).toBeNull()
+      yield* TestClock.adjust(Duration.seconds(10))
+      expect(yield* Fiber.join(fiber)).toEqual([5_000, 5_000, 5_000, 5_000, 5_000])
+    })
+  )
+
+  it.effect("pauseUntil only ever extends a pause, and a pause in the past changes nothing", () =>
+    Effect.gen(function* () {
+      const limiter = yield* makeSlidingWindowLimiter(100, 60_000)
+      yield* limiter.pauseUntil(8_000)
+      yield* limiter.pauseUntil(3_000)
+      const first = yield* Effect.fork(startOf(limiter))
+      yield* TestClock.adjust(Duration.seconds(20))
+      expect(yield* Fiber.join(first)).toBe(8_000)
+      yield* limiter.pauseUntil(1_000)
+      expect(yield* startOf(limiter)).toBe(20_000)
+    })
+  )
+
+  it.effect("pauseUntil also holds a caller that is already waiting for room in the window", () =>
+    Effect.gen(function* () {
+      const limiter = yield* makeSlidingWindowLimiter(1, 1_000)
+      yield* startOf(limiter)
+      const waiting = yield* Effect.fork(startOf(limiter)) // would get room at 1 000
+      yield* TestClock.adjust(500)
+      yield* limiter.pauseUntil(5_000) // a 429 with Retry-After arrives meanwhile
+      yield* TestClock.adjust(Duration.seconds(10))
+      expect(yield* Fiber.join(waiting)).toBe(5_000)
+    })
+  )
+
+  it.effect("keeps counting after a pause: requests let through when it ends still fill the window", () =>
+    Effect.gen(function* () {
+      const limiter = yield* makeSlidingWindowLimiter(2, 1_000)
+      yield* limiter.pauseUntil(2_000)
+      const fiber = yield* Effect.fork(Effect.forEach([1, 2, 3, 4, 5], () => startOf(limiter)))
+      yield* TestClock.adjust(Duration.seconds(30))
+      expect(yield* Fiber.join(fiber)).toEqual([2_000, 2_000, 3_000, 3_000, 4_000])
+    })
+  )
+})
+
+describe("rateWindowMs", () => {
+  it("is a minute plus a margin of one second", () => {
+    const before = process.env["SOURCE_ENTERPRET_RATE_WINDOW_MS"]
+    delete process.env["SOURCE_ENTERPRET_RATE_WINDOW_MS"]
+    try {
+      expect(rateWindowMs()).toBe(61_000)
+    } finally {
+      if (before !== undefined) process.env["SOURCE_ENTERPRET_RATE_WINDOW_MS"] = before
+    }
+  })
+})

@@ -1,0 +1,205 @@
+import { Effect } from "effect"
+import { Writable } from "node:stream"
+import { describe, expect, it } from "vitest"
+import { logMessage, stateMessage } from "../src/protocol/messages.js"
+import { makeAirbyteOutput, makeLineWriter } from "../src/protocol/writer.js"
+
+/**
+ * A destination that takes its time: each chunk is accepted only after `delayMs` (or on the next
+ * turn of the event loop), so with a small highWaterMark it reports backpressure. It records what
+ * it has accepted, how many writes reached it and the most it ever held in its buffer.
+ */
+class SlowSink extends Writable {
+  readonly accepted: Array<Buffer> = []
+  writes = 0
+  drains = 0
+  maxBuffered = 0
+
+  constructor(
+    highWaterMark: number,
+    private readonly delayMs: number | "immediate" = "immediate"
+  ) {
+    super({ highWaterMark, decodeStrings: true })
+    this.on("drain", () => this.drains++)
+  }
+
+  override write(chunk: unknown, ...rest: Array<unknown>): boolean {
+    const result = (super.write as (...args: Array<unknown>) => boolean)(chunk, ...rest)
+    this.maxBuffered = Math.max(this.maxBuffered, this.writableLength)
+    return result
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.writes++
+    const accept = () => {
+      this.accepted.push(chunk)
+      callback()
+    }
+    if (this.delayMs === "immediate") setImmediate(accept)
+    else setTimeout(accept, this.delayMs)
+  }
+
+  text(): string {
+    return Buffer.concat(this.accepted).toString("utf8")
+  }
+}
+
+const lines = (count: number, make: (i: number) => string = (i) => `{"n":${i},"pad":"${"x".repeat(40)}"}`) =>
+  Array.from({ length: count }, (_, i) => make(i) + "\n")
+
+describe("AirbyteOutput (makeAirbyteOutput)", () => {
+  it("delivers every line in order, in far fewer writes than lines", async () => {
+    const sink = new SlowSink(1 << 20)
+    const output = makeAirbyteOutput(sink)
+    const all = lines(5_000)
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        for (const line of all) yield* output.emitLines(line)
+        yield* output.settle
+      })
+    )
+    expect(sink.text()).toBe(all.join(""))
+    expect(sink.writes).toBeGreaterThan(0)
+    expect(sink.writes).toBeLessThan(all.length / 100)
+  })
+
+  it("keeps lines handed over together as one string in order with single ones", async () => {
+    const sink = new SlowSink(1 << 20)
+    const output = makeAirbyteOutput(sink)
+    const first = lines(3, (i) => `{"a":${i}}`)
+    const second = lines(3, (i) => `{"b":${i}}`)
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        yield* output.emitLines(first.join(""))
+        yield* output.emit(logMessage("INFO", "between"))
+        yield* output.emitLines(second.join(""))
+        yield* output.settle
+      })
+    )
+    expect(sink.text()).toBe(first.join("") + '{"type":"LOG","log":{"level":"INFO","message":"between"}}\n' + second.join(""))
+  })
+
+  it("emit serialises the message as one JSON line and hands it to the stream at once", async () => {
+    const sink = new SlowSink(1 << 20)
+    const output = makeAirbyteOutput(sink)
+    const state = stateMessage("feedback_record", "2025-12-13T00:00:00Z", 12)
+    await Effect.runPromise(output.emitLines('{"type":"RECORD"}\n'))
+    expect(sink.writes + sink.writableLength).toBe(0) // a record alone waits in the batch
+    await Effect.runPromise(output.emit(state))
+    // No settle: the STATE, and the record before it, have reached the stream already.
+    const handed = sink.writableLength + sink.accepted.reduce((n, chunk) => n + chunk.length, 0)
+    expect(handed).toBe(Buffer.byteLength('{"type":"RECORD"}\n' + JSON.stringify(state) + "\n"))
+    await Effect.runPromise(output.settle)
+    expect(sink.text().split("\n")).toEqual(['{"type":"RECORD"}', JSON.stringify(state), ""])
+    expect(JSON.parse(sink.text().split("\n")[1]!)).toEqual(state)
+  })
+
+  it("settle resolves only once everything has been accepted by a slow destination", async () => {
+    const sink = new SlowSink(64, 2)
+    const output = makeAirbyteOutput(sink)
+    const all = lines(200)
+    const run = Effect.runPromise(
+      Effect.gen(function* () {
+        for (const line of all) yield* output.emitLines(line)
+        yield* output.emit(logMessage("INFO", "last"))
+        yield* output.settle
+      })
+    )
+    await run
+    expect(sink.text()).toBe(all.join("") + JSON.stringify(logMessage("INFO", "last")) + "\n")
+    expect(sink.writableLength).toBe(0)
+  })
+
+  it("settle with nothing pending resolves", async () => {
+    const sink = new SlowSink(64)
+    await Effect.runPromise(makeAirbyteOutput(sink).settle)
+    expect(sink.text()).toBe("")
+  })
+
+  it("waits for drain under backpressure, never losing, reordering or piling up data", async () => {
+    // 2 MiB through a destination that holds 1 KiB and accepts a chunk per event-loop turn.
+    const sink = new SlowSink(1 << 10)
+    const output = makeAirbyteOutput(sink)
+    const all = lines(40_000)
+    const total = Buffer.byteLength(all.join(""))
+    expect(total).toBeGreaterThan(2_000_000)
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        for (const line of all) yield* output.emitLines(line)
+        yield* output.settle
+      })
+    )
+    expect(sink.text()).toBe(all.join(""))
+    expect(sink.drains).toBeGreaterThan(10)
+    // Without waiting, the whole 2 MiB would sit in the stream's buffer; with it, about a batch.
+    expect(sink.maxBuffered).toBeLessThanOrEqual(2 * 65_536)
+  })
+
+  it("waits for drain when several fibers emit at once, each one's lines complete and in its order", async () => {
+    const sink = new SlowSink(1 << 10, 1)
+    const output = makeAirbyteOutput(sink)
+    const producers = ["a", "b", "c", "d"].map((name) => lines(3_000, (i) => `{"p":"${name}","i":${i}}`))
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        yield* Effect.forEach(producers, (own) => Effect.forEach(own, (line) => output.emitLines(line)), { concurrency: "unbounded" })
+        yield* output.settle
+      })
+    )
+    const got = sink.text().split("\n").slice(0, -1)
+    expect(got).toHaveLength(12_000)
+    for (const [index, name] of ["a", "b", "c", "d"].entries()) {
+      // Each producer's lines arrive complete and in its own order.
+      expect(got.filter((line) => line.startsWith(`{"p":"${name}"`))).toEqual(producers[index]!.map((line) => line.slice(0, -1)))
+    }
+    expect(sink.maxBuffered).toBeLessThanOrEqual(8 * 65_536)
+  })
+
+  it("keeps multi-byte text intact across batch boundaries", async () => {
+    const sink = new SlowSink(1 << 12)
+    const output = makeAirbyteOutput(sink)
+    // Lines of 1-, 2-, 3- and 4-byte characters of odd lengths, so batches end everywhere.
+    const alphabet = ["a", "é", "€", "漢", "😀", "𝄞"]
+    const all = lines(6_000, (i) => JSON.stringify({ i, t: alphabet[i % alphabet.length]!.repeat(1 + (i % 37)) }))
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        for (const line of all) yield* output.emitLines(line)
+        yield* output.settle
+      })
+    )
+    expect(sink.text()).toBe(all.join(""))
+    expect(Buffer.concat(sink.accepted).equals(Buffer.from(all.join(""), "utf8"))).toBe(true)
+  })
+
+  it("writes a line longer than a batch whole, in order with the lines around it", async () => {
+    const sink = new SlowSink(1 << 12)
+    const output = makeAirbyteOutput(sink)
+    const huge = JSON.stringify({ t: "😀漢é".repeat(40_000) }) + "\n"
+    const before = lines(10)
+    const after = lines(10, (i) => `{"after":${i}}`)
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        for (const line of before) yield* output.emitLines(line)
+        yield* output.emitLines(huge)
+        for (const line of after) yield* output.emitLines(line)
+        yield* output.settle
+      })
+    )
+    expect(sink.text()).toBe(before.join("") + huge + after.join(""))
+  })
+})
+
+describe("makeLineWriter", () => {
+  it("returns a promise from append only when the caller must wait", async () => {
+    const sink = new SlowSink(16)
+    const writer = makeLineWriter(sink)
+    expect(writer.append("short\n")).toBeUndefined() // buffered, nothing written yet
+    const pending = writer.flush() // 6 bytes: under the highWaterMark
+    expect(pending).toBeUndefined()
+    writer.append("x".repeat(100) + "\n")
+    const waiting = writer.flush() // over the highWaterMark: wait for drain
+    expect(waiting).toBeInstanceOf(Promise)
+    await waiting
+    await writer.settle()
+    expect(sink.text()).toBe("short\n" + "x".repeat(100) + "\n")
+  })
+})
