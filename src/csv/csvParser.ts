@@ -1,8 +1,7 @@
 import { type CastingContext, Parser } from "csv-parse"
+import type { Cell, Row, RowReader, RowReaderOptions } from "./rowReader.js"
 
-/** A cell: the text, or null for an unquoted empty cell (`""` is the empty string). */
-export type Cell = string | null
-export type Row = ReadonlyArray<Cell>
+export type { Cell, Row } from "./rowReader.js"
 
 const cell = (value: string, context: CastingContext): Cell => (value === "" && !context.quoting ? null : value)
 
@@ -12,13 +11,12 @@ const cell = (value: string, context: CastingContext): Cell => (value === "" && 
  * The header is the first row, like any other. A malformed file throws csv-parse's CsvError,
  * which carries the line.
  */
-export class CsvRows {
+export class CsvRows implements RowReader {
   private readonly parser: Parser
   private readonly rows: Array<Array<Cell>> = []
   private failure: Error | undefined
 
-  /** `firstRowOnly` stops after the header, so that rows after it cannot fail the read. */
-  constructor(options: { readonly firstRowOnly?: boolean } = {}) {
+  constructor(options: RowReaderOptions = {}) {
     this.parser = new Parser({
       ...(options.firstRowOnly ? { to: 1 } : {}),
       bom: true,

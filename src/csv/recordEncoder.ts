@@ -1,4 +1,4 @@
-import { CsvRows, type Row } from "./csvParser.js"
+import { newRowReader, type Row, type RowReader } from "./rowReader.js"
 import { columnNames } from "./header.js"
 
 /** What every record of one file shares. */
@@ -12,7 +12,7 @@ export interface FileContext {
   readonly skipRows: number
 }
 
-/** A row whose cell count differs from the header's, or a file csv-parse cannot read. */
+/** A row whose cell count differs from the header's, or a file that is not valid CSV. */
 export class CsvFileError extends Error {
   constructor(
     readonly line: number,
@@ -28,7 +28,6 @@ export class CsvFileError extends Error {
  * message envelope is built once per file, and each cell costs one JSON.stringify.
  */
 export class RecordEncoder {
-  private readonly rows = new CsvRows()
   private names: ReadonlyArray<string> | undefined
   /** Per column, its JSON key with the separator before it, e.g. `,"text":`. */
   private keys: ReadonlyArray<string> | undefined
@@ -39,7 +38,10 @@ export class RecordEncoder {
   rowsSeen = 0
   rowsEmitted = 0
 
-  constructor(private readonly context: FileContext) {
+  constructor(
+    private readonly context: FileContext,
+    private readonly rows: RowReader = newRowReader()
+  ) {
     this.streamJson = JSON.stringify(context.stream)
     this.suffix =
       `,"_ab_export_window_end":${JSON.stringify(context.windowEnd)}` +

@@ -1,7 +1,7 @@
 import { Clock, Data, Effect } from "effect"
 import { HOUR_MS } from "../config/hours.js"
 import { Settings } from "../config/settingsTag.js"
-import { CsvRows } from "../csv/csvParser.js"
+import { newRowReader } from "../csv/rowReader.js"
 import { columnNames } from "../csv/header.js"
 import { EnterpretApi } from "../enterpret/client.js"
 import { FileDownloader } from "../enterpret/download.js"
@@ -28,7 +28,7 @@ export const probeHeader = (objectId: string) =>
 
     const firstLine = (url: string) =>
       Effect.suspend(() => {
-        const rows = new CsvRows({ firstRowOnly: true })
+        const rows = newRowReader({ firstRowOnly: true })
         const seek = (take: () => ReadonlyArray<ReadonlyArray<string | null>>) =>
           Effect.suspend(() => {
             const first = take()[0]
