@@ -1,0 +1,97 @@
+// metadata.yaml is Airbyte's connector metadata: its fields agree with package.json, the
+// Dockerfile (labels, base image, entrypoint, user) and the connector's own spec.
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { parse } from "yaml"
+import { repoRoot } from "../acceptance/acceptance.js"
+import { imageFacts } from "../acceptance/dockerfile.js"
+import { runCli } from "../support/cli.js"
+
+const root = repoRoot()
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name: string; version: string; license: string; bin: Record<string, string> }
+const metadata = parse(readFileSync(join(root, "metadata.yaml"), "utf8")) as { metadataSpecVersion: unknown; data: Record<string, unknown> }
+const data = metadata.data
+const image = imageFacts()
+
+/** `docker.io/library/node:…` and `node:…` name the same image. */
+const canonicalImage = (name: string) => name.replace(/^docker\.io\//, "").replace(/^library\//, "")
+
+describe("metadata.yaml", () => {
+  it("has the fields of Airbyte's ConnectorMetadataDefinitionV0, with valid values", () => {
+    expect(metadata.metadataSpecVersion).toBe("1.0")
+    // The required fields of the schema, and the ones this connector promises to set.
+    for (const field of [
+      "name", "definitionId", "connectorType", "dockerRepository", "dockerImageTag", "license", "documentationUrl",
+      "githubIssueLabel", "connectorSubtype", "releaseStage", "supportLevel", "tags", "allowedHosts", "connectorBuildOptions"
+    ]) {
+      expect(data[field], field).toBeDefined()
+    }
+    expect(data["definitionId"]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    expect(data["connectorType"]).toBe("source")
+    expect(data["connectorSubtype"]).toBe("api")
+    expect(["alpha", "beta", "generally_available", "custom"]).toContain(data["releaseStage"])
+    expect(["community", "certified", "archived"]).toContain(data["supportLevel"])
+    expect(data["tags"]).toContain("language:typescript")
+    expect(data["dockerRepository"]).toBe(`airbyte/${pkg.name}`)
+    expect(data["githubIssueLabel"]).toBe(pkg.name)
+    expect(data["dockerImageTag"]).toBe(pkg.version)
+    expect(data["license"]).toBe(pkg.license)
+  })
+
+  it("documentationUrl is the spec's, and allowedHosts cover the default API host and the signed-URL host", async () => {
+    const run = await runCli(["spec"])
+    const spec = run.messages[0]!["spec"] as {
+      documentationUrl: string
+      connectionSpecification: { properties: { base_url: { default: string } } }
+    }
+    expect(data["documentationUrl"]).toBe(spec.documentationUrl)
+    const hosts = (data["allowedHosts"] as { hosts: string[] }).hosts
+    const covers = (host: string) =>
+      hosts.some((pattern) => (pattern.startsWith("*.") ? host.endsWith(pattern.slice(1)) : host === pattern))
+    expect(covers(new URL(spec.connectionSpecification.properties.base_url.default).hostname)).toBe(true)
+    // Enterpret's signed CSV URLs are S3's (the export document's examples).
+    expect(covers("s3.amazonaws.com")).toBe(true)
+  })
+
+  it("connectorBuildOptions.baseImage is the Dockerfile's base image, an official Node 20 image pinned by version and digest", () => {
+    const baseImage = (data["connectorBuildOptions"] as { baseImage: string }).baseImage
+    expect(image.stages.length).toBeGreaterThanOrEqual(2)
+    for (const stage of image.stages) expect(canonicalImage(stage.image)).toBe(canonicalImage(baseImage))
+    expect(canonicalImage(baseImage)).toMatch(/^node:20\.\d+\.\d+-bookworm-slim@sha256:[0-9a-f]{64}$/)
+  })
+})
+
+describe("Dockerfile", () => {
+  it("labels the image with metadata.yaml's repository and tag", () => {
+    expect(image.labels["io.airbyte.name"]).toBe(data["dockerRepository"])
+    expect(image.labels["io.airbyte.version"]).toBe(data["dockerImageTag"])
+  })
+
+  it("has an absolute exec-form ENTRYPOINT equal to AIRBYTE_ENTRYPOINT, and runs as airbyte in a writable /airbyte", () => {
+    expect(image.entrypoint.length).toBeGreaterThan(0)
+    expect(image.entrypoint[0]).toMatch(/^\//)
+    expect(image.env["AIRBYTE_ENTRYPOINT"]).toBe(image.entrypoint.join(" "))
+    expect(image.user).toBe("airbyte")
+    expect(image.workdir).toBe("/airbyte")
+    const run = image.final.filter((i) => i.keyword === "RUN").map((i) => i.args).join(" && ")
+    expect(run).toMatch(/useradd [^&]*\bairbyte\b/)
+    expect(run).toMatch(/chown [^&]*airbyte:airbyte \/airbyte\b/)
+    // Production only: the packed package, no dev dependencies.
+    expect(run).toMatch(/npm install [^&]*--omit=dev/)
+    // The entrypoint is the package's bin, installed under /airbyte.
+    expect(image.entrypoint[0]).toBe(`/airbyte/integration_code/bin/${Object.keys(pkg.bin)[0]}`)
+  })
+
+  it(".dockerignore keeps dist/, node_modules/, build/ and tests out of the build context", () => {
+    const lines = readFileSync(join(root, ".dockerignore"), "utf8").split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"))
+    expect(lines[0]).toBe("**")
+    const included = lines.filter((l) => l.startsWith("!")).map((l) => l.slice(1))
+    for (const kept of included) expect(["node_modules", "dist", "build", "integration_tests", "spec", "demo-output"]).not.toContain(kept.split("/")[0])
+    // ...and in everything the build stage copies.
+    const copied = image.stages.length > 0
+      ? readFileSync(join(root, "Dockerfile"), "utf8").split("\n").filter((l) => /^COPY (?!--from)/.test(l)).flatMap((l) => l.split(/\s+/).slice(1, -1))
+      : []
+    for (const file of copied) expect(included, `${file} is copied but excluded by .dockerignore`).toContain(file.replace(/^\.\//, ""))
+  })
+})
