@@ -91,7 +91,6 @@ export const makeEnterpretApi = Effect.gen(function* () {
     objectId?: string
   ): Effect.Effect<A, ApiError> =>
     Effect.gen(function* () {
-      yield* pace.take
       const request = HttpClientRequest.post(`${settings.baseUrl}${path}`).pipe(
         HttpClientRequest.bearerToken(settings.apiToken),
         HttpClientRequest.acceptJson,
@@ -110,7 +109,8 @@ export const makeEnterpretApi = Effect.gen(function* () {
           Effect.fail(new TransientError({ what, message: transportMessage(error.cause, error.message) }))
         )
       )
-      const { status, headers, text } = yield* exchange
+      // The timeout starts once the limiter lets the request go: waiting for room is not silence.
+      const { status, headers, text } = yield* pace.pace(exchange)
       if (status === 401 || status === 403) {
         return yield* new ApiAuthError({ status, message: `${what}: HTTP ${status} ${apiMessage(text)}` })
       }
