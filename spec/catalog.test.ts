@@ -92,6 +92,6 @@ describe("decodeCatalog", () => {
   it.each([null, [], "catalog", 3])("rejects a catalog that is not an object (%j)", (value) => {
     const error = failure(value)
     expect(error.file).toBe(FILE)
-    expect(error.message).toMatch(/^Catalog is invalid: /)
+    expect(error.message).toMatch(/^Catalog file \S+ is invalid: /)
   })
 })

@@ -137,7 +137,7 @@ describe("decodeSettings: invalid values", () => {
       expect(error).toBeInstanceOf(InputError)
       expect(error._tag).toBe("InputError")
       expect(error.file).toBe(FILE)
-      // The message names the field as the start of its entry, e.g. "Config is invalid: window_hours: ...".
+      // The message names the field as the start of its entry, e.g. "Config file secrets/config.json is invalid: window_hours: ...".
       expect(error.message).toMatch(new RegExp(`(: |; )${field}(\\.\\d+)?: `))
     }
   )
@@ -166,12 +166,12 @@ describe("decodeSettings: invalid values", () => {
 
   it("says what range a number must be in and what it got", () => {
     expect(decodeError({ ...base, window_hours: 0 }).message).toBe(
-      "Config is invalid: window_hours: must be a whole number from 1 to 8760, got 0"
+      `Config file ${FILE} is invalid: window_hours: must be a whole number from 1 to 8760, got 0`
     )
   })
 
   it("reports a bad item of objects only by its index, without a misleading second entry", () => {
-    expect(decodeError({ ...base, objects: ["a", ""] }).message).toBe("Config is invalid: objects.1: must be a non-empty object ID")
+    expect(decodeError({ ...base, objects: ["a", ""] }).message).toBe(`Config file ${FILE} is invalid: objects.1: must be a non-empty object ID`)
   })
 
   it("rejects an end_date equal to or before start_date, naming end_date", () => {

@@ -1,14 +1,23 @@
 // Runs the built connector (`node dist/main.js`) as Airbyte would, and checks its stdout.
 import { spawn, type ChildProcess } from "node:child_process"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { type AirbyteMessage, parseMessage } from "./protocol.js"
 
-export const MAIN = fileURLToPath(new URL("../../dist/main.js", import.meta.url))
+/** The repository's dist/main.js, from the sources (vitest) or from their compiled copy in build/. */
+const findMain = (): string => {
+  for (const up of ["../../dist/main.js", "../../../dist/main.js"]) {
+    const candidate = fileURLToPath(new URL(up, import.meta.url))
+    if (existsSync(candidate)) return candidate
+  }
+  return fileURLToPath(new URL("../../dist/main.js", import.meta.url))
+}
 
-/** Short minute and retry base so that fault tests run in seconds (see README, "Testing"). */
+export const MAIN = findMain()
+
+/** Short minute and retry base so that fault tests run in seconds (see README, "Development"). */
 export const FAST_ENV = { SOURCE_ENTERPRET_RATE_WINDOW_MS: "1000", SOURCE_ENTERPRET_RETRY_BASE_MS: "50" }
 
 export interface CliRun {

@@ -1,5 +1,6 @@
 import { Command, Options } from "@effect/cli"
 import { Effect } from "effect"
+import { InputError } from "../config/inputFile.js"
 import { loadSettings } from "../config/settings.js"
 import { connectorSpecification } from "../config/spec.js"
 import { discoverCatalog, selectedObjects } from "../discover/discover.js"
@@ -41,7 +42,16 @@ const check = Command.make("check", { config }, ({ config }) =>
     const outcome = yield* loadSettings(config).pipe(
       Effect.flatMap((settings) =>
         selectedObjects(config).pipe(
-          Effect.provide(apiLayer({ ...settings, maxRetries: Math.min(settings.maxRetries, CHECK_RETRIES) }))
+          Effect.provide(apiLayer({ ...settings, maxRetries: Math.min(settings.maxRetries, CHECK_RETRIES) })),
+          // A check has no sync to resume: say where it could not connect instead.
+          Effect.catchTag("TransientError", (error) =>
+            Effect.fail(
+              new InputError({
+                file: config,
+                message: `Cannot reach the Export API at ${settings.baseUrl} (${error.message}). Check base_url and that this host can reach it.`
+              })
+            )
+          )
         )
       ),
       Effect.either

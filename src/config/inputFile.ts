@@ -45,7 +45,7 @@ export const decodeWithPaths = <A, I>(
         const message = secret ? "must be a non-empty string (value not shown: it is a secret)" : tidy(issue.message)
         return `${issue.path.length ? issue.path.join(".") : "(root)"}: ${message}`
       })
-      return new InputError({ file, message: `${what} is invalid: ${[...new Set(lines)].join("; ")}` })
+      return new InputError({ file, message: `${what} file ${file} is invalid: ${[...new Set(lines)].join("; ")}` })
     })
   )
 

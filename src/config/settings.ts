@@ -43,7 +43,7 @@ export const decodeSettings = (value: unknown, file: string) =>
     const input = yield* decodeWithPaths(ConfigSchema, value, file, "Config", ["api_token"])
     const settings = toSettings(input)
     if (settings.endMs !== undefined && settings.endMs <= settings.startMs) {
-      return yield* new InputError({ file, message: "Config is invalid: end_date: must be later than start_date" })
+      return yield* new InputError({ file, message: `Config file ${file} is invalid: end_date: must be later than start_date` })
     }
     return settings
   })

@@ -19,7 +19,7 @@ export const selectedObjects = (configFile: string) =>
     if (unknown.length > 0) {
       return yield* new InputError({
         file: configFile,
-        message: `Config is invalid: objects: ${unknown.join(", ")} ${unknown.length === 1 ? "is" : "are"} not exportable; available: ${[...known].join(", ")}`
+        message: `Config file ${configFile} is invalid: objects: ${unknown.join(", ")} ${unknown.length === 1 ? "is" : "are"} not exportable; available: ${[...known].join(", ")}`
       })
     }
     const wanted = new Set(settings.objects)

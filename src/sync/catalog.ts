@@ -27,7 +27,7 @@ export const decodeCatalog = (value: unknown, file: string) =>
     const seen = new Set<string>()
     for (const { stream } of catalog.streams) {
       if (seen.has(stream.name)) {
-        return yield* new InputError({ file, message: `Catalog is invalid: stream ${stream.name} is configured twice` })
+        return yield* new InputError({ file, message: `Catalog file ${file} is invalid: stream ${stream.name} is configured twice` })
       }
       seen.add(stream.name)
     }
