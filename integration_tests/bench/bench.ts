@@ -1,0 +1,216 @@
+#!/usr/bin/env node
+// `npm run bench`: the connector's throughput and memory against baselines measured in the same
+// run on the same bytes (see the issue "Throughput and memory" and README "Benchmark").
+//
+// 1. The emulator generates (once; reused later) large bench objects into a directory on disk.
+// 2. Per object: the connector's `read`, a bare Node pipeline and Python's standard library, one
+//    after another, each a child process whose stdout goes into a counting sink; their record
+//    counts must agree (a benchmark that compares different work fails).
+// 3. Peak RSS of `read` for a single file of --base-mb against one of --big-mb.
+// 4. `spec` cold start against `node -e 0`; export requests of a backfill against the fewest.
+// 5. A Markdown report to --out (and stdout).
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { loadavg, tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import { repoRoot } from "../acceptance/acceptance.js"
+import { type Emulator, isoMinutes, isoSeconds, startEmulator } from "../emulator/index.js"
+import { measureColdStart } from "./coldStart.js"
+import { type Discovered, REQUESTS_PER_MINUTE, connectorEntry, discoverStreams, inputsFor, measureRead, useConnector } from "./connector.js"
+import { exportPlan, writePlan } from "./exportPlan.js"
+import { measureExportRequests } from "./exportRequests.js"
+import { machine } from "./machine.js"
+import { type Measurement, hasGnuTime, measureChild, repeated, stopAll } from "./measure.js"
+import { type BenchOptions, USAGE, parseOptions } from "./options.js"
+import { summariseProfile } from "./profile.js"
+import { renderReport } from "./report.js"
+import { type BenchResults, MB, type ObjectResult, type RssPoint } from "./results.js"
+
+const NOW = "2025-12-15T10:30Z"
+const HOUR = 3_600_000
+const BACKFILL_DAYS = 3
+const started = performance.now()
+const progress = (line: string): void => {
+  process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`)
+}
+
+const NODE_BASELINE = fileURLToPath(new URL("./baselines/nodePipeline.js", import.meta.url))
+const pythonBaseline = (): string => join(repoRoot(), "integration_tests", "bench", "baselines", "python_baseline.py")
+
+interface Window {
+  start: string
+  end: string
+  /** `_ab_export_window_end` */
+  windowEnd: string
+}
+
+const describe = (m: Measurement): string =>
+  `${m.records} records in ${(m.wallMs / 1000).toFixed(2)} s, CPU ${m.cpuMs === undefined ? "n/a" : (m.cpuMs / 1000).toFixed(2) + " s"}, ` +
+  `peak RSS ${m.peakRssBytes === undefined ? "n/a" : (m.peakRssBytes / MB).toFixed(0) + " MB"}`
+
+const checkBaseline = (m: Measurement): Measurement => {
+  if (m.code !== 0 || m.signal !== null || !m.completeLines) {
+    throw new Error(`${m.label} failed (exit ${m.signal ?? String(m.code)}): ${m.stderrTail.slice(-2000)}`)
+  }
+  return m
+}
+
+const benchObject = async (emu: Emulator, discovered: Discovered, id: string, kind: "feedback" | "wide", window: Window, o: BenchOptions, python: boolean, scratch: string): Promise<ObjectResult> => {
+  const files = emu.benchFiles().filter((f) => f.objectId === id)
+  const inputBytes = files.reduce((n, f) => n + f.bytes, 0)
+  const inputs = inputsFor(discovered, [id], "full_refresh")
+  const plan = await exportPlan(emu, id, window.start, window.end, window.windowEnd)
+  if (plan.files.length !== files.length) throw new Error(`export of ${id} listed ${plan.files.length} files, the emulator has ${files.length}`)
+  const planPath = join(scratch, `${id}.plan.json`)
+  writePlan(planPath, plan)
+
+  progress(`${id}: connector read (${(inputBytes / MB).toFixed(0)} MB in ${files.length} files)`)
+  const connector = await repeated(o.repeat, () => measureRead(`connector read ${id}`, inputs))
+  progress(`${id}: connector: ${describe(connector)}`)
+  progress(`${id}: bare Node pipeline`)
+  const node = await repeated(o.repeat, async () =>
+    checkBaseline(await measureChild(process.execPath, [NODE_BASELINE, planPath], { label: `node baseline ${id}`, timeoutMs: 60 * 60_000 }))
+  )
+  progress(`${id}: node: ${describe(node)}`)
+  let py: Measurement | undefined
+  if (python) {
+    progress(`${id}: Python stdlib baseline`)
+    py = await repeated(o.repeat, async () =>
+      checkBaseline(await measureChild("python3", [pythonBaseline(), planPath], { label: `python baseline ${id}`, timeoutMs: 60 * 60_000 }))
+    )
+    progress(`${id}: python: ${describe(py)}`)
+  }
+  const counts = [connector, node, ...(py === undefined ? [] : [py])]
+  if (connector.records === 0 || counts.some((m) => m.records !== connector.records)) {
+    throw new Error(
+      `${id}: the runners did not do the same work: ${counts.map((m) => `${m.label} ${m.records} records`).join(", ")}`
+    )
+  }
+  return { object: id, kind, files: files.length, inputBytes, connector, node, python: py }
+}
+
+const rssPoint = async (emu: Emulator, discovered: Discovered, id: string, o: BenchOptions): Promise<RssPoint> => {
+  const inputBytes = emu.benchFiles().filter((f) => f.objectId === id).reduce((n, f) => n + f.bytes, 0)
+  const inputs = inputsFor(discovered, [id], "full_refresh")
+  progress(`${id}: connector read of one ${(inputBytes / MB).toFixed(0)} MB file`)
+  const run = await repeated(o.repeat, () => measureRead(`connector read ${id}`, inputs))
+  if (run.records === 0) throw new Error(`${id}: no records`)
+  progress(`${id}: ${describe(run)}`)
+  return { object: id, inputBytes, run }
+}
+
+const profileRun = async (discovered: Discovered, id: string, dir: string) => {
+  const inputs = inputsFor(discovered, [id], "full_refresh")
+  const profileDir = join(dir, id)
+  rmSync(profileDir, { recursive: true, force: true })
+  mkdirSync(profileDir, { recursive: true })
+  progress(`${id}: connector read under --cpu-prof (into ${profileDir})`)
+  await measureRead(`connector read ${id} (profiled)`, inputs, ["--cpu-prof", "--cpu-prof-dir", profileDir])
+  return { object: id, summary: summariseProfile(profileDir, repoRoot()) }
+}
+
+const main = async (): Promise<void> => {
+  const o = parseOptions(process.argv.slice(2))
+  if (o.help) {
+    process.stdout.write(USAGE + "\n")
+    return
+  }
+  if (o.connector !== undefined) useConnector(resolve(o.connector))
+  if (!existsSync(connectorEntry())) throw new Error(`${connectorEntry()} does not exist: run \`npm run build\` first`)
+  const root = repoRoot()
+  const out = resolve(o.out ?? join(root, "integration_tests", "bench", "RESULTS.md"))
+  const benchDir = resolve(o.benchDir ?? join(tmpdir(), "source-enterpret-bench"))
+  const m = machine()
+  const pythonSkipped = o.skipPython ? "skipped (--skip-python)" : m.python === undefined ? "skipped: python3 is not installed" : undefined
+  const scratch = mkdtempSync(join(tmpdir(), "source-enterpret-bench-run-"))
+
+  const objects = [
+    { id: "bench_feedback", kind: "feedback" as const, bytes: o.feedbackMb * MB, files: o.feedbackFiles },
+    { id: "bench_wide", kind: "wide" as const, bytes: o.wideMb * MB, files: o.wideFiles },
+    ...(o.skipRss
+      ? []
+      : [
+          { id: "bench_50mb", kind: "feedback" as const, bytes: o.baseMb * MB, files: 1 },
+          { id: "bench_big", kind: "feedback" as const, bytes: o.bigMb * MB, files: 1 }
+        ])
+  ]
+  progress(`emulator: preparing ${objects.map((b) => `${b.id} ${(b.bytes / MB).toFixed(0)} MB`).join(", ")} in ${benchDir} (generated once, then reused)`)
+  const emu = await startEmulator({
+    seed: "bench",
+    now: NOW,
+    urlTtlSeconds: 24 * 3600,
+    rateLimits: { exportPerMinute: REQUESTS_PER_MINUTE, objectsPerMinute: REQUESTS_PER_MINUTE },
+    bench: { dir: benchDir, objects }
+  })
+  let results: BenchResults
+  let discovered: Discovered | undefined
+  try {
+    const end = emu.dataSpan.end.getTime()
+    const window: Window = { start: isoMinutes(end - HOUR), end: isoMinutes(end), windowEnd: isoSeconds(end) }
+    progress("connector discover of the bench objects")
+    discovered = await discoverStreams({
+      baseUrl: emu.baseUrl,
+      token: emu.token,
+      streams: objects.map((b) => b.id),
+      startDate: window.start,
+      endDate: window.end,
+      windowHours: 1,
+      syncMode: "full_refresh"
+    })
+    const measured: ObjectResult[] = []
+    for (const b of objects.slice(0, 2)) measured.push(await benchObject(emu, discovered, b.id, b.kind, window, o, pythonSkipped === undefined, scratch))
+    const rss = o.skipRss
+      ? undefined
+      : { base: await rssPoint(emu, discovered, "bench_50mb", o), big: await rssPoint(emu, discovered, "bench_big", o) }
+    progress("spec cold start")
+    const coldStart = await measureColdStart(o.specRuns)
+    progress(`spec ${coldStart.specMs.toFixed(1)} ms, node -e 0 ${coldStart.nodeMs.toFixed(1)} ms`)
+    progress(`export requests of a ${BACKFILL_DAYS}-day backfill`)
+    const exportRequests = await measureExportRequests(BACKFILL_DAYS)
+    progress(`export requests: ${exportRequests.requests} for ${exportRequests.windows} windows + ${exportRequests.extraPages} extra pages`)
+    const profiles = []
+    if (o.cpuProfDir !== undefined) {
+      for (const b of objects.slice(0, 2)) profiles.push(await profileRun(discovered, b.id, resolve(o.cpuProfDir)))
+    }
+    const args = process.argv.slice(2)
+    results = {
+      machine: m,
+      invocation: `npm run bench${args.length === 0 ? "" : ` -- ${args.join(" ")}`}`,
+      repeat: o.repeat,
+      small: o.small,
+      measureMethod: hasGnuTime() ? "from GNU time" : "sampled from /proc",
+      pythonSkipped,
+      objects: measured,
+      rss,
+      coldStart,
+      exportRequests,
+      profiles,
+      totalMs: performance.now() - started,
+      loadAtEnd: loadavg()[0] ?? 0
+    }
+  } finally {
+    await emu.close()
+    rmSync(scratch, { recursive: true, force: true })
+    if (discovered !== undefined) rmSync(discovered.dir, { recursive: true, force: true })
+  }
+  const markdown = renderReport(results)
+  mkdirSync(dirname(out), { recursive: true })
+  writeFileSync(out, markdown)
+  if (o.json !== undefined) writeFileSync(resolve(o.json), JSON.stringify(results, null, 2) + "\n")
+  process.stdout.write(markdown)
+  progress(`report written to ${out}`)
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    stopAll()
+    process.stderr.write(`bench: stopped by ${signal}\n`)
+    process.exit(130)
+  })
+}
+
+main().catch((error: unknown) => {
+  stopAll()
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,104 @@
+// Command-line options of `npm run bench -- [options]`.
+
+export const USAGE = `Usage: npm run bench -- [options]   (or: node build/integration_tests/bench/bench.js [options])
+
+  --small            a few MB per object and a ~40 MB RSS file: the whole run in well under a minute
+  --feedback-mb N    CSV size of the feedback-like object (default 200; small 4)
+  --feedback-files N files of the feedback-like object (default 20; small 4)
+  --wide-mb N        CSV size of the wide object, 60 short columns (default 200; small 4)
+  --wide-files N     files of the wide object (default 8; small 2)
+  --base-mb N        the smaller single file of the RSS-flatness pair (default 50; small 8)
+  --big-mb N         the larger single file of the RSS-flatness pair (default 1024; small 40)
+  --repeat N         run each measured thing N times and report medians (default 1)
+  --spec-runs N      runs of \`spec\` and of \`node -e 0\` for the cold-start medians (default 10; small 5)
+  --skip-python      leave out the Python standard-library baseline
+  --skip-rss         leave out the RSS-flatness pair
+  --cpu-prof DIR     also run the connector on the feedback object under node --cpu-prof, write the
+                     profile to DIR and summarise its top functions in the report
+  --connector FILE   the connector's entry point (default dist/main.js of this repository)
+  --bench-dir DIR    where the emulator generates (and reuses) the CSV files
+                     (default: <os tmpdir>/source-enterpret-bench)
+  --out FILE         the Markdown report (default integration_tests/bench/RESULTS.md)
+  --json FILE        also write the raw results as JSON
+  --help             this text`
+
+export interface BenchOptions {
+  small: boolean
+  feedbackMb: number
+  feedbackFiles: number
+  wideMb: number
+  wideFiles: number
+  baseMb: number
+  bigMb: number
+  repeat: number
+  specRuns: number
+  skipPython: boolean
+  skipRss: boolean
+  cpuProfDir: string | undefined
+  connector: string | undefined
+  benchDir: string | undefined
+  out: string | undefined
+  json: string | undefined
+  help: boolean
+}
+
+const positive = (flag: string, raw: string | undefined): number => {
+  const n = Number(raw)
+  if (raw === undefined || raw === "" || !Number.isFinite(n) || n <= 0) {
+    throw new Error(`${flag} needs a positive number, got ${raw === undefined ? "nothing" : JSON.stringify(raw)}`)
+  }
+  return n
+}
+
+const text = (flag: string, raw: string | undefined): string => {
+  if (raw === undefined || raw === "" || raw.startsWith("--")) throw new Error(`${flag} needs a value`)
+  return raw
+}
+
+export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions => {
+  const small = argv.includes("--small")
+  const o: BenchOptions = {
+    small,
+    feedbackMb: small ? 4 : 200,
+    feedbackFiles: small ? 4 : 20,
+    wideMb: small ? 4 : 200,
+    wideFiles: small ? 2 : 8,
+    baseMb: small ? 8 : 50,
+    bigMb: small ? 40 : 1024,
+    repeat: 1,
+    specRuns: small ? 5 : 10,
+    skipPython: false,
+    skipRss: false,
+    cpuProfDir: undefined,
+    connector: undefined,
+    benchDir: undefined,
+    out: undefined,
+    json: undefined,
+    help: false
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] ?? ""
+    const value = (): string => argv[++i] ?? ""
+    switch (flag) {
+      case "--small": break
+      case "--feedback-mb": o.feedbackMb = positive(flag, value()); break
+      case "--feedback-files": o.feedbackFiles = Math.round(positive(flag, value())); break
+      case "--wide-mb": o.wideMb = positive(flag, value()); break
+      case "--wide-files": o.wideFiles = Math.round(positive(flag, value())); break
+      case "--base-mb": o.baseMb = positive(flag, value()); break
+      case "--big-mb": o.bigMb = positive(flag, value()); break
+      case "--repeat": o.repeat = Math.round(positive(flag, value())); break
+      case "--spec-runs": o.specRuns = Math.round(positive(flag, value())); break
+      case "--skip-python": o.skipPython = true; break
+      case "--skip-rss": o.skipRss = true; break
+      case "--cpu-prof": o.cpuProfDir = text(flag, value()); break
+      case "--connector": o.connector = text(flag, value()); break
+      case "--bench-dir": o.benchDir = text(flag, value()); break
+      case "--out": o.out = text(flag, value()); break
+      case "--json": o.json = text(flag, value()); break
+      case "--help": case "-h": o.help = true; break
+      default: throw new Error(`unknown option ${JSON.stringify(flag)}\n\n${USAGE}`)
+    }
+  }
+  return o
+}

@@ -1,0 +1,161 @@
+// The Markdown report: machine, throughput of the connector and the baselines on the same bytes
+// with each ratio, the targets, peak RSS against file size, `spec` cold start, export requests,
+// and (with --cpu-prof) where the connector's CPU goes. The README quotes it.
+import type { Measurement } from "./measure.js"
+import { type BenchResults, MB, type Runner, recordsPerSecond } from "./results.js"
+import { checkTargets } from "./targets.js"
+
+const RUNNER_NAMES: Record<Runner, string> = {
+  connector: "**connector** `read`",
+  node: "bare Node: csv-parse + JSON.stringify",
+  python: "Python stdlib: csv.DictReader + json.dumps"
+}
+
+const fixed = (n: number | undefined, digits: number): string => (n === undefined || !Number.isFinite(n) ? "n/a" : n.toFixed(digits))
+const int = (n: number): string => Math.round(n).toLocaleString("en-US")
+const mb = (bytes: number | undefined): string => fixed(bytes === undefined ? undefined : bytes / MB, bytes !== undefined && bytes < 10 * MB ? 1 : 0)
+const seconds = (ms: number | undefined): string => fixed(ms === undefined ? undefined : ms / 1000, 2)
+
+const row = (cells: ReadonlyArray<string>): string => `| ${cells.join(" | ")} |`
+const table = (head: ReadonlyArray<string>, align: ReadonlyArray<"l" | "r">, rows: ReadonlyArray<ReadonlyArray<string>>): string[] => [
+  row(head),
+  row(align.map((a) => (a === "r" ? "---:" : "---"))),
+  ...rows.map(row)
+]
+
+const throughputRow = (object: string, runner: Runner, m: Measurement, inputBytes: number, connector: Measurement): string[] => {
+  const rps = recordsPerSecond(m)
+  const ratio = recordsPerSecond(connector) / rps
+  return [
+    object,
+    RUNNER_NAMES[runner],
+    int(m.records),
+    seconds(m.wallMs),
+    seconds(m.cpuMs),
+    int(rps),
+    fixed(inputBytes / MB / (m.wallMs / 1000), 1),
+    mb(m.peakRssBytes),
+    mb(m.stdoutBytes),
+    runner === "connector" ? "1.00x" : `${ratio.toFixed(2)}x`
+  ]
+}
+
+export const renderReport = (r: BenchResults): string => {
+  const m = r.machine
+  const out: string[] = []
+  out.push("### Benchmark results", "")
+  out.push(
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(1)} GiB RAM, ${m.os}; Node ${m.node}; ` +
+      `Python ${m.python ?? "not installed"}. Measured ${m.date} with \`${r.invocation}\` ` +
+      `(${r.repeat === 1 ? "one run of each" : `median of ${r.repeat} runs of each`}, one after another; ` +
+      `CPU time and peak RSS ${r.measureMethod}; MB = 10^6 bytes). ` +
+      `Load average (1 min): ${m.load.toFixed(2)} at the start, ${r.loadAtEnd.toFixed(2)} at the end` +
+      (Math.max(m.load, r.loadAtEnd) > m.cores / 2 ? ": **the machine was busy with other work; absolute numbers are skewed, ratios less so**." : "."),
+    ""
+  )
+  out.push("Throughput: one stream, one hour-long export window over loopback HTTP from the emulator, stdout into a counting sink. " +
+    "Every runner downloads the same signed URLs and writes the same RECORD envelopes (with `_ab_export_window_end` and `_ab_source_file_url`); " +
+    "record counts are checked equal. *connector ÷ this* is the connector's records/s divided by that row's.", "")
+  const rows: string[][] = []
+  for (const o of r.objects) {
+    const label = `${o.object} (${o.kind}, ${mb(o.inputBytes)} MB in ${o.files} files)`
+    rows.push(throughputRow(label, "connector", o.connector, o.inputBytes, o.connector))
+    rows.push(throughputRow(label, "node", o.node, o.inputBytes, o.connector))
+    if (o.python !== undefined) rows.push(throughputRow(label, "python", o.python, o.inputBytes, o.connector))
+  }
+  out.push(
+    ...table(
+      ["object", "runner", "records", "wall s", "CPU s", "records/s", "input MB/s", "peak RSS MB", "output MB", "connector ÷ this"],
+      ["l", "l", "r", "r", "r", "r", "r", "r", "r", "r"],
+      rows
+    ),
+    ""
+  )
+  if (r.pythonSkipped !== undefined) out.push(`Python baseline: ${r.pythonSkipped}.`, "")
+
+  out.push("Targets (ratios from this run):", "")
+  out.push(
+    ...table(
+      ["target", "measured", "result"],
+      ["l", "r", "l"],
+      checkTargets(r).map((c) => [c.target, c.measured, c.met === undefined ? "not measured" : c.met ? "met" : "**missed**"])
+    ),
+    ""
+  )
+
+  if (r.rss !== undefined) {
+    const { base, big } = r.rss
+    out.push("Peak RSS against file size: the connector's `read` of one object made of a single file.", "")
+    out.push(
+      ...table(
+        ["file", "input MB", "records", "wall s", "records/s", "input MB/s", "peak RSS MB"],
+        ["l", "r", "r", "r", "r", "r", "r"],
+        [base, big].map((p) => [
+          p.object,
+          mb(p.inputBytes),
+          int(p.run.records),
+          seconds(p.run.wallMs),
+          int(recordsPerSecond(p.run)),
+          fixed(p.inputBytes / MB / (p.run.wallMs / 1000), 1),
+          mb(p.run.peakRssBytes)
+        ])
+      ),
+      ""
+    )
+    const ratio = big.run.peakRssBytes !== undefined && base.run.peakRssBytes !== undefined ? big.run.peakRssBytes / base.run.peakRssBytes : undefined
+    out.push(`Peak RSS ratio, ${mb(big.inputBytes)} MB file ÷ ${mb(base.inputBytes)} MB file: ${fixed(ratio, 2)}x.`, "")
+  }
+
+  const c = r.coldStart
+  out.push(`\`spec\` cold start (median of ${c.runs} runs each, alternating):`, "")
+  out.push(
+    ...table(
+      ["command", "median ms"],
+      ["l", "r"],
+      [
+        ["`node -e 0`", fixed(c.nodeMs, 1)],
+        ["`node dist/main.js spec`", fixed(c.specMs, 1)],
+        ["ratio", `${c.ratio.toFixed(2)}x`]
+      ]
+    ),
+    ""
+  )
+
+  const e = r.exportRequests
+  out.push(
+    `Export requests of a backfill: \`read\` of every stream over the emulator's ordinary tenant ` +
+      `(${e.days} days, \`window_hours\` ${e.windowHours}, 4 files a page), requests counted in the emulator's log.`,
+    ""
+  )
+  out.push(
+    ...table(
+      ["streams", "windows", "extra pages", "fewest requests", "connector's export requests", "not 200", "files", "downloads", "records"],
+      ["r", "r", "r", "r", "r", "r", "r", "r", "r"],
+      [[String(e.streams), String(e.windows), String(e.extraPages), String(e.windows + e.extraPages), String(e.requests), String(e.refused), String(e.files), String(e.downloads), int(e.records)]]
+    ),
+    ""
+  )
+
+  for (const p of r.profiles) {
+    const s = p.summary
+    out.push(`CPU profile of the connector's \`read\` of ${p.object} (\`node --cpu-prof\`, ${seconds(s.totalMs)} s sampled; self time):`, "")
+    out.push(
+      ...table(
+        ["function (source)", "self ms", "share"],
+        ["l", "r", "r"],
+        s.functions.map((f) => [`\`${f.name.replace(/\|/g, "\\|")}\``, fixed(f.selfMs, 0), `${(f.share * 100).toFixed(1)}%`])
+      ),
+      ""
+    )
+    out.push(
+      ...table(
+        ["by source", "self ms", "share"],
+        ["l", "r", "r"],
+        s.sources.map((f) => [`\`${f.name.replace(/\|/g, "\\|")}\``, fixed(f.selfMs, 0), `${(f.share * 100).toFixed(1)}%`])
+      ),
+      ""
+    )
+  }
+  out.push(`Whole benchmark: ${seconds(r.totalMs)} s.`, "")
+  return out.join("\n")
+}

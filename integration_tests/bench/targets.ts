@@ -1,0 +1,51 @@
+// The issue's targets, each as a ratio measured in this run and whether it was met.
+import { type BenchResults, MB, recordsPerSecond } from "./results.js"
+
+export interface TargetCheck {
+  readonly target: string
+  readonly measured: string
+  /** undefined when this run could not measure it */
+  readonly met: boolean | undefined
+}
+
+export const RSS_LIMIT_MB = 200
+/** "flat": the larger file may cost at most this much more peak RSS than the smaller one */
+export const RSS_FLAT_RATIO = 1.25
+export const SPEC_RATIO = 3
+export const NODE_RATIO = 0.8
+
+const x = (ratio: number): string => `${ratio.toFixed(2)}x`
+
+export const checkTargets = (r: BenchResults): TargetCheck[] => {
+  const checks: TargetCheck[] = []
+  for (const o of r.objects) {
+    const ours = recordsPerSecond(o.connector)
+    if (o.python === undefined) {
+      checks.push({ target: `${o.object}: read records/s ≥ Python stdlib baseline`, measured: "not measured", met: undefined })
+    } else {
+      const ratio = ours / recordsPerSecond(o.python)
+      checks.push({ target: `${o.object}: read records/s ≥ Python stdlib baseline`, measured: x(ratio), met: ratio >= 1 })
+    }
+    const vsNode = ours / recordsPerSecond(o.node)
+    checks.push({ target: `${o.object}: read records/s ≥ ${NODE_RATIO}x bare Node pipeline`, measured: x(vsNode), met: vsNode >= NODE_RATIO })
+  }
+  const connectorRuns = [...r.objects.map((o) => o.connector), ...(r.rss === undefined ? [] : [r.rss.base.run, r.rss.big.run])]
+  const peaks = connectorRuns.map((m) => m.peakRssBytes)
+  if (peaks.every((p): p is number => p !== undefined)) {
+    const worst = Math.max(...peaks) / MB
+    checks.push({ target: `read peak RSS < ${RSS_LIMIT_MB} MB (every run)`, measured: `${worst.toFixed(0)} MB`, met: worst < RSS_LIMIT_MB })
+  } else checks.push({ target: `read peak RSS < ${RSS_LIMIT_MB} MB (every run)`, measured: "not measured", met: undefined })
+  if (r.rss !== undefined && r.rss.base.run.peakRssBytes !== undefined && r.rss.big.run.peakRssBytes !== undefined) {
+    const ratio = r.rss.big.run.peakRssBytes / r.rss.base.run.peakRssBytes
+    const sizes = `${(r.rss.big.inputBytes / MB).toFixed(0)} MB vs ${(r.rss.base.inputBytes / MB).toFixed(0)} MB file`
+    checks.push({ target: `peak RSS flat in file size (${sizes}, ≤ ${RSS_FLAT_RATIO}x)`, measured: x(ratio), met: ratio <= RSS_FLAT_RATIO })
+  } else checks.push({ target: "peak RSS flat in file size", measured: "not measured", met: undefined })
+  checks.push({ target: `spec cold start ≤ ${SPEC_RATIO}x \`node -e 0\``, measured: x(r.coldStart.ratio), met: r.coldStart.ratio <= SPEC_RATIO })
+  const e = r.exportRequests
+  checks.push({
+    target: "export requests of a backfill = windows + extra pages",
+    measured: `${e.requests} for ${e.windows} + ${e.extraPages}`,
+    met: e.requests === e.windows + e.extraPages
+  })
+  return checks
+}

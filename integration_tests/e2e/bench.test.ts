@@ -1,0 +1,102 @@
+// `npm run bench -- --small` works: it runs the built connector and the baselines on the same
+// bytes, checks they emitted the same records, and writes the report. A benchmark, not a test of
+// speed: nothing here compares a number with a target (CI machines are not timed).
+import { spawn, spawnSync } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { afterAll, describe, expect, it } from "vitest"
+import type { BenchResults } from "../bench/results.js"
+
+const BENCH = fileURLToPath(new URL("../../build/integration_tests/bench/bench.js", import.meta.url))
+const dir = mkdtempSync(join(tmpdir(), "source-enterpret-bench-test-"))
+const python = spawnSync("python3", ["--version"]).status === 0
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const run = (args: ReadonlyArray<string>, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BENCH, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
+    child.stdout.setEncoding("utf8").on("data", (t: string) => (stdout += t))
+    child.stderr.setEncoding("utf8").on("data", (t: string) => (stderr += t))
+    child.on("error", reject)
+    child.on("close", (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+
+/** The cells of the Markdown table rows whose first cell starts with `first`. */
+const rows = (markdown: string, first: string): string[][] =>
+  markdown
+    .split("\n")
+    .filter((line) => line.startsWith(`| ${first}`))
+    .map((line) => line.slice(2, -2).split(" | "))
+
+const numberIn = (cell: string | undefined): number => Number((cell ?? "").replace(/[,x]/g, ""))
+
+describe("npm run bench -- --small", () => {
+  it("measures the connector and the baselines on the same records and writes the Markdown report", async () => {
+    const out = join(dir, "RESULTS.md")
+    const json = join(dir, "results.json")
+    const result = await run(["--small", "--out", out, "--json", json], 85_000)
+    expect(result.code, result.stderr).toBe(0)
+    const markdown = readFileSync(out, "utf8")
+    expect(result.stdout).toBe(markdown)
+    expect(markdown).toMatch(/^Machine: .+, \d+ cores, .*Node v\d+/m)
+
+    const runners = ["**connector** `read`", "bare Node: csv-parse + JSON.stringify", ...(python ? ["Python stdlib: csv.DictReader + json.dumps"] : [])]
+    for (const object of ["bench_feedback", "bench_wide"]) {
+      const table = rows(markdown, `${object} (`)
+      expect(table.map((cells) => cells[1])).toEqual(runners)
+      // records, wall s, CPU s, records/s, input MB/s, peak RSS MB, output MB, ratio
+      const records = table.map((cells) => numberIn(cells[2]))
+      expect(new Set(records).size).toBe(1)
+      for (const cells of table) {
+        for (const i of [2, 3, 4, 5, 6, 7, 8, 9]) {
+          // CPU s and peak RSS MB are "n/a" where neither GNU time nor /proc exists
+          if ((i === 4 || i === 7) && cells[i] === "n/a") continue
+          expect(numberIn(cells[i]), `${object}: ${cells.join(" | ")}`).toBeGreaterThan(0)
+        }
+      }
+    }
+    for (const file of ["bench_50mb", "bench_big"]) {
+      const [cells] = rows(markdown, `${file} |`)
+      expect(cells).toHaveLength(7)
+      for (const i of [1, 2, 3, 4, 5]) expect(numberIn(cells?.[i])).toBeGreaterThan(0)
+      if (cells?.[6] !== "n/a") expect(numberIn(cells?.[6])).toBeGreaterThan(0)
+    }
+    expect(markdown).toMatch(/^Peak RSS ratio, .*: (\d+\.\d\dx|n\/a)\.$/m)
+    expect(numberIn(rows(markdown, "`node -e 0`")[0]?.[1])).toBeGreaterThan(0)
+    expect(numberIn(rows(markdown, "`node dist/main.js spec`")[0]?.[1])).toBeGreaterThan(0)
+    for (const target of ["read records/s ≥ Python stdlib baseline", "read records/s ≥ 0.8x bare Node pipeline", "peak RSS flat", "spec cold start", "export requests of a backfill"]) {
+      expect(markdown).toContain(target)
+    }
+
+    const results = JSON.parse(readFileSync(json, "utf8")) as BenchResults
+    expect(results.objects.map((o) => o.object)).toEqual(["bench_feedback", "bench_wide"])
+    for (const o of results.objects) {
+      const runs = [o.connector, o.node, ...(o.python === undefined ? [] : [o.python])]
+      expect(runs).toHaveLength(python ? 3 : 2)
+      for (const m of runs) {
+        expect(m.records).toBe(o.connector.records)
+        expect(m.wallMs).toBeGreaterThan(0)
+        expect(m.stdoutBytes).toBeGreaterThan(o.inputBytes)
+        if (m.cpuMs !== undefined) expect(m.cpuMs).toBeGreaterThan(0)
+        if (m.peakRssBytes !== undefined) expect(m.peakRssBytes).toBeGreaterThan(1_000_000)
+      }
+      expect(o.connector.records).toBeGreaterThan(1000)
+    }
+    expect(results.rss?.big.inputBytes).toBeGreaterThan(results.rss?.base.inputBytes ?? Infinity)
+    const e = results.exportRequests
+    expect(e.windows).toBe(e.streams * (e.days * 24 / e.windowHours))
+    expect(e.requests).toBeGreaterThanOrEqual(e.windows)
+    expect(e.downloads).toBeGreaterThanOrEqual(e.files)
+    expect(results.coldStart.specMs).toBeGreaterThan(0)
+    expect(results.coldStart.nodeMs).toBeGreaterThan(0)
+  }, 90_000)
+})
