@@ -74,7 +74,10 @@ describe("read", () => {
       const resumed = await runCli(["read", "--config", inputs["config"]!, "--catalog", inputs["catalog"]!, "--state", inputs["state"]!])
       expect(resumed.code, resumed.stderr).toBe(0)
       expectReadInvariants(resumed.messages)
-      expect(versions(resumed.messages, stream), `resumed from ${stateOf(m).cursor}`).toEqual(versions(run.messages.slice(i + 1), stream))
+      // Files of a window are read concurrently, so only the order of windows is fixed.
+      expect(versions(resumed.messages, stream).sort(), `resumed from ${stateOf(m).cursor}`).toEqual(
+        versions(run.messages.slice(i + 1), stream).sort()
+      )
     }
   })
 

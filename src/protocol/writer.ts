@@ -17,8 +17,8 @@ export class AirbyteOutput extends Context.Tag("source-enterpret/AirbyteOutput")
      * (a STATE should reach the platform promptly), so the batch is handed on after each.
      */
     readonly emit: (message: AirbyteMessage) => Effect.Effect<void>
-    /** Already-serialised newline-terminated lines (the record hot path). */
-    readonly emitLines: (lines: string) => Effect.Effect<void>
+    /** Already-serialised newline-terminated lines, as text or UTF-8 (the record hot path). */
+    readonly emitLines: (lines: string | Uint8Array) => Effect.Effect<void>
     /** Waits until every message so far has been written out, before the process ends. */
     readonly settle: Effect.Effect<void>
   }
@@ -29,7 +29,7 @@ export const makeLineWriter = (out: Writable) => {
   let used = 0
   let draining: Promise<void> | undefined
 
-  const writeBuffer = (chunk: Buffer | string) => {
+  const writeBuffer = (chunk: Uint8Array | string) => {
     if (!out.write(chunk) && draining === undefined) {
       draining = new Promise<void>((resolve) => {
         const done = () => {
@@ -54,8 +54,17 @@ export const makeLineWriter = (out: Writable) => {
     used = 0
   }
 
-  /** Appends text; returns a promise only when the caller must wait for the destination. */
-  const append = (text: string): Promise<void> | undefined => {
+  /** Appends text or UTF-8; returns a promise only when the caller must wait for the destination. */
+  const append = (text: string | Uint8Array): Promise<void> | undefined => {
+    if (typeof text !== "string") {
+      if (text.length > BATCH_BYTES - used) flushBuffer()
+      if (text.length > BATCH_BYTES) writeBuffer(text)
+      else {
+        buffer.set(text, used)
+        used += text.length
+      }
+      return draining
+    }
     // A UTF-16 code unit takes at most 3 bytes of UTF-8, so this bound never splits a line.
     if (text.length * 3 > BATCH_BYTES - used) {
       flushBuffer()

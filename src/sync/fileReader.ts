@@ -1,6 +1,8 @@
 import { Effect, Schema } from "effect"
 import { Settings } from "../config/settingsTag.js"
-import { CsvFileError, RecordEncoder } from "../csv/recordEncoder.js"
+import { EncoderPool } from "../csv/encoderPool.js"
+import type { EncodedChunk } from "../csv/fileEncoder.js"
+import { CsvFileError } from "../csv/recordEncoder.js"
 import { FileDownloader } from "../enterpret/download.js"
 import { type ApiError, type DownloadError, type UrlExpired, withoutSignature } from "../enterpret/errors.js"
 import { retryBaseMs, withRetry } from "../enterpret/retry.js"
@@ -29,48 +31,70 @@ export interface FileJob {
   readonly onRateLimited: (retryAtMs: number | undefined) => Effect.Effect<void>
 }
 
+/** Chunks handed to the encoder before the download waits for the oldest to come back. */
+const CHUNKS_IN_FLIGHT = 4
+
 /**
- * Emits every record of one file exactly once. A broken-off download is retried from the start
- * of the file, skipping the rows already emitted (the same URL serves the same bytes); an expired
- * URL is swapped for a fresh one. Returns the records emitted and the bytes on the wire.
+ * Emits every record of one file exactly once. Chunks go to the encoder (a worker thread) as
+ * they arrive and come back as RECORD lines in order; a few are in flight at once so that the
+ * download and the parsing overlap. A broken-off download is retried from the start of the
+ * file, skipping the rows already emitted (the same URL serves the same bytes); an expired URL
+ * is swapped for a fresh one. Returns the records emitted and the bytes on the wire.
  */
 export const readFile = (job: FileJob) =>
   Effect.gen(function* () {
     const settings = yield* Settings
     const downloader = yield* FileDownloader
     const output = yield* AirbyteOutput
+    const pool = yield* EncoderPool
     const file = withoutSignature(job.url)
     let url = job.url
     let rowsSeen = 0
     let rowsEmitted = 0
     let bytes = 0
 
-    const parsed = (encoder: RecordEncoder, step: () => string) =>
-      Effect.suspend(() => {
-        let lines: string
-        try {
-          lines = step()
-        } catch (error) {
-          if (!(error instanceof CsvFileError)) throw error
-          return Effect.fail(new FileContentError({ stream: job.stream, file, line: error.line, detail: error.detail }))
-        }
-        rowsSeen = encoder.rowsSeen
-        rowsEmitted += encoder.rowsEmitted
-        encoder.rowsEmitted = 0
-        return lines.length === 0 ? Effect.void : output.emitLines(lines)
-      })
-
     const attempt = Effect.suspend(() => {
-      const encoder = new RecordEncoder({ stream: job.stream, windowEnd: job.windowEnd, fileUrl: file, skipRows: rowsSeen })
+      const encoder = pool.open({ stream: job.stream, windowEnd: job.windowEnd, fileUrl: file, skipRows: rowsSeen })
+      const inFlight: Array<Promise<EncodedChunk>> = []
+      const enqueue = (result: Promise<EncodedChunk>) => {
+        // Rejections are taken when the result's turn comes; until then they are not unhandled.
+        result.catch(() => {})
+        inFlight.push(result)
+      }
+      const emitOldest = Effect.tryPromise({
+        try: () => inFlight.shift()!,
+        catch: (error) =>
+          error instanceof CsvFileError
+            ? new FileContentError({ stream: job.stream, file, line: error.line, detail: error.detail })
+            : error
+      }).pipe(
+        Effect.catchIf((error): error is unknown => !(error instanceof FileContentError), Effect.die),
+        Effect.flatMap((chunk) => {
+          rowsSeen = chunk.rowsSeen
+          rowsEmitted += chunk.rowsEmitted
+          return chunk.output.length === 0 ? Effect.void : output.emitLines(chunk.output)
+        })
+      )
+      const emitAll = Effect.whileLoop({ while: () => inFlight.length > 0, body: () => emitOldest, step: () => {} })
       return downloader
         .download(url, {
           onSize: (size) =>
             Effect.sync(() => {
               if (size !== undefined) bytes = size
             }),
-          onChunk: (chunk) => parsed(encoder, () => encoder.push(chunk))
+          onChunk: (chunk) =>
+            Effect.suspend(() => {
+              enqueue(encoder.push(chunk))
+              return inFlight.length > CHUNKS_IN_FLIGHT ? emitOldest : Effect.void
+            })
         })
-        .pipe(Effect.zipRight(parsed(encoder, () => encoder.end())))
+        .pipe(
+          Effect.tap(() => Effect.sync(() => enqueue(encoder.end()))),
+          Effect.zipRight(emitAll),
+          // Everything already received is complete rows: emit it even when the download broke off.
+          Effect.catchAll((error) => emitAll.pipe(Effect.zipRight(Effect.fail(error)))),
+          Effect.ensuring(Effect.sync(() => encoder.close()))
+        )
     })
 
     const retried = withRetry(attempt, {
