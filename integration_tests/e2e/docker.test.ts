@@ -69,7 +69,8 @@ describe("the image's production install", () => {
       if (reached.has(file)) return
       reached.add(file)
       const text = readFileSync(join(installed, file), "utf8")
-      for (const m of text.matchAll(/(?:from|import\()\s*"(\.\/[^"]+)"/g)) {
+      // Static and dynamic imports, and the worker threads' entry (new URL("./…", import.meta.url)).
+      for (const m of text.matchAll(/(?:from|import\(|new URL\()\s*"(\.\/[^"]+)"/g)) {
         expect(files, `${file} imports ${m[1]}`).toContain(join("dist", m[1]!))
         visit(join("dist", m[1]!))
       }
