@@ -10,7 +10,7 @@ import { EncoderPoolLive } from "../csv/encoderPool.js"
 
 /** Everything that talks to Enterpret, built once the config is known. */
 export const apiLayer = (settings: SettingsShape) => {
-  const base = Layer.mergeAll(Layer.succeed(Settings, settings), NodeHttpClient.layerUndici)
+  const base = Layer.mergeAll(Layer.succeed(Settings, settings), NodeHttpClient.layer)
   return Layer.mergeAll(
     EnterpretApiLive.pipe(Layer.provide(ApiRateLimiterLive)),
     FileDownloaderLive,
