@@ -96,3 +96,12 @@ describe("airbyteStream", () => {
     expect(validate({ ...records[0], score: 5 })).toBe(false)
   })
 })
+
+describe("airbyteStream: awkward column names", () => {
+  it("keeps a column named __proto__ as a property of its own", () => {
+    const stream = airbyteStream({ id: "o", name: "O", description: "" }, ["record_id", "__proto__"])
+    const properties = stream.json_schema.properties as Record<string, unknown>
+    expect(Object.keys(properties)).toEqual(["record_id", "__proto__", "_ab_export_window_end", "_ab_source_file_url"])
+    expect(JSON.parse(JSON.stringify(stream.json_schema)).properties.__proto__).toEqual({ type: ["null", "string"] })
+  })
+})

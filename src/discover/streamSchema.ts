@@ -6,10 +6,12 @@ export const PRIMARY_KEY = "record_id"
 
 /** One catalog stream for an exportable object, its properties from the CSV header. */
 export const airbyteStream = (object: ExportableObject, header: ReadonlyArray<string>) => {
-  const properties: Record<string, object> = {}
-  for (const column of header) properties[column] = { type: ["null", "string"] }
-  properties[CURSOR_FIELD] = { type: "string", format: "date-time" }
-  properties[FILE_URL_FIELD] = { type: "string" }
+  // fromEntries defines own properties, so a column named __proto__ is a column like any other.
+  const properties: Record<string, object> = Object.fromEntries([
+    ...header.map((column) => [column, { type: ["null", "string"] }] as const),
+    [CURSOR_FIELD, { type: "string", format: "date-time" }],
+    [FILE_URL_FIELD, { type: "string" }]
+  ])
   return {
     name: object.id,
     json_schema: {
