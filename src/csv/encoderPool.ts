@@ -27,6 +27,7 @@ interface Pending {
 interface PooledWorker {
   readonly worker: Worker
   readonly files: Map<number, Array<Pending>>
+  alive: boolean
 }
 
 const WORKER_URL = new URL("./encodeWorker.js", import.meta.url)
@@ -37,33 +38,49 @@ const WORKER_URL = new URL("./encodeWorker.js", import.meta.url)
  */
 const MAX_WORKERS = 2
 
+/** A worker thread died or failed a chunk for a reason of its own: the file may be read again. */
+export class EncoderCrashed extends Error {}
+
 const settle = (queue: Array<Pending> | undefined, reply: WorkerReply) => {
   const pending = queue?.shift()
   if (pending === undefined) return
   if ("chunk" in reply) pending.resolve(reply.chunk)
   else if ("csvError" in reply) pending.reject(new CsvFileError(reply.csvError.line, reply.csvError.detail))
-  else pending.reject(new Error(`CSV worker failed: ${reply.crash}`))
+  else pending.reject(new EncoderCrashed(`CSV worker failed: ${reply.crash}`))
 }
 
-const startWorker = (): PooledWorker => {
+const startWorker = (url: URL, onExit: (pooled: PooledWorker) => void): PooledWorker => {
   // A 16 MB young generation instead of V8's default of 48 (3 semi-spaces of 16) costs about 5%
   // of throughput and saves about 30 MB of RSS per worker (measured with `npm run bench`).
-  const worker = new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: 16 } })
-  const pooled: PooledWorker = { worker, files: new Map() }
+  const worker = new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: 16 } })
+  const pooled: PooledWorker = { worker, files: new Map(), alive: true }
   worker.on("message", (reply: WorkerReply) => settle(pooled.files.get(reply.file), reply))
-  worker.on("error", (error) => {
-    for (const queue of pooled.files.values()) for (const pending of queue.splice(0)) pending.reject(error)
-  })
+  // A worker that dies (out of memory, say) fails its files' pending chunks and leaves the pool;
+  // the next file gets a fresh worker.
+  const fail = (reason: string) => {
+    pooled.alive = false
+    onExit(pooled)
+    for (const queue of pooled.files.values()) {
+      for (const pending of queue.splice(0)) pending.reject(new EncoderCrashed(`CSV worker stopped: ${reason}`))
+    }
+  }
+  worker.on("error", (error) => fail(error.message))
+  worker.on("exit", (code) => fail(`exit code ${code}`))
   // Idle workers must not keep the process alive after the read.
   worker.unref()
   return pooled
 }
 
-const makePool = (size: number) => {
+/** `size` workers at most, started as files need them, each running the script at `url`. */
+export const makeEncoderPool = (size: number, url: URL) => {
   const workers: Array<PooledWorker> = []
   let nextFile = 0
+  const retire = (pooled: PooledWorker) => {
+    const at = workers.indexOf(pooled)
+    if (at !== -1) workers.splice(at, 1)
+  }
   const leastBusy = (): PooledWorker => {
-    if (workers.length < size) workers.push(startWorker())
+    if (workers.length < size) workers.push(startWorker(url, retire))
     return workers.reduce((best, w) => (w.files.size < best.files.size ? w : best))
   }
   const open = (context: FileContext): FileEncoder => {
@@ -73,6 +90,7 @@ const makePool = (size: number) => {
     pooled.files.set(file, queue)
     const send = (request: WorkerRequest) =>
       new Promise<EncodedChunk>((resolve, reject) => {
+        if (!pooled.alive) return reject(new EncoderCrashed("CSV worker stopped"))
         queue.push({ resolve, reject })
         pooled.worker.postMessage(request)
       })
@@ -97,7 +115,7 @@ export const EncoderPoolLive = Layer.scoped(
       return { open: inlineFileEncoder }
     }
     const settings = yield* Settings
-    const pool = makePool(Math.max(1, Math.min(MAX_WORKERS, availableParallelism(), settings.maxConcurrentDownloads)))
+    const pool = makeEncoderPool(Math.max(1, Math.min(MAX_WORKERS, availableParallelism(), settings.maxConcurrentDownloads)), WORKER_URL)
     yield* Effect.addFinalizer(() => pool.shutdown)
     return { open: pool.open }
   })

@@ -4,7 +4,7 @@ import { EncoderPool } from "../csv/encoderPool.js"
 import type { EncodedChunk } from "../csv/fileEncoder.js"
 import { CsvFileError } from "../csv/recordEncoder.js"
 import { FileDownloader } from "../enterpret/download.js"
-import { type ApiError, type DownloadError, type UrlExpired, withoutSignature } from "../enterpret/errors.js"
+import { type ApiError, type DownloadError, TransientError, type UrlExpired, withoutSignature } from "../enterpret/errors.js"
 import { retryBaseMs, withRetry } from "../enterpret/retry.js"
 import { AirbyteOutput } from "../protocol/writer.js"
 
@@ -63,12 +63,12 @@ export const readFile = (job: FileJob) =>
       }
       const emitOldest = Effect.tryPromise({
         try: () => inFlight.shift()!,
-        catch: (error) =>
+        catch: (error): FileContentError | TransientError =>
           error instanceof CsvFileError
             ? new FileContentError({ stream: job.stream, file, line: error.line, detail: error.detail })
-            : error
+            : // A crashed worker is retried like a broken download: from the rows already emitted.
+              new TransientError({ what: `encoding ${file}`, message: error instanceof Error ? error.message : String(error) })
       }).pipe(
-        Effect.catchIf((error): error is unknown => !(error instanceof FileContentError), Effect.die),
         Effect.flatMap((chunk) => {
           rowsSeen = chunk.rowsSeen
           rowsEmitted += chunk.rowsEmitted

@@ -1,0 +1,80 @@
+import { buildSync } from "esbuild"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+import { afterAll, describe, expect, it } from "vitest"
+import { EncoderCrashed, makeEncoderPool } from "../src/csv/encoderPool.js"
+import { inlineFileEncoder } from "../src/csv/fileEncoder.js"
+import { Effect } from "effect"
+import { CsvFileError, type FileContext } from "../src/csv/recordEncoder.js"
+
+// The real worker, bundled from the sources as `npm run bundle` does, and one that dies.
+const dir = mkdtempSync(join(tmpdir(), "encoder-pool-"))
+buildSync({
+  entryPoints: [fileURLToPath(new URL("../src/csv/encodeWorker.ts", import.meta.url))],
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  outfile: join(dir, "encodeWorker.mjs"),
+  logLevel: "silent"
+})
+const realWorker = pathToFileURL(join(dir, "encodeWorker.mjs"))
+writeFileSync(join(dir, "dies.mjs"), `import { parentPort } from "node:worker_threads"\nparentPort.on("message", (m) => { if (m.type !== "open") process.exit(3) })\n`)
+const dyingWorker = pathToFileURL(join(dir, "dies.mjs"))
+
+const context = (skipRows = 0): FileContext => ({ stream: "s", windowEnd: "2025-12-13T00:00:00Z", fileUrl: "https://host/f.csv", skipRows })
+const bytes = (text: string) => new TextEncoder().encode(text)
+const decode = (output: Uint8Array) => new TextDecoder().decode(output)
+
+const pools: Array<ReturnType<typeof makeEncoderPool>> = []
+const pool = (size: number, url: URL) => {
+  const made = makeEncoderPool(size, url)
+  pools.push(made)
+  return made
+}
+afterAll(() => Promise.all(pools.map((p) => Effect.runPromise(p.shutdown))))
+
+describe("EncoderPool", () => {
+  it("gives the same UTF-8 lines and counts as encoding on the calling thread, over several files", async () => {
+    const files = ['record_id,text\n1,"a, b"\n2,\n', 'record_id,text\r\n3,"é ""q"""\r\n4,""\r\n5,x\r\n', "record_id\n"]
+    const workers = pool(2, realWorker)
+    for (const text of files) {
+      const chunks = [bytes(text).subarray(0, 7), bytes(text).subarray(7)]
+      const viaWorker = workers.open(context(1))
+      const inline = inlineFileEncoder(context(1))
+      // emitted_at is the clock of each thread's encoding: the only part allowed to differ.
+      const comparable = (chunk: { output: Uint8Array; rowsSeen: number; rowsEmitted: number }) => ({
+        ...chunk,
+        output: decode(chunk.output).replace(/"emitted_at":\d+/g, '"emitted_at":0')
+      })
+      let records = 0
+      for (const step of [...chunks.map((chunk) => (e: typeof inline) => e.push(chunk)), (e: typeof inline) => e.end()]) {
+        const [a, b] = await Promise.all([step(viaWorker), step(inline)])
+        expect(comparable(a)).toEqual(comparable(b))
+        records += a.rowsEmitted
+      }
+      // Data rows less the one skipped (skipRows: 1), as a resumed download would.
+      expect(records).toBe(Math.max(0, text.split(/\r?\n/).filter(Boolean).length - 2))
+      viaWorker.close()
+    }
+  })
+
+  it("rejects with the CSV error and the line, and answers chunks sent after it", async () => {
+    const encoder = pool(1, realWorker).open(context())
+    const first = encoder.push(bytes("a,b\n1,2\n3,4,5\n"))
+    const after = encoder.push(bytes("6,7\n"))
+    await expect(first).rejects.toBeInstanceOf(CsvFileError)
+    await expect(first).rejects.toMatchObject({ line: 3 })
+    await expect(after).rejects.toBeInstanceOf(CsvFileError)
+  })
+
+  it("fails a dead worker's chunks as EncoderCrashed and starts a fresh worker for the next file", async () => {
+    const dying = pool(1, dyingWorker)
+    const encoder = dying.open(context())
+    await expect(encoder.push(bytes("a\n1\n"))).rejects.toBeInstanceOf(EncoderCrashed)
+    await expect(encoder.push(bytes("2\n"))).rejects.toBeInstanceOf(EncoderCrashed)
+    // The next file lands on a new worker (which dies too, but it answered: nothing hangs).
+    await expect(dying.open(context()).push(bytes("a\n"))).rejects.toBeInstanceOf(EncoderCrashed)
+  })
+})
