@@ -17,12 +17,8 @@ const hourRegExp = new RegExp(HOUR_PATTERN)
 /** Parses one of the accepted forms into epoch ms, or undefined when it is not a real whole hour. */
 export const parseHour = (text: string): number | undefined => {
   if (!hourRegExp.test(text)) return undefined
-  const iso = text.length === 10 ? `${text}T00:00:00Z` : text
-  const ms = Date.parse(iso)
-  if (Number.isNaN(ms)) return undefined
-  // Date.parse rolls 2025-02-30 over to March; a date that does not round-trip is not a date.
-  if (new Date(ms).toISOString().slice(0, 10) !== text.slice(0, 10)) return undefined
-  return ms
+  // The pattern admits real calendar hours only, so Date.parse cannot roll a date over.
+  return Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text)
 }
 
 export const floorHour = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS

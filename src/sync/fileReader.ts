@@ -26,8 +26,8 @@ export interface FileJob {
   readonly stream: string
   readonly windowEnd: string
   readonly url: string
-  /** Asks the export endpoint again for a fresh signed URL of the same file. */
-  readonly refreshUrl: Effect.Effect<string, ApiError | UrlExpired>
+  /** A fresh signed URL for the same file, in place of the expired one given. */
+  readonly refreshUrl: (expired: string) => Effect.Effect<string, ApiError | UrlExpired>
   readonly onRateLimited: (retryAtMs: number | undefined) => Effect.Effect<void>
 }
 
@@ -108,7 +108,7 @@ export const readFile = (job: FileJob) =>
         Effect.catchTag("UrlExpired", (expired) =>
           refreshes >= MAX_URL_REFRESHES
             ? Effect.fail(expired)
-            : job.refreshUrl.pipe(
+            : job.refreshUrl(url).pipe(
                 Effect.flatMap((fresh) => {
                   url = fresh
                   return withFreshUrls(refreshes + 1)

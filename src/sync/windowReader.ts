@@ -18,6 +18,38 @@ const sameFile = (page: ExportPage, url: string, index: number): string | undefi
 }
 
 /**
+ * Fresh URLs for one page's files. The URLs of a page were signed together and expire together,
+ * so the first file to meet a 403 asks the export endpoint again and the others take their URLs
+ * from that answer: one rate-limited request per page, not one per file.
+ */
+const pageRefresher = (
+  request: ExportRequest,
+  page: ExportPage,
+  onRateLimited: (retryAtMs: number | undefined) => Effect.Effect<void>
+) =>
+  Effect.gen(function* () {
+    const api = yield* EnterpretApi
+    const lock = yield* Effect.makeSemaphore(1)
+    let current = page
+    let generation = 0
+    // Which answer each file's URL came from. URLs cannot be compared for this: two signed in
+    // the same second may be equal.
+    const fileGeneration = page.files.map(() => 0)
+    return (expired: string, index: number) =>
+      lock.withPermits(1)(
+        Effect.gen(function* () {
+          if (fileGeneration[index]! === generation) {
+            current = yield* api.exportPage(request, onRateLimited)
+            generation++
+          }
+          fileGeneration[index] = generation
+          const next = sameFile(current, expired, index)
+          return next === undefined ? yield* new UrlExpired({ file: withoutSignature(expired) }) : next
+        })
+      )
+  })
+
+/**
  * Emits every record of one window: every page of files (a page's files download concurrently
  * within the shared download slots), and returns only once all of them are emitted, so that the
  * caller's checkpoint never passes data that was not.
@@ -38,6 +70,7 @@ export const readWindow = (
     do {
       const request: ExportRequest = { objectId: stream, startMs: window.startMs, endMs: window.endMs, cursor }
       const page = yield* api.exportPage(request, onRateLimited)
+      const refresh = yield* pageRefresher(request, page, onRateLimited)
       const results = yield* Effect.forEach(
         page.files,
         (url, index) =>
@@ -47,12 +80,7 @@ export const readWindow = (
               windowEnd,
               url,
               onRateLimited,
-              refreshUrl: api.exportPage(request, onRateLimited).pipe(
-                Effect.flatMap((fresh) => {
-                  const next = sameFile(fresh, url, index)
-                  return next === undefined ? Effect.fail(new UrlExpired({ file: withoutSignature(url) })) : Effect.succeed(next)
-                })
-              )
+              refreshUrl: (expired) => refresh(expired, index)
             })
           ),
         { concurrency: "unbounded" }
