@@ -60,6 +60,34 @@ describe("EncoderPool", () => {
     }
   })
 
+  it("moves a chunk that owns its buffer to the worker, copies a slice, and reuses output buffers handed back", async () => {
+    const encoder = pool(1, realWorker).open(context())
+    const whole = bytes("record_id,text\n1,é\n")
+    const first = await encoder.push(whole)
+    // Moved, not copied: the main thread no longer holds the bytes.
+    expect(whole.byteLength).toBe(0)
+    const backing = bytes("2,x\n3,y\n")
+    const slice = backing.subarray(0, 4)
+    const second = await encoder.push(slice)
+    expect(backing.byteLength).toBe(8)
+    expect(decode(first.output)).toContain('"text":"é"')
+    expect(decode(second.output)).toContain('"record_id":"2"')
+    const outputs = [first.output, second.output]
+    const capacities = outputs.map((output) => output.buffer.byteLength)
+    const lengths = outputs.map((output) => output.byteLength)
+    // Handed back, each output buffer moves to the worker and the next chunks are encoded into them.
+    for (const output of outputs) encoder.recycle(output)
+    expect(outputs.map((output) => output.buffer.byteLength)).toEqual([0, 0])
+    // A shorter record than the last: it fits the last buffer handed back, which is what it gets
+    // (a new buffer would be sized to this record).
+    const third = await encoder.push(bytes('4,""\n'))
+    expect(decode(third.output)).toMatch(/^\{"type":"RECORD".*"record_id":"4","text":""/)
+    expect(third.output.byteLength).toBeLessThan(lengths[1]!)
+    expect(third.output.buffer.byteLength).toBe(capacities[1])
+    expect(third.rowsSeen).toBe(3)
+    encoder.close()
+  })
+
   it("rejects with the CSV error and the line, and answers chunks sent after it", async () => {
     const encoder = pool(1, realWorker).open(context())
     const first = encoder.push(bytes("a,b\n1,2\n3,4,5\n"))

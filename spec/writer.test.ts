@@ -203,3 +203,71 @@ describe("makeLineWriter", () => {
     expect(sink.text()).toBe("short\n" + "x".repeat(100) + "\n")
   })
 })
+
+/** A destination that copies each chunk before its callback, as process.stdout hands bytes to the OS. */
+class CopyingSink extends Writable {
+  readonly copies: Array<Buffer> = []
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.copies.push(Buffer.from(chunk))
+    setImmediate(callback)
+  }
+}
+
+describe("AirbyteOutput buffer release", () => {
+  const big = (i: number) => new TextEncoder().encode(`{"big":${i},"t":"${"é".repeat(40_000)}"}\n`)
+
+  it("with releasesChunks, reuses its batches and tells when each chunk is written, and the output stays intact", async () => {
+    const sink = new CopyingSink({ highWaterMark: 1 << 12 })
+    const output = makeAirbyteOutput(sink, { releasesChunks: true })
+    const released: Array<number> = []
+    const expected: Array<Uint8Array> = []
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        for (let i = 0; i < 200; i++) {
+          const small = new TextEncoder().encode(lines(40, (n) => `{"i":${i},"n":${n},"t":"€"}`).join(""))
+          const large = big(i)
+          expected.push(small, large)
+          // A released chunk is overwritten at once, as a reused buffer would be: released too early,
+          // the output would show it.
+          const smallHanded = small.slice()
+          yield* output.emitLines(smallHanded, () => {
+            smallHanded.fill(0x20)
+            released.push(-i - 1)
+          })
+          const handed = large.slice()
+          yield* output.emitLines(handed, () => {
+            handed.fill(0x20)
+            released.push(i)
+          })
+          yield* output.emit(stateMessage("s", `c${i}`, i))
+        }
+        yield* output.settle
+      })
+    )
+    const text = Buffer.concat(sink.copies).toString("utf8")
+    const want = expected
+      .map((chunk, k) => new TextDecoder().decode(chunk) + (k % 2 === 1 ? JSON.stringify(stateMessage("s", `c${(k - 1) / 2}`, (k - 1) / 2)) + "\n" : ""))
+      .join("")
+    // Compared as a flag: a diff of megabytes of text is slower to print than the test is to run.
+    const firstDifference = [...want].findIndex((char, k) => text[k] !== char)
+    expect({ length: text.length, firstDifference }).toEqual({ length: want.length, firstDifference: -1 })
+    expect(released.filter((n) => n >= 0)).toEqual(Array.from({ length: 200 }, (_, i) => i))
+    expect(released.filter((n) => n < 0)).toHaveLength(200)
+  })
+
+  it("without releasesChunks, never releases a chunk the stream was handed, only ones copied into a batch", async () => {
+    const sink = new SlowSink(1 << 12)
+    const output = makeAirbyteOutput(sink)
+    const released: Array<string> = []
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        yield* output.emitLines(new TextEncoder().encode('{"small":1}\n'), () => released.push("small"))
+        yield* output.emitLines(big(1), () => released.push("large"))
+        yield* output.settle
+      })
+    )
+    expect(released).toEqual(["small"])
+    // The stream kept the large chunk itself: it must still hold the bytes given.
+    expect(sink.text()).toBe('{"small":1}\n' + new TextDecoder().decode(big(1)))
+  })
+})

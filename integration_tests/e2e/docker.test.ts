@@ -81,6 +81,18 @@ describe("the image's production install", () => {
     expect(bytes).toBeLessThan(5_000_000)
   })
 
+  it("leaves out the libraries no command calls: undici and the YAML parser (each cost memory on every run)", () => {
+    const installed = join(prefix, "lib", "node_modules", "source-enterpret", "dist")
+    const code = walk(installed)
+      .filter((f) => f.endsWith(".js"))
+      .map((f) => readFileSync(f, "utf8"))
+      .join("\n")
+    expect(code).toContain("RECORD")
+    // Error codes and class names that only these libraries define.
+    expect(code).not.toContain("UND_ERR_")
+    expect(code).not.toContain("YAMLParseError")
+  })
+
   it("spec through the ENTRYPOINT prints one valid SPEC", async () => {
     const run = await runImage(["spec"])
     expect(run.code, run.stderr).toBe(0)

@@ -1,5 +1,6 @@
 import { parentPort } from "node:worker_threads"
 import { encodeStep } from "./fileEncoder.js"
+import { OutputBuffers } from "./outputBuffers.js"
 import { CsvFileError, RecordEncoder } from "./recordEncoder.js"
 import type { WorkerReply, WorkerRequest } from "./workerProtocol.js"
 
@@ -12,6 +13,8 @@ if (port === null) throw new Error("encodeWorker must run as a worker thread")
 
 const files = new Map<number, RecordEncoder>()
 const failed = new Map<number, WorkerReply>()
+const buffers = new OutputBuffers()
+const toUtf8 = (lines: string) => buffers.encode(lines)
 
 const reply = (message: WorkerReply) => {
   if ("chunk" in message) port.postMessage(message, [message.chunk.output.buffer as ArrayBuffer])
@@ -19,6 +22,7 @@ const reply = (message: WorkerReply) => {
 }
 
 port.on("message", (request: WorkerRequest) => {
+  if (request.type === "recycle") return buffers.give(request.buffer)
   if (request.type === "open") {
     files.set(request.file, new RecordEncoder(request.context))
     return
@@ -35,7 +39,9 @@ port.on("message", (request: WorkerRequest) => {
   if (encoder === undefined) return reply({ file: request.file, crash: "the file is not open" })
   try {
     const chunk =
-      request.type === "chunk" ? encodeStep(encoder, () => encoder.push(request.bytes)) : encodeStep(encoder, () => encoder.end())
+      request.type === "chunk"
+        ? encodeStep(encoder, () => encoder.push(request.bytes), toUtf8)
+        : encodeStep(encoder, () => encoder.end(), toUtf8)
     reply({ file: request.file, chunk })
   } catch (error) {
     files.delete(request.file)

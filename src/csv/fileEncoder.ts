@@ -16,16 +16,22 @@ export interface EncodedChunk {
 export interface FileEncoder {
   push(chunk: Uint8Array): Promise<EncodedChunk>
   end(): Promise<EncodedChunk>
+  /** Hands back a chunk's `output` once it has been written, for the encoder to reuse. */
+  recycle(output: Uint8Array): void
   close(): void
 }
 
 const utf8 = new TextEncoder()
 
 /** Encodes a step of a RecordEncoder into UTF-8 and counts what it emitted. */
-export const encodeStep = (encoder: RecordEncoder, step: () => string): EncodedChunk => {
+export const encodeStep = (
+  encoder: RecordEncoder,
+  step: () => string,
+  toUtf8: (lines: string) => Uint8Array = (lines) => utf8.encode(lines)
+): EncodedChunk => {
   const before = encoder.rowsEmitted
   const lines = step()
-  return { output: utf8.encode(lines), rowsSeen: encoder.rowsSeen, rowsEmitted: encoder.rowsEmitted - before }
+  return { output: toUtf8(lines), rowsSeen: encoder.rowsSeen, rowsEmitted: encoder.rowsEmitted - before }
 }
 
 /** A FileEncoder on the calling thread: where no worker is available, and in unit tests. */
@@ -41,6 +47,7 @@ export const inlineFileEncoder = (context: FileContext): FileEncoder => {
   return {
     push: (chunk) => run(() => encoder.push(chunk)),
     end: () => run(() => encoder.end()),
+    recycle: () => {},
     close: () => {}
   }
 }

@@ -7,6 +7,8 @@ export type WorkerRequest =
   | { readonly type: "chunk"; readonly file: number; readonly bytes: Uint8Array }
   | { readonly type: "end"; readonly file: number }
   | { readonly type: "close"; readonly file: number }
+  /** A chunk's output buffer, written to stdout and handed back for reuse. */
+  | { readonly type: "recycle"; readonly buffer: ArrayBuffer }
 
 /** One answer per chunk or end, in the order they were sent. */
 export type WorkerReply =

@@ -17,20 +17,31 @@ export class AirbyteOutput extends Context.Tag("source-enterpret/AirbyteOutput")
      * (a STATE should reach the platform promptly), so the batch is handed on after each.
      */
     readonly emit: (message: AirbyteMessage) => Effect.Effect<void>
-    /** Already-serialised newline-terminated lines, as text or UTF-8 (the record hot path). */
-    readonly emitLines: (lines: string | Uint8Array) => Effect.Effect<void>
+    /**
+     * Already-serialised newline-terminated lines, as text or UTF-8 (the record hot path).
+     * `written` is called once the bytes are no longer needed, so that their buffer can be reused;
+     * it may never be called, on a stream that keeps what it is given.
+     */
+    readonly emitLines: (lines: string | Uint8Array, written?: () => void) => Effect.Effect<void>
     /** Waits until every message so far has been written out, before the process ends. */
     readonly settle: Effect.Effect<void>
   }
 >() {}
 
-export const makeLineWriter = (out: Writable) => {
-  let buffer = Buffer.allocUnsafe(BATCH_BYTES)
+/**
+ * `releasesChunks`: the stream lets go of a chunk once it calls the chunk's write callback, as
+ * process.stdout does (the bytes are with the OS by then), so the buffer may be reused. A stream
+ * in general may keep what it was given (a PassThrough does), so this is not assumed.
+ */
+export const makeLineWriter = (out: Writable, { releasesChunks = false } = {}) => {
+  let buffer: Buffer = Buffer.allocUnsafe(BATCH_BYTES)
+  const spare: Array<Buffer> = []
   let used = 0
   let draining: Promise<void> | undefined
 
-  const writeBuffer = (chunk: Uint8Array | string) => {
-    if (!out.write(chunk) && draining === undefined) {
+  const writeBuffer = (chunk: Uint8Array | string, written?: () => void) => {
+    const accepted = releasesChunks && written !== undefined ? out.write(chunk, () => written()) : out.write(chunk)
+    if (!accepted && draining === undefined) {
       draining = new Promise<void>((resolve) => {
         const done = () => {
           out.off("drain", done)
@@ -48,20 +59,25 @@ export const makeLineWriter = (out: Writable) => {
 
   const flushBuffer = () => {
     if (used === 0) return
-    // The stream keeps the chunk until it is written, so the next batch needs a fresh buffer.
-    writeBuffer(buffer.subarray(0, used))
-    buffer = Buffer.allocUnsafe(BATCH_BYTES)
+    // The stream keeps the chunk until it is written; then the buffer is free for a later batch.
+    const full = buffer
+    writeBuffer(full.subarray(0, used), () => spare.push(full))
+    buffer = spare.pop() ?? Buffer.allocUnsafe(BATCH_BYTES)
     used = 0
   }
 
-  /** Appends text or UTF-8; returns a promise only when the caller must wait for the destination. */
-  const append = (text: string | Uint8Array): Promise<void> | undefined => {
+  /**
+   * Appends text or UTF-8; returns a promise only when the caller must wait for the destination.
+   * `written` is told when the bytes have been copied into a batch or written out.
+   */
+  const append = (text: string | Uint8Array, written?: () => void): Promise<void> | undefined => {
     if (typeof text !== "string") {
       if (text.length > BATCH_BYTES - used) flushBuffer()
-      if (text.length > BATCH_BYTES) writeBuffer(text)
+      if (text.length > BATCH_BYTES) writeBuffer(text, written)
       else {
         buffer.set(text, used)
         used += text.length
+        written?.()
       }
       return draining
     }
@@ -92,17 +108,17 @@ export const makeLineWriter = (out: Writable) => {
 const await_ = (pending: Promise<void> | undefined): Effect.Effect<void> =>
   pending === undefined ? Effect.void : Effect.promise(() => pending)
 
-export const makeAirbyteOutput = (out: Writable): Context.Tag.Service<AirbyteOutput> => {
-  const writer = makeLineWriter(out)
+export const makeAirbyteOutput = (out: Writable, options?: { readonly releasesChunks?: boolean }): Context.Tag.Service<AirbyteOutput> => {
+  const writer = makeLineWriter(out, options)
   return {
     emit: (message) =>
       Effect.suspend(() => {
         writer.append(JSON.stringify(message) + "\n")
         return await_(writer.flush())
       }),
-    emitLines: (lines) => Effect.suspend(() => await_(writer.append(lines))),
+    emitLines: (lines, written) => Effect.suspend(() => await_(writer.append(lines, written))),
     settle: Effect.promise(() => writer.settle())
   }
 }
 
-export const AirbyteOutputLive = Layer.sync(AirbyteOutput, () => makeAirbyteOutput(process.stdout))
+export const AirbyteOutputLive = Layer.sync(AirbyteOutput, () => makeAirbyteOutput(process.stdout, { releasesChunks: true }))

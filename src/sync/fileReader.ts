@@ -72,7 +72,7 @@ export const readFile = (job: FileJob) =>
         Effect.flatMap((chunk) => {
           rowsSeen = chunk.rowsSeen
           rowsEmitted += chunk.rowsEmitted
-          return chunk.output.length === 0 ? Effect.void : output.emitLines(chunk.output)
+          return chunk.output.length === 0 ? Effect.void : output.emitLines(chunk.output, () => encoder.recycle(chunk.output))
         })
       )
       const emitAll = Effect.whileLoop({ while: () => inFlight.length > 0, body: () => emitOldest, step: () => {} })
