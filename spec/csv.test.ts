@@ -219,6 +219,23 @@ describe("CsvRows and RecordEncoder: chunk boundaries", () => {
     }
   })
 
+  it("gives the same records and error lines for one chunk far larger than the pieces it is parsed in", () => {
+    // RecordEncoder parses a large chunk 8 KiB at a time: pieces must cut characters, quoted
+    // cells and CRLFs anywhere without changing a record or a line number.
+    const rows = Array.from({ length: 3000 }, (_, i) => `r${i},"row ${i}: ${"é😀, \"\"".repeat(i % 7)}\nnext",x${i % 13},${i}\r\n`)
+    const big = bytesOf("record_id,text,lang,score\r\n" + rows.join(""))
+    expect(big.length).toBeGreaterThan(100_000)
+    const strip = (records: ReadonlyArray<RecordLine>) => records.map((r) => r.record.data)
+    const expected = strip(recordsOf([big]))
+    expect(expected).toHaveLength(3000)
+    expect(expected[2999]).toMatchObject({ record_id: "r2999", text: `row 2999: ${'é😀, "'.repeat(2999 % 7)}\nnext`, lang: "x9", score: "2999" })
+    expect(strip(recordsOf(randomChunks(big, random(7), 5000)))).toEqual(expected)
+    // A short row deep in the chunk: each row spans two lines, so row 2500 starts on line 5002.
+    const broken = bytesOf("record_id,text,lang,score\r\n" + rows.slice(0, 2500).join("") + "r2500,only two\r\n")
+    expect(csvError(() => encodeChunks([broken])).line).toBe(5002)
+    expect(csvError(() => encodeChunks(randomChunks(broken, random(8), 3000))).line).toBe(5002)
+  })
+
   it("returns rows as their chunks arrive, not only at the end", () => {
     // A line ending may be the start of a CRLF, so csv-parse holds a row whose ending is among
     // the last two bytes of what it has; every other complete row is returned by that push.

