@@ -236,6 +236,19 @@ describe("CsvRows and RecordEncoder: chunk boundaries", () => {
     expect(csvError(() => encodeChunks(randomChunks(broken, random(8), 3000))).line).toBe(5002)
   })
 
+  it("reads a cell that spans hundreds of chunks, with escaped quotes and newlines cut anywhere", () => {
+    const cell = 'say ""hi"",\nthen é😀 '.repeat(2000)
+    const good = bytesOf(`id,text\n1,"${cell}"\n2,x\n`)
+    const bad = bytesOf(`id,text\n1,"${cell}"\n2,x\n3\n`)
+    const inChunksOf = (bytes: Uint8Array, size: number) =>
+      splitAt(bytes, Array.from({ length: Math.floor((bytes.length - 1) / size) }, (_, k) => (k + 1) * size))
+    for (const size of [7, 64, 1000]) {
+      expect(parseRows(inChunksOf(good, size)), `chunks of ${size}`).toEqual([["id", "text"], ["1", cell.replaceAll('""', '"')], ["2", "x"]])
+      // Row 3 is short; it starts after the cell's 2,000 newlines.
+      expect(csvError(() => encodeChunks(inChunksOf(bad, size))).line, `chunks of ${size}`).toBe(2004)
+    }
+  })
+
   it("returns rows as their chunks arrive, not only at the end", () => {
     // A line ending may be the start of a CRLF, so csv-parse holds a row whose ending is among
     // the last two bytes of what it has; every other complete row is returned by that push.

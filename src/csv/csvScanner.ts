@@ -29,8 +29,15 @@ export class CsvScanner implements RowReader {
   private text = ""
   /** Where scanning resumes in `text`. */
   private pos = 0
-  /** Start of the current field in `text`. */
+  /** Start of the current field in `text`; -1 when an open quoted field began before `text`. */
   private fieldStart = 0
+  /**
+   * The content scanned so far of an open quoted field that spans chunks, and its newlines. A
+   * chunk that ends inside quotes moves its part of the field here, so that a cell spanning many
+   * chunks is copied once when it closes, not once per chunk.
+   */
+  private carried: Array<string> = []
+  private carriedNewlines = 0
   private quoted = false
   private inQuotes = false
   private escapedQuotes = false
@@ -59,11 +66,11 @@ export class CsvScanner implements RowReader {
     const rows: Array<Row> = []
     if (this.done) return rows
     // Keep only the field in progress; the row's finished cells are already strings.
-    const s = this.fieldStart === 0 ? this.text + more : this.text.slice(this.fieldStart) + more
-    const shift = this.fieldStart
+    const shift = Math.max(this.fieldStart, 0)
+    const s = shift === 0 ? this.text + more : this.text.slice(shift) + more
     this.pos -= shift
     if (this.quoteEnd >= 0) this.quoteEnd -= shift
-    this.fieldStart = 0
+    this.fieldStart -= shift
     this.text = s
     const n = s.length
     let i = this.pos
@@ -82,7 +89,8 @@ export class CsvScanner implements RowReader {
         }
         this.inQuotes = false
         this.quoteEnd = q
-        this.lines += countNewlines(s, this.fieldStart + 1, q)
+        this.lines += this.carriedNewlines + countNewlines(s, this.fieldStart + 1, q)
+        this.carriedNewlines = 0
         i = q + 1
         continue
       }
@@ -120,6 +128,17 @@ export class CsvScanner implements RowReader {
       }
     }
     this.pos = i
+    if (this.inQuotes && !final) {
+      // Everything before `i` is content of the open field (`i` may hold a quote whose partner
+      // has not arrived): carry it, keep only what is left to scan.
+      const part = s.slice(this.fieldStart + 1, i)
+      this.carried.push(part)
+      this.carriedNewlines += countNewlines(part, 0, part.length)
+      this.text = s.slice(i)
+      this.pos = 0
+      this.fieldStart = -1
+      return rows
+    }
     if (final) {
       if (this.inQuotes) throw new CsvSyntaxError("Quote Not Closed: the file ends inside a quoted field", this.lines)
       if (this.fieldStart < n || this.row.length > 0 || this.quoted) {
@@ -135,7 +154,9 @@ export class CsvScanner implements RowReader {
   private endField(s: string, end: number): void {
     let cell: Cell
     if (this.quoted) {
-      const raw = s.slice(this.fieldStart + 1, this.quoteEnd)
+      const tail = s.slice(this.fieldStart + 1, this.quoteEnd)
+      const raw = this.carried.length === 0 ? tail : this.carried.join("") + tail
+      this.carried = []
       cell = this.escapedQuotes ? raw.replaceAll('""', '"') : raw
     } else {
       cell = end === this.fieldStart ? null : s.slice(this.fieldStart, end)
