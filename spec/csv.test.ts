@@ -464,6 +464,23 @@ describe("column names (header.ts)", () => {
     expect(columnNames(["column_2", ""])).toEqual(["column_2", "column_2_2"])
   })
 
+  it("renames a column named like a field the connector adds, so that neither value is lost", () => {
+    expect(columnNames(["record_id", "_ab_export_window_end", "_ab_source_file_url"])).toEqual([
+      "record_id",
+      "_ab_export_window_end_2",
+      "_ab_source_file_url_3"
+    ])
+    const { out } = encodeChunks([bytesOf("record_id,_ab_source_file_url\nr1,from the csv\n")])
+    // Each key once in the line itself (JSON.parse would hide a duplicate by keeping the last).
+    expect(out.match(/"_ab_source_file_url"/g)).toHaveLength(1)
+    expect((JSON.parse(out) as RecordLine).record.data).toEqual({
+      record_id: "r1",
+      _ab_source_file_url_2: "from the csv",
+      _ab_export_window_end: "2025-12-13T00:00:00Z",
+      _ab_source_file_url: "https://files.example.com/exports/feedback_record/part-0001.csv"
+    })
+  })
+
   it("keeps every cell of a file with repeated and empty header names", () => {
     const [data] = dataOf('a,,a,""\n1,2,3,4\n')
     expect(data).toEqual({

@@ -2,7 +2,8 @@ import { Ajv } from "ajv"
 import addFormatsModule from "ajv-formats"
 import { describe, expect, it } from "vitest"
 import { RecordEncoder } from "../src/csv/recordEncoder.js"
-import { airbyteStream, FILE_URL_FIELD, PRIMARY_KEY } from "../src/discover/streamSchema.js"
+import { airbyteStream, PRIMARY_KEY } from "../src/discover/streamSchema.js"
+import { FILE_URL_FIELD } from "../src/protocol/recordFields.js"
 import { CURSOR_FIELD } from "../src/sync/state.js"
 
 // ajv-formats is CommonJS: under NodeNext its default export is the module object.

@@ -1,4 +1,5 @@
 import { newRowReader, type Row, type RowReader } from "./rowReader.js"
+import { FILE_URL_FIELD, WINDOW_END_FIELD } from "../protocol/recordFields.js"
 import { columnNames } from "./header.js"
 
 /**
@@ -52,8 +53,8 @@ export class RecordEncoder {
   ) {
     this.streamJson = JSON.stringify(context.stream)
     this.suffix =
-      `,"_ab_export_window_end":${JSON.stringify(context.windowEnd)}` +
-      `,"_ab_source_file_url":${JSON.stringify(context.fileUrl)}}}}\n`
+      `,${JSON.stringify(WINDOW_END_FIELD)}:${JSON.stringify(context.windowEnd)}` +
+      `,${JSON.stringify(FILE_URL_FIELD)}:${JSON.stringify(context.fileUrl)}}}}\n`
   }
 
   /** The header's column names once the first line has been read. */

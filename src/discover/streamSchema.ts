@@ -1,7 +1,7 @@
 import type { ExportableObject } from "../enterpret/client.js"
+import { FILE_URL_FIELD } from "../protocol/recordFields.js"
 import { CURSOR_FIELD } from "../sync/state.js"
 
-export const FILE_URL_FIELD = "_ab_source_file_url"
 export const PRIMARY_KEY = "record_id"
 
 /** One catalog stream for an exportable object, its properties from the CSV header. */

@@ -1,11 +1,12 @@
 import { Effect, Schema } from "effect"
 import { parseHour } from "../config/hours.js"
 import { InputError, readJsonFile } from "../config/inputFile.js"
+import { WINDOW_END_FIELD } from "../protocol/recordFields.js"
 
 /** Saved cursors by stream name, in epoch ms of the end of the last checkpointed window. */
 export type StreamCursors = ReadonlyMap<string, number>
 
-export const CURSOR_FIELD = "_ab_export_window_end"
+export const CURSOR_FIELD = WINDOW_END_FIELD
 
 const StreamStateMessage = Schema.Struct({
   type: Schema.optional(Schema.Literal("STREAM")),
