@@ -33,8 +33,9 @@ interface PooledWorker {
 const WORKER_URL = new URL("./encodeWorker.js", import.meta.url)
 
 /**
- * Each worker holds a V8 heap of its own (about 25 MB with the limits below). Two keep both cores of a
- * small machine busy while the main thread moves bytes; past that, memory grows faster than speed.
+ * Each worker holds a V8 heap of its own (about 25 MB with the limits below). Two keep both
+ * cores of a small machine busy while the main thread moves bytes; past that, memory grows
+ * faster than speed.
  */
 const MAX_WORKERS = 2
 

@@ -59,7 +59,8 @@ export const makeLineWriter = (out: Writable, { releasesChunks = false } = {}) =
 
   const flushBuffer = () => {
     if (used === 0) return
-    // The stream keeps the chunk until it is written; then the buffer is free for a later batch.
+    // The stream keeps the chunk until it is written; a stream that then releases it hands the
+    // buffer back for a later batch.
     const full = buffer
     writeBuffer(full.subarray(0, used), () => spare.push(full))
     buffer = spare.pop() ?? Buffer.allocUnsafe(BATCH_BYTES)
