@@ -31,6 +31,10 @@ let emulator: Emulator
 beforeAll(async () => {
   emulator = await startTestEmulator({ rateLimits: { exportPerMinute: RATE, objectsPerMinute: 60, minuteMs: 1000 } })
   emulator.faults.random({ rate: 0.12, seed: String(seed), kinds: ["429", "5xx", "reset", "cut", "expire"] })
+  // Downloads are few, so some seeds drew no cut or no expiry at random: one of each is armed
+  // for the first downloads, and every seed meets every kind of fault.
+  emulator.faults.cutDownload(200)
+  emulator.faults.expireUrls(1)
 })
 afterAll(() => emulator.close())
 
