@@ -107,6 +107,25 @@ describe("429 from the API", () => {
   })
 })
 
+describe("429 from the file host", () => {
+  it("waits as Retry-After says before downloading the file again, and reports RATE_LIMITED meanwhile", async () => {
+    emulator.faults.rateLimitDownloads(2, 1)
+    const run = await checked({ config: configFor(emulator), catalog: catalogFor(STREAMS) })
+    expectComplete(run)
+    const limited = STREAMS.flatMap((s) => statuses(run.messages, s)).filter((s) => s.reasons?.[0]?.type === "RATE_LIMITED")
+    expect(limited).toHaveLength(2)
+    for (const s of limited) expect(s.reasons?.[0]?.rate_limited?.quota_reset).toEqual(expect.any(Number))
+    const downloads = emulator.requestLog.filter((e) => e.listener === "storage")
+    const refused = downloads.filter((e) => e.status === 429)
+    expect(refused).toHaveLength(2)
+    for (const r of refused) {
+      const again = downloads.find((d) => d.at > r.at && d.path === r.path && d.status !== 429)
+      expect(again, `${r.path} was downloaded again`).toBeDefined()
+      expect(again!.at - r.at).toBeGreaterThanOrEqual(990)
+    }
+  })
+})
+
 describe("5xx, resets and timeouts", () => {
   it("retries 5xx answers and reset connections of the API", async () => {
     emulator.faults.serverError("export", { count: 3, status: 503 })

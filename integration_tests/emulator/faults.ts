@@ -12,6 +12,8 @@ export type ApiAction =
 
 export type StorageAction =
   | { kind: "reset" }
+  /** a file host that rate-limits with 429 and Retry-After (as GCS does; S3 answers 503 SlowDown) */
+  | { kind: "429"; retryAfterSeconds: number }
   | { kind: "5xx"; status: number }
   | { kind: "expire" }
   /** cut after `afterBytes`, or after `fraction` of the body */
@@ -49,6 +51,9 @@ export class FaultSet implements Faults {
 
   rateLimitBurst(endpoint: ApiEndpoint, count: number, retryAfterSeconds = 1): void {
     this.arm("burst", { endpoint, remaining: count, retryAfter: retryAfterSeconds })
+  }
+  rateLimitDownloads(count: number, retryAfterSeconds = 1): void {
+    this.arm("burst", { endpoint: "storage", remaining: count, retryAfter: retryAfterSeconds })
   }
   serverError(endpoint: FaultEndpoint, opts: { nth?: number; count?: number; status?: number }): void {
     this.arm("error", { endpoint, skip: Math.max(0, (opts.nth ?? 1) - 1), remaining: opts.count ?? 1, status: opts.status ?? 500 })
@@ -137,6 +142,8 @@ export class FaultSet implements Faults {
     const due = this.due("storage")
     const delayMs = this.slowDelay(due)
     if (this.consume(due.get("reset"))) return { delayMs, action: { kind: "reset" } }
+    const burst = this.consume(due.get("burst"))
+    if (burst) return { delayMs, action: { kind: "429", retryAfterSeconds: burst.retryAfter ?? 1 } }
     const error = this.consume(due.get("error"))
     if (error) return { delayMs, action: { kind: "5xx", status: error.status ?? 500 } }
     if (this.consume(due.get("expire"))) return { delayMs, action: { kind: "expire" } }

@@ -58,6 +58,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Prom
     action = fault.action
     if (action !== undefined) entry.fault = action.kind
     if (action?.kind === "reset") return resetSocket(req)
+    if (action?.kind === "429") {
+      res.setHeader("Retry-After", String(action.retryAfterSeconds))
+      return sendS3Error(res, 429, "SlowDown", "Please reduce your request rate.")
+    }
     if (action?.kind === "5xx") {
       const slowDown = action.status === 503
       return sendS3Error(res, action.status, slowDown ? "SlowDown" : "InternalError", slowDown ? "Please reduce your request rate." : "We encountered an internal error. Please try again.")

@@ -56,6 +56,8 @@ export interface RequestLogEntry {
 
 export interface Faults {
   rateLimitBurst(endpoint: ApiEndpoint, count: number, retryAfterSeconds?: number): void
+  /** The next `count` downloads answer 429 with `Retry-After` (seconds, default 1). */
+  rateLimitDownloads(count: number, retryAfterSeconds?: number): void
   serverError(endpoint: FaultEndpoint, opts: { nth?: number; count?: number; status?: number }): void
   slow(endpoint: FaultEndpoint, delayMs: number, count?: number): void
   expireUrls(count: number): void

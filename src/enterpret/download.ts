@@ -1,10 +1,11 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeStream } from "@effect/platform-node"
-import { Context, Duration, Effect, Layer, Stream } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Stream } from "effect"
 import { createGunzip } from "node:zlib"
 import { Settings } from "../config/settingsTag.js"
 import { transportMessage } from "./client.js"
-import { DownloadRejected, type DownloadError, TransientError, UrlExpired, withoutSignature } from "./errors.js"
+import { DownloadRejected, type DownloadError, RateLimited, TransientError, UrlExpired, withoutSignature } from "./errors.js"
+import { retryAtFrom } from "./retryAfter.js"
 
 export interface DownloadHandlers<E, R> {
   /** Told the file's size in bytes on the wire, when the host sent `Content-Length`. */
@@ -16,7 +17,8 @@ export interface DownloadHandlers<E, R> {
 /**
  * Fetches one signed URL as a stream of chunks. It carries no Authorization header: the file
  * host must never see the API token. A body shorter than its `Content-Length`, a reset or a
- * silence longer than the request timeout is a TransientError, so the caller can resume.
+ * silence longer than the request timeout is a TransientError, so the caller can resume; a 429
+ * is RateLimited, so that the retry waits as its `Retry-After` says and the stream reports it.
  */
 export class FileDownloader extends Context.Tag("source-enterpret/FileDownloader")<
   FileDownloader,
@@ -39,7 +41,11 @@ export const makeFileDownloader = Effect.gen(function* () {
       )
       const status = response.status
       if (status === 403) return yield* new UrlExpired({ file })
-      if (status === 429 || status >= 500 || status === 408) return yield* transient(`HTTP ${status} from the file host`)
+      if (status === 429) {
+        const retryAtMs = retryAtFrom(response.headers["retry-after"], yield* Clock.currentTimeMillis)
+        return yield* new RateLimited({ what, retryAtMs })
+      }
+      if (status >= 500 || status === 408) return yield* transient(`HTTP ${status} from the file host`)
       if (status < 200 || status >= 300) return yield* new DownloadRejected({ file, status })
       const lengthHeader = response.headers["content-length"]
       const expected = lengthHeader === undefined ? undefined : Number(lengthHeader)
