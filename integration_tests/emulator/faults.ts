@@ -122,14 +122,21 @@ export class FaultSet implements Faults {
     return kinds[Math.floor(m.next() * kinds.length)]
   }
 
+  /** The armed faults both listeners know, strongest first: reset, then 429, then 5xx. */
+  private sharedArmed(due: Map<keyof FaultSet["armed"], Armed>): Extract<ApiAction, StorageAction> | undefined {
+    if (this.consume(due.get("reset"))) return { kind: "reset" }
+    const burst = this.consume(due.get("burst"))
+    if (burst) return { kind: "429", retryAfterSeconds: burst.retryAfter ?? 1 }
+    const error = this.consume(due.get("error"))
+    if (error) return { kind: "5xx", status: error.status ?? 500 }
+    return undefined
+  }
+
   decideApi(endpoint: ApiEndpoint): Decision<ApiAction> {
     const due = this.due(endpoint)
     const delayMs = this.slowDelay(due)
-    if (this.consume(due.get("reset"))) return { delayMs, action: { kind: "reset" } }
-    const burst = this.consume(due.get("burst"))
-    if (burst) return { delayMs, action: { kind: "429", retryAfterSeconds: burst.retryAfter ?? 1 } }
-    const error = this.consume(due.get("error"))
-    if (error) return { delayMs, action: { kind: "5xx", status: error.status ?? 500 } }
+    const shared = this.sharedArmed(due)
+    if (shared !== undefined) return { delayMs, action: shared }
     if (this.consume(due.get("invalid"))) return { delayMs, action: { kind: "invalidJson" } }
     const r = this.randomKind(API_RANDOM)
     if (r === "429") return { delayMs, action: { kind: "429", retryAfterSeconds: 1 } }
@@ -141,11 +148,8 @@ export class FaultSet implements Faults {
   decideStorage(): Decision<StorageAction> {
     const due = this.due("storage")
     const delayMs = this.slowDelay(due)
-    if (this.consume(due.get("reset"))) return { delayMs, action: { kind: "reset" } }
-    const burst = this.consume(due.get("burst"))
-    if (burst) return { delayMs, action: { kind: "429", retryAfterSeconds: burst.retryAfter ?? 1 } }
-    const error = this.consume(due.get("error"))
-    if (error) return { delayMs, action: { kind: "5xx", status: error.status ?? 500 } }
+    const shared = this.sharedArmed(due)
+    if (shared !== undefined) return { delayMs, action: shared }
     if (this.consume(due.get("expire"))) return { delayMs, action: { kind: "expire" } }
     const cut = this.consume(due.get("cut"))
     if (cut) return { delayMs, action: { kind: "cut", afterBytes: cut.afterBytes ?? 0 } }

@@ -63,7 +63,6 @@ export class RecordEncoder {
   }
 
   push(chunk: Uint8Array): string {
-    if (chunk.length <= PIECE_BYTES) return this.encode(this.guard(() => this.rows.push(chunk)))
     let out = ""
     for (let at = 0; at < chunk.length; at += PIECE_BYTES) {
       const piece = chunk.subarray(at, at + PIECE_BYTES)

@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { WINDOW_END_FIELD } from "./recordFields.js"
 
 /**
  * The Airbyte messages this connector emits (protocol v0.18), as Schemas so that their types have
@@ -85,7 +86,7 @@ export const stateMessage = (stream: string, cursor: string, recordCount: number
   type: "STATE",
   state: {
     type: "STREAM",
-    stream: { stream_descriptor: { name: stream }, stream_state: { _ab_export_window_end: cursor } },
+    stream: { stream_descriptor: { name: stream }, stream_state: { [WINDOW_END_FIELD]: cursor } },
     sourceStats: { recordCount }
   }
 })

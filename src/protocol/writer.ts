@@ -40,7 +40,7 @@ export const makeLineWriter = (out: Writable, { releasesChunks = false } = {}) =
   let draining: Promise<void> | undefined
 
   const writeBuffer = (chunk: Uint8Array | string, written?: () => void) => {
-    const accepted = releasesChunks && written !== undefined ? out.write(chunk, () => written()) : out.write(chunk)
+    const accepted = releasesChunks && written !== undefined ? out.write(chunk, written) : out.write(chunk)
     if (!accepted && draining === undefined) {
       draining = new Promise<void>((resolve) => {
         const done = () => {
