@@ -5,6 +5,7 @@ import { loadSettings } from "../config/settings.js"
 import { connectorSpecification } from "../config/spec.js"
 import { discoverCatalog, selectedObjects } from "../discover/discover.js"
 import { errorTraceMessage, logMessage } from "../protocol/messages.js"
+import { AirbyteSyncOutputLive } from "../protocol/airbyteSyncOutput.js"
 import { AirbyteOutput } from "../protocol/writer.js"
 import { loadCatalog } from "../sync/catalog.js"
 import { describeFailure, type SyncError } from "../sync/failures.js"
@@ -81,7 +82,7 @@ const read = Command.make("read", { config, catalog, state }, ({ config, catalog
     const settings = yield* loadSettings(config)
     const streams = yield* loadCatalog(catalog)
     const cursors = yield* loadState(state._tag === "Some" ? state.value : undefined)
-    const failed = yield* readStreams(streams, cursors).pipe(Effect.provide(apiLayer(settings)))
+    const failed = yield* readStreams(streams, cursors).pipe(Effect.provide(AirbyteSyncOutputLive), Effect.provide(apiLayer(settings)))
     if (failed.length > 0) {
       yield* output.emit(logMessage("ERROR", `Sync incomplete: ${failed.join(", ")} failed; the other streams completed.`))
       return yield* Effect.fail(new CommandFailed(`streams failed: ${failed.join(", ")}`))

@@ -6,7 +6,7 @@ import { CsvFileError } from "../csv/recordEncoder.js"
 import { FileDownloader } from "../enterpret/download.js"
 import { type ApiError, type DownloadError, TransientError, type UrlExpired, withoutSignature } from "../enterpret/errors.js"
 import { retryBaseMs, withRetry } from "../enterpret/retry.js"
-import { AirbyteOutput } from "../protocol/writer.js"
+import { SyncOutput } from "./syncOutput.js"
 
 /** A file whose content is not the CSV the header promises; fails its window, names the line. */
 export class FileContentError extends Schema.TaggedError<FileContentError>()("FileContentError", {
@@ -45,7 +45,7 @@ export const readFile = (job: FileJob) =>
   Effect.gen(function* () {
     const settings = yield* Settings
     const downloader = yield* FileDownloader
-    const output = yield* AirbyteOutput
+    const output = yield* SyncOutput
     const pool = yield* EncoderPool
     const file = withoutSignature(job.url)
     let url = job.url
@@ -72,7 +72,7 @@ export const readFile = (job: FileJob) =>
         Effect.flatMap((chunk) => {
           rowsSeen = chunk.rowsSeen
           rowsEmitted += chunk.rowsEmitted
-          return chunk.output.length === 0 ? Effect.void : output.emitLines(chunk.output, () => encoder.recycle(chunk.output))
+          return chunk.output.length === 0 ? Effect.void : output.records(chunk.output, () => encoder.recycle(chunk.output))
         })
       )
       const emitAll = Effect.whileLoop({ while: () => inFlight.length > 0, body: () => emitOldest, step: () => {} })

@@ -2,16 +2,9 @@ import { Effect, Exit } from "effect"
 import { toCursor } from "../config/hours.js"
 import { Settings } from "../config/settingsTag.js"
 import type { ApiAuthError } from "../enterpret/errors.js"
-import {
-  errorTraceMessage,
-  estimateMessage,
-  rateLimitedMessage,
-  stateMessage,
-  streamStatusMessage
-} from "../protocol/messages.js"
-import { AirbyteOutput } from "../protocol/writer.js"
 import type { CatalogStream } from "./catalog.js"
 import { describeFailure } from "./failures.js"
+import { SyncOutput } from "./syncOutput.js"
 import { readWindow } from "./windowReader.js"
 import { exportWindows, syncStart } from "./windows.js"
 
@@ -26,16 +19,15 @@ export type StreamOutcome = "complete" | "failed"
 export const readStream = (stream: CatalogStream, savedCursorMs: number | undefined, endMs: number) =>
   Effect.gen(function* () {
     const settings = yield* Settings
-    const output = yield* AirbyteOutput
+    const output = yield* SyncOutput
     const name = stream.name
     const incremental = stream.syncMode === "incremental"
     const floor = incremental ? savedCursorMs : undefined
     const fromMs = incremental ? syncStart(settings.startMs, savedCursorMs, settings.lookbackHours) : settings.startMs
     const windows = exportWindows(fromMs, endMs, settings.windowHours)
-    const onRateLimited = (retryAtMs: number | undefined) => output.emit(rateLimitedMessage(name, retryAtMs))
+    const onRateLimited = (retryAtMs: number | undefined) => output.rateLimited(name, retryAtMs)
 
-    yield* output.emit(streamStatusMessage(name, "STARTED"))
-    yield* output.emit(streamStatusMessage(name, "RUNNING"))
+    yield* output.started(name)
 
     let lastEmitted: number | undefined
     let pending = 0
@@ -48,16 +40,16 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
         totalRecords += result.records
         totalBytes += result.bytes
         const done = index + 1
-        yield* output.emit(estimateMessage(name, (totalRecords / done) * windows.length, (totalBytes / done) * windows.length))
+        yield* output.estimate(name, (totalRecords / done) * windows.length, (totalBytes / done) * windows.length)
         const cursor = Math.max(window.endMs, floor ?? Number.NEGATIVE_INFINITY)
         if (cursor > (lastEmitted ?? floor ?? Number.NEGATIVE_INFINITY)) {
-          yield* output.emit(stateMessage(name, toCursor(cursor), pending))
+          yield* output.checkpoint(name, toCursor(cursor), pending)
           lastEmitted = cursor
           pending = 0
         }
       }
       if (lastEmitted === undefined || pending > 0) {
-        yield* output.emit(stateMessage(name, toCursor(lastEmitted ?? floor ?? fromMs), pending))
+        yield* output.checkpoint(name, toCursor(lastEmitted ?? floor ?? fromMs), pending)
       }
     })
 
@@ -66,14 +58,9 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
       Effect.catchIf(
         (error): error is Exclude<typeof error, ApiAuthError> => error._tag !== "ApiAuthError",
         (error) => {
-          const report = describeFailure(error)
-          return output
-            .emit(errorTraceMessage(report.failureType, report.message, report.internal, name))
-            .pipe(Effect.as<StreamOutcome>("failed"))
+          return output.failed(name, describeFailure(error)).pipe(Effect.as<StreamOutcome>("failed"))
         }
       ),
-      Effect.onExit((exit) =>
-        output.emit(streamStatusMessage(name, Exit.isSuccess(exit) && exit.value === "complete" ? "COMPLETE" : "INCOMPLETE"))
-      )
+      Effect.onExit((exit) => output.ended(name, Exit.isSuccess(exit) && exit.value === "complete"))
     )
   })

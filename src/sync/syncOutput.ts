@@ -1,0 +1,35 @@
+import { Context, type Effect } from "effect"
+import type { RecordEnvelope } from "../protocol/recordEnvelope.js"
+import type { FailureReport } from "./failures.js"
+
+/**
+ * What a sync tells the outside world, whatever protocol carries it. The engine (stream, window
+ * and file readers) speaks only to this port; Airbyte's `read` and the Singer tap each provide
+ * their own implementation, so that both run the same windows, retries, limiter and guarantees.
+ * Every method is called in the order things happen, and a later call never overtakes an
+ * earlier one on the way out: a checkpoint is written after the records it covers.
+ */
+export class SyncOutput extends Context.Tag("source-enterpret/SyncOutput")<
+  SyncOutput,
+  {
+    /** How each record of one file is framed; the CSV encoder fills in the cells. */
+    readonly recordEnvelope: (stream: string, windowEnd: string, fileUrl: string) => RecordEnvelope
+    /**
+     * Newline-terminated record lines, already framed by `recordEnvelope`, as UTF-8. `written` is
+     * called once the bytes are no longer needed (see AirbyteOutput.emitLines).
+     */
+    readonly records: (lines: Uint8Array, written?: () => void) => Effect.Effect<void>
+    /** The stream begins (Airbyte: STARTED then RUNNING). */
+    readonly started: (stream: string) => Effect.Effect<void>
+    /** The stream waits out a 429, until `retryAtMs` when the server said. */
+    readonly rateLimited: (stream: string, retryAtMs: number | undefined) => Effect.Effect<void>
+    /** What the whole read of the stream is expected to bring, as soon as it is known. */
+    readonly estimate: (stream: string, rows: number, bytes: number) => Effect.Effect<void>
+    /** Every record of the stream up to `cursor` has been handed to `records`. */
+    readonly checkpoint: (stream: string, cursor: string, recordCount: number) => Effect.Effect<void>
+    /** The stream failed; the others go on. */
+    readonly failed: (stream: string, report: FailureReport) => Effect.Effect<void>
+    /** The stream is over: complete, or not (failed or interrupted). */
+    readonly ended: (stream: string, complete: boolean) => Effect.Effect<void>
+  }
+>() {}
