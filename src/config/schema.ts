@@ -16,17 +16,23 @@ const wholeHour = (title: string, description: string) =>
     })
   ).annotations({ title, description, examples: ["2025-12-12T00:00Z", "2025-12-12"] })
 
-const boundedInt = (min: number, max: number, fallback: number, title: string, description: string) => {
+const wholeNumber = (min: number, max: number, title: string, description: string) => {
   const message = (issue: { actual: unknown }) => `must be a whole number from ${min} to ${max}, got ${JSON.stringify(issue.actual)}`
-  return Schema.optionalWith(
-    Schema.Number.pipe(
-      Schema.int({ message }),
-      Schema.greaterThanOrEqualTo(min, { message }),
-      Schema.lessThanOrEqualTo(max, { message })
-    ).annotations({ title, description, default: fallback }),
-    { default: () => fallback }
-  )
+  return Schema.Number.pipe(
+    Schema.int({ message }),
+    Schema.greaterThanOrEqualTo(min, { message }),
+    Schema.lessThanOrEqualTo(max, { message })
+  ).annotations({ title, description })
 }
+
+/**
+ * The earliest `start_date`: Enterpret did not exist before, and a year like `0202` or `0000` is a
+ * typo that would otherwise ask for 18 million hourly windows' worth of empty history.
+ */
+export const EARLIEST_START = "2000-01-01"
+
+const boundedInt = (min: number, max: number, fallback: number, title: string, description: string) =>
+  Schema.optionalWith(wholeNumber(min, max, title, description).annotations({ default: fallback }), { default: () => fallback })
 
 const isLoopback = (host: string): boolean =>
   host === "localhost" || host === "[::1]" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host)
@@ -70,6 +76,11 @@ export const ConfigSchema = Schema.Struct({
   start_date: wholeHour(
     "Start date",
     "First UTC hour to export. Records created or updated in Enterpret from this hour on are synced."
+  ).pipe(
+    Schema.filter((text) => text >= EARLIEST_START, {
+      message: (issue) => `must be ${EARLIEST_START} or later (${JSON.stringify(issue.actual)} looks like a typo of the year)`,
+      jsonSchema: { pattern: "^(?:[2-9]\\d{3})" }
+    })
   ),
   end_date: Schema.optional(
     wholeHour("End date", "Exclusive upper bound (UTC hour). Leave empty to sync up to the last complete hour.")
@@ -81,7 +92,14 @@ export const ConfigSchema = Schema.Struct({
       description: "Object IDs to offer as streams (e.g. feedback_record). Leave empty for every exportable object."
     })
   ),
-  window_hours: boundedInt(1, 8760, 24, "Window size (hours)", "Hours exported per request window; state is checkpointed after each window."),
+  window_hours: Schema.optional(
+    wholeNumber(
+      1,
+      8760,
+      "Window size (hours)",
+      "Leave empty (recommended) for adaptive windows: each stream sizes its windows from the API's answers, larger while they list few files, smaller when they run to several pages, so that a backfill spends about one export request per page of files and still checkpoints at least every 3 requests. Set it to export exactly this many hours per request window instead (the behaviour of 0.1.0, one request per window even when it is empty). State is checkpointed after each window."
+    )
+  ),
   lookback_hours: boundedInt(0, 168, 0, "Lookback (hours)", "An incremental read starts this many hours before its saved state, to re-read recent windows."),
   export_requests_per_minute: boundedInt(1, 600, 10, "Export requests per minute", "Client-side pace for the export endpoint, across all streams (Enterpret allows 10)."),
   objects_requests_per_minute: boundedInt(1, 600, 60, "Objects requests per minute", "Client-side pace for the objects endpoint (Enterpret allows 60)."),

@@ -4,11 +4,17 @@ import { EnterpretApi, type ExportPage, type ExportRequest } from "../enterpret/
 import { InvalidResponse, UrlExpired, withoutSignature } from "../enterpret/errors.js"
 import { DownloadSlots } from "./downloadSlots.js"
 import { readFile } from "./fileReader.js"
-import type { ExportWindow } from "./windows.js"
+import type { ExportWindow } from "./cursor.js"
 
 export interface WindowResult {
   readonly records: number
   readonly bytes: number
+  /** Export responses it took; the cursor sizes the next window from these. */
+  readonly pages: number
+  /** Files listed on all its pages. */
+  readonly files: number
+  /** The first page showed a cursor and `splitIfPaged` was set: nothing was downloaded. */
+  readonly split: boolean
 }
 
 /** The file in a fresh page that is the same object as an expired URL: same path, else same place. */
@@ -52,12 +58,15 @@ const pageRefresher = (
 /**
  * Emits every record of one window: every page of files (a page's files download concurrently
  * within the shared download slots), and returns only once all of them are emitted, so that the
- * caller's checkpoint never passes data that was not.
+ * caller's checkpoint never passes data that was not. With `splitIfPaged`, a first page that
+ * shows a cursor ends the read before any download (`split`): the cursor asks for a shorter
+ * window instead (see `splitWindow` in cursor.ts).
  */
 export const readWindow = (
   stream: string,
   window: ExportWindow,
-  onRateLimited: (retryAtMs: number | undefined) => Effect.Effect<void>
+  onRateLimited: (retryAtMs: number | undefined) => Effect.Effect<void>,
+  splitIfPaged = false
 ) =>
   Effect.gen(function* () {
     const api = yield* EnterpretApi
@@ -66,10 +75,17 @@ export const readWindow = (
     const seenCursors = new Set<string>()
     let records = 0
     let bytes = 0
+    let pages = 0
+    let files = 0
     let cursor: string | undefined
     do {
       const request: ExportRequest = { objectId: stream, startMs: window.startMs, endMs: window.endMs, cursor }
       const page = yield* api.exportPage(request, onRateLimited)
+      pages++
+      files += page.files.length
+      if (splitIfPaged && pages === 1 && page.cursor !== undefined) {
+        return { records, bytes, pages, files, split: true } satisfies WindowResult
+      }
       const refresh = yield* pageRefresher(request, page, onRateLimited)
       const results = yield* Effect.forEach(
         page.files,
@@ -97,5 +113,5 @@ export const readWindow = (
         seenCursors.add(cursor)
       }
     } while (cursor !== undefined)
-    return { records, bytes } satisfies WindowResult
+    return { records, bytes, pages, files, split: false } satisfies WindowResult
   })
