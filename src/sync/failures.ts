@@ -1,9 +1,10 @@
 import type { InputError } from "../config/inputFile.js"
-import type { ApiError, DownloadError, UrlExpired } from "../enterpret/errors.js"
+import type { ApiError, DownloadError } from "../enterpret/errors.js"
 import type { FailureType } from "../protocol/messages.js"
 import type { FileContentError } from "./fileReader.js"
 
-export type SyncError = ApiError | DownloadError | UrlExpired | FileContentError | InputError
+/** Every failure a command can meet: the API's, the file host's, a file's content, an input file. */
+export type SyncError = ApiError | DownloadError | FileContentError | InputError
 
 export interface FailureReport {
   readonly failureType: FailureType
