@@ -1,4 +1,4 @@
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import { Settings } from "../config/settings.js"
 import { Timing } from "../config/timing.js"
 import { EncoderPool } from "../csv/encoderPool.js"
@@ -7,19 +7,8 @@ import { CsvFileError } from "../csv/recordEncoder.js"
 import { FileDownloader } from "../enterpret/download.js"
 import { type ApiError, type DownloadError, TransientError, type UrlExpired, withoutSignature } from "../enterpret/errors.js"
 import { withRetry } from "../enterpret/retry.js"
+import { FileContentError } from "./failures.js"
 import { SyncOutput } from "./syncOutput.js"
-
-/** A file whose content is not the CSV the header promises; fails its window, names the line. */
-export class FileContentError extends Schema.TaggedError<FileContentError>()("FileContentError", {
-  stream: Schema.String,
-  file: Schema.String,
-  line: Schema.Number,
-  detail: Schema.String
-}) {
-  override get message() {
-    return `Stream ${this.stream}: file ${this.file}, line ${this.line}: ${this.detail}`
-  }
-}
 
 const MAX_URL_REFRESHES = 3
 
