@@ -1,6 +1,5 @@
+// The sync layer's own error (a file's content), and how every failure a command meets is reported.
 import { Schema } from "effect"
-
-// The sync layer's own error (a file's content) and how every failure a command meets is reported.
 import type { InputError } from "../config/inputFile.js"
 import type { ApiError, DownloadError } from "../enterpret/errors.js"
 import type { FailureType } from "../protocol/messages.js"
