@@ -1,6 +1,7 @@
 import { Effect, Exit } from "effect"
-import { Settings } from "../config/settingsTag.js"
+import { Settings } from "../config/settings.js"
 import type { ApiAuthError } from "../enterpret/errors.js"
+import { RateLimitReporter } from "../enterpret/rateLimitReporter.js"
 import type { CatalogStream } from "./catalog.js"
 import {
   type Checkpoint,
@@ -37,7 +38,6 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
       windowHours: settings.windowHours,
       syncMode: stream.syncMode
     })
-    const onRateLimited = (retryAtMs: number | undefined) => output.rateLimited(name, retryAtMs)
     const checkpoint = (due: Checkpoint) => output.checkpoint(name, encodeCursor(due.cursorMs), due.recordCount)
 
     yield* output.started(name)
@@ -46,7 +46,7 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
     let totalBytes = 0
     const body = Effect.gen(function* () {
       for (let window = nextWindow(cursor); window !== undefined; window = nextWindow(cursor)) {
-        const result = yield* readWindow(name, window, onRateLimited, splittable(cursor, window))
+        const result = yield* readWindow(name, window, splittable(cursor, window))
         if (result.split) {
           cursor = splitWindow(cursor, window, result.files)
           continue
@@ -71,6 +71,8 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
           return output.failed(name, describeFailure(error)).pipe(Effect.as<StreamOutcome>("failed"))
         }
       ),
-      Effect.onExit((exit) => output.ended(name, Exit.isSuccess(exit) && exit.value === "complete"))
+      Effect.onExit((exit) => output.ended(name, Exit.isSuccess(exit) && exit.value === "complete")),
+      // Every 429 wait of this stream's requests and downloads is reported as this stream's.
+      Effect.provideService(RateLimitReporter, { waiting: (retryAtMs) => output.rateLimited(name, retryAtMs) })
     )
   })

@@ -1,7 +1,7 @@
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 import { toCursor } from "../config/hours.js"
-import { EnterpretApi, type ExportPage, type ExportRequest } from "../enterpret/client.js"
-import { InvalidResponse, UrlExpired, withoutSignature } from "../enterpret/errors.js"
+import { EnterpretApi, type ExportPage, type ExportRequest, exportPages } from "../enterpret/client.js"
+import { UrlExpired, withoutSignature } from "../enterpret/errors.js"
 import { DownloadSlots } from "./downloadSlots.js"
 import { readFile } from "./fileReader.js"
 import type { ExportWindow } from "./cursor.js"
@@ -28,11 +28,7 @@ const sameFile = (page: ExportPage, url: string, index: number): string | undefi
  * so the first file to meet a 403 asks the export endpoint again and the others take their URLs
  * from that answer: one rate-limited request per page, not one per file.
  */
-const pageRefresher = (
-  request: ExportRequest,
-  page: ExportPage,
-  onRateLimited: (retryAtMs: number | undefined) => Effect.Effect<void>
-) =>
+const pageRefresher = (request: ExportRequest, page: ExportPage) =>
   Effect.gen(function* () {
     const api = yield* EnterpretApi
     const lock = yield* Effect.makeSemaphore(1)
@@ -45,7 +41,7 @@ const pageRefresher = (
       lock.withPermits(1)(
         Effect.gen(function* () {
           if (fileGeneration[index]! === generation) {
-            current = yield* api.exportPage(request, onRateLimited)
+            current = yield* api.exportPage(request)
             generation++
           }
           fileGeneration[index] = generation
@@ -57,61 +53,41 @@ const pageRefresher = (
 
 /**
  * Emits every record of one window: every page of files (a page's files download concurrently
- * within the shared download slots), and returns only once all of them are emitted, so that the
- * caller's checkpoint never passes data that was not. With `splitIfPaged`, a first page that
- * shows a cursor ends the read before any download (`split`): the cursor asks for a shorter
- * window instead (see `splitWindow` in cursor.ts).
+ * within the shared download slots; the next page is asked for once they are done), and returns
+ * only once all of them are emitted, so that the caller's checkpoint never passes data that was not.
+ * With `splitIfPaged`, a first page that shows a cursor ends the read before any download
+ * (`split`): the cursor asks for a shorter window instead (see `splitWindow` in cursor.ts).
  */
-export const readWindow = (
-  stream: string,
-  window: ExportWindow,
-  onRateLimited: (retryAtMs: number | undefined) => Effect.Effect<void>,
-  splitIfPaged = false
-) =>
+export const readWindow = (stream: string, window: ExportWindow, splitIfPaged = false) =>
   Effect.gen(function* () {
-    const api = yield* EnterpretApi
     const slots = yield* DownloadSlots
     const windowEnd = toCursor(window.endMs)
-    const seenCursors = new Set<string>()
-    let records = 0
-    let bytes = 0
-    let pages = 0
-    let files = 0
-    let cursor: string | undefined
-    do {
-      const request: ExportRequest = { objectId: stream, startMs: window.startMs, endMs: window.endMs, cursor }
-      const page = yield* api.exportPage(request, onRateLimited)
-      pages++
-      files += page.files.length
-      if (splitIfPaged && pages === 1 && page.cursor !== undefined) {
-        return { records, bytes, pages, files, split: true } satisfies WindowResult
-      }
-      const refresh = yield* pageRefresher(request, page, onRateLimited)
-      const results = yield* Effect.forEach(
-        page.files,
-        (url, index) =>
-          slots.withPermits(1)(
-            readFile({
-              stream,
-              windowEnd,
-              url,
-              onRateLimited,
-              refreshUrl: (expired) => refresh(expired, index)
+    const empty: WindowResult = { records: 0, bytes: 0, pages: 0, files: 0, split: false }
+    return yield* exportPages({ objectId: stream, startMs: window.startMs, endMs: window.endMs }).pipe(
+      Stream.zipWithIndex,
+      Stream.mapEffect(([{ request, page }, index]) =>
+        splitIfPaged && index === 0 && page.cursor !== undefined
+          ? Effect.succeed({ files: page.files.length, split: true, results: [] })
+          : Effect.gen(function* () {
+              const refresh = yield* pageRefresher(request, page)
+              const results = yield* Effect.forEach(
+                page.files,
+                (url, index) =>
+                  slots.withPermits(1)(readFile({ stream, windowEnd, url, refreshUrl: (expired) => refresh(expired, index) })),
+                { concurrency: "unbounded" }
+              )
+              return { files: page.files.length, split: false, results }
             })
-          ),
-        { concurrency: "unbounded" }
+      ),
+      // Pages are asked for as they are pulled: a split asks for no second page.
+      Stream.takeUntil((step) => step.split),
+      Stream.runFold(empty, (total, step) =>
+        step.results.reduce<WindowResult>((sum, r) => ({ ...sum, records: sum.records + r.records, bytes: sum.bytes + r.bytes }), {
+          ...total,
+          pages: total.pages + 1,
+          files: total.files + step.files,
+          split: step.split
+        })
       )
-      for (const result of results) {
-        records += result.records
-        bytes += result.bytes
-      }
-      cursor = page.cursor
-      if (cursor !== undefined) {
-        if (seenCursors.has(cursor)) {
-          return yield* new InvalidResponse({ what: `exporting ${stream}`, message: "the API repeated a cursor" })
-        }
-        seenCursors.add(cursor)
-      }
-    } while (cursor !== undefined)
-    return { records, bytes, pages, files, split: false } satisfies WindowResult
+    )
   })
