@@ -47,7 +47,7 @@ export const singerSyncOutput = (streams: ReadonlyArray<SelectedStream>, state: 
             if (byName.get(stream)?.method === "INCREMENTAL") bookmarks.set(stream, { [CURSOR_FIELD]: cursor })
             return Effect.zipRight(
               output.emit(stateMessage()),
-              Console.error(`INFO Stream ${stream}: ${recordCount} records up to ${cursor}`)
+              Console.error(`INFO Stream ${stream}: ${recordCount} record${recordCount === 1 ? "" : "s"} up to ${cursor}`)
             )
           }),
         failed: (stream, report) => Console.error(`ERROR Stream ${stream} failed (${report.failureType}): ${report.message}`),
