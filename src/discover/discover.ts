@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { Settings } from "../config/settingsTag.js"
+import { Settings } from "../config/settings.js"
 import { EnterpretApi, type ExportableObject } from "../enterpret/client.js"
 import { logMessage } from "../protocol/messages.js"
 import { AirbyteOutput } from "../protocol/writer.js"
