@@ -2,11 +2,20 @@
 // ../shared (MIT, airbytehq/airbyte-protocol v0.18.0) and never copied into this repository.
 import { Ajv, type ValidateFunction } from "ajv"
 import addFormatsModule from "ajv-formats"
-import { readFileSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { parse } from "yaml"
 
-const schemaPath = fileURLToPath(new URL("../../../shared/airbyte-protocol/airbyte_protocol.yaml", import.meta.url))
+/**
+ * The first `shared/airbyte-protocol` above the repository: beside it in /work/main, two levels
+ * up from a worktree under /work/wt (also from the compiled copy in build/).
+ */
+const schemaPath = ((): string => {
+  const candidates = ["../../../", "../../../../", "../../../../../"].map((up) =>
+    fileURLToPath(new URL(`${up}shared/airbyte-protocol/airbyte_protocol.yaml`, import.meta.url))
+  )
+  return candidates.find((path) => existsSync(path)) ?? candidates[0]!
+})()
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
