@@ -1,21 +1,14 @@
-// Validates every message a test sees against the official Airbyte protocol schema, read from
-// ../shared (MIT, airbytehq/airbyte-protocol v0.18.0) and never copied into this repository.
+// Validates every message a test sees against the official Airbyte protocol schema, vendored in
+// ./airbyte-protocol (MIT, airbytehq/airbyte-protocol v0.18.0; see its README.md) so that a fresh
+// clone tests alone.
 import { Ajv, type ValidateFunction } from "ajv"
 import addFormatsModule from "ajv-formats"
-import { existsSync, readFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { parse } from "yaml"
 
-/**
- * The first `shared/airbyte-protocol` above the repository: beside it in /work/main, two levels
- * up from a worktree under /work/wt (also from the compiled copy in build/).
- */
-const schemaPath = ((): string => {
-  const candidates = ["../../../", "../../../../", "../../../../../"].map((up) =>
-    fileURLToPath(new URL(`${up}shared/airbyte-protocol/airbyte_protocol.yaml`, import.meta.url))
-  )
-  return candidates.find((path) => existsSync(path)) ?? candidates[0]!
-})()
+// Only the tests (run by vitest from source) validate; the compiled copy in build/ never does.
+const schemaPath = fileURLToPath(new URL("./airbyte-protocol/airbyte_protocol.yaml", import.meta.url))
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv

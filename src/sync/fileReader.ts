@@ -54,7 +54,8 @@ export const readFile = (job: FileJob) =>
     let bytes = 0
 
     const attempt = Effect.suspend(() => {
-      const encoder = pool.open({ stream: job.stream, windowEnd: job.windowEnd, fileUrl: file, skipRows: rowsSeen })
+      const envelope = output.recordEnvelope(job.stream, job.windowEnd, file)
+      const encoder = pool.open({ envelope, skipRows: rowsSeen })
       const inFlight: Array<Promise<EncodedChunk>> = []
       const enqueue = (result: Promise<EncodedChunk>) => {
         // Rejections are taken when the result's turn comes; until then they are not unhandled.
