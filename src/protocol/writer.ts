@@ -6,33 +6,34 @@ import { makeRedactor } from "./redaction.js"
 const BATCH_BYTES = 1 << 16
 
 /**
- * The only thing that writes stdout. Lines are encoded straight into 64 KiB buffers and written
- * a buffer at a time; when the stream reports backpressure every writer waits for `drain`, so a
- * slow destination slows the read instead of growing memory. Order is the order of the calls.
+ * Writes one protocol's messages to stdout. Lines are encoded straight into 64 KiB buffers and
+ * written a buffer at a time; when the stream reports backpressure every writer waits for
+ * `drain`, so a slow destination slows the read instead of growing memory. Order is the order of
+ * the calls. `read` writes Airbyte messages through it, the Singer tap Singer messages.
  */
-export class AirbyteOutput extends Context.Tag("source-enterpret/AirbyteOutput")<
-  AirbyteOutput,
-  {
-    /**
-     * One message, serialised with JSON.stringify. Control messages are rare and time-sensitive
-     * (a STATE should reach the platform promptly), so the batch is handed on after each.
-     */
-    readonly emit: (message: AirbyteMessage) => Effect.Effect<void>
-    /**
-     * Already-serialised newline-terminated lines, as text or UTF-8 (the record hot path).
-     * `written` is called once the bytes are no longer needed, so that their buffer can be reused;
-     * it may never be called, on a stream that keeps what it is given.
-     */
-    readonly emitLines: (lines: string | Uint8Array, written?: () => void) => Effect.Effect<void>
-    /** Waits until every message so far has been written out, before the process ends. */
-    readonly settle: Effect.Effect<void>
-    /**
-     * From now on every occurrence of `secret` in what is written is masked, whatever its source:
-     * an error body that repeats the Authorization header, a record, a log line.
-     */
-    readonly redact: (secret: string) => Effect.Effect<void>
-  }
->() {}
+export interface MessageOutput<Message> {
+  /**
+   * One message, serialised with JSON.stringify. Control messages are rare and time-sensitive
+   * (a STATE should reach the platform promptly), so the batch is handed on after each.
+   */
+  readonly emit: (message: Message) => Effect.Effect<void>
+  /**
+   * Already-serialised newline-terminated lines, as text or UTF-8 (the record hot path).
+   * `written` is called once the bytes are no longer needed, so that their buffer can be reused;
+   * it may never be called, on a stream that keeps what it is given.
+   */
+  readonly emitLines: (lines: string | Uint8Array, written?: () => void) => Effect.Effect<void>
+  /** Waits until every message so far has been written out, before the process ends. */
+  readonly settle: Effect.Effect<void>
+  /**
+   * From now on every occurrence of `secret` in what is written is masked, whatever its source:
+   * an error body that repeats the Authorization header, a record, a log line.
+   */
+  readonly redact: (secret: string) => Effect.Effect<void>
+}
+
+/** The only thing that writes stdout in the Airbyte commands. */
+export class AirbyteOutput extends Context.Tag("source-enterpret/AirbyteOutput")<AirbyteOutput, MessageOutput<AirbyteMessage>>() {}
 
 /**
  * stdout was closed under the connector (`read … | head -1`, a destination that died). Nothing
@@ -143,10 +144,13 @@ export const makeLineWriter = (
   return { append, flush, settle, failure }
 }
 
-export const makeAirbyteOutput = (
-  out: Writable,
-  options?: { readonly releasesChunks?: boolean; readonly onClosed?: (error: OutputClosed) => void }
-): Context.Tag.Service<AirbyteOutput> => {
+export interface MessageOutputOptions {
+  readonly releasesChunks?: boolean
+  /** Told once the stream has failed (EPIPE) or was destroyed. */
+  readonly onClosed?: (error: OutputClosed) => void
+}
+
+export const makeMessageOutput = <Message>(out: Writable, options?: MessageOutputOptions): MessageOutput<Message> => {
   const writer = makeLineWriter(out, options)
   const redactor = makeRedactor()
   // Checked before and after each write: a closed stdout stops the caller at its next message.
@@ -175,14 +179,19 @@ export const makeAirbyteOutput = (
   }
 }
 
-export const AirbyteOutputLive = Layer.sync(AirbyteOutput, () => {
+export const makeAirbyteOutput = (out: Writable, options?: MessageOutputOptions): MessageOutput<AirbyteMessage> =>
+  makeMessageOutput<AirbyteMessage>(out, options)
+
+/** stdout itself: once it is gone, the one word on why the command stops goes to stderr, once. */
+export const makeStdoutOutput = <Message>(name: string): MessageOutput<Message> => {
   let reported = false
-  return makeAirbyteOutput(process.stdout, {
+  return makeMessageOutput<Message>(process.stdout, {
     releasesChunks: true,
-    // stdout is gone, so the one word on why the connector stops goes to stderr, once.
     onClosed: (error) => {
-      if (!reported) process.stderr.write(`source-enterpret: ${error.message}\n`)
+      if (!reported) process.stderr.write(`${name}: ${error.message}\n`)
       reported = true
     }
   })
-})
+}
+
+export const AirbyteOutputLive = Layer.sync(AirbyteOutput, () => makeStdoutOutput<AirbyteMessage>("source-enterpret"))
