@@ -71,12 +71,13 @@ const sync = (configFiles: ReadonlyArray<string>, catalogFile: string | undefine
     const settings = yield* loadMergedSettings(configFiles)
     const label = configFiles.join(" + ")
     const api = apiLayer(settings)
+    // Every input file is checked before discovery spends rate-limited export requests.
+    const tapState = yield* loadTapState(stateFile)
     const streams: ReadonlyArray<SelectedStream> =
       catalogFile === undefined
         ? // Without a catalog the tap syncs every stream (SPEC.md: the catalog only filters).
           allStreams(yield* discoverEntries(label).pipe(Effect.provide(api)))
         : yield* loadSingerCatalog(catalogFile)
-    const tapState = yield* loadTapState(stateFile)
     if (streams.length === 0) {
       yield* Console.error("WARNING No stream is selected in the catalog: nothing to sync.")
       return
