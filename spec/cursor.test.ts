@@ -185,15 +185,28 @@ describe("adaptive windows (window_hours unset)", () => {
     expect(run.requests).toBe(5)
   })
 
-  it("splits at most twice in a row, so that the window read is at most the third request since the last checkpoint", () => {
+  it("splits at most twice in a row, the second time to one hour, so that the window read is at most the third request since the last checkpoint", () => {
     const o = options({ endMs: t("2025-03-01T00:00:00Z") })
     const cursor = startCursor(o)
     const window = { startMs: o.startMs, endMs: o.startMs + 1000 * HOUR_MS }
     const once = splitWindow(cursor, window, 10)
-    const twice = splitWindow(once, window, 10)
+    expect(once.hours).toBe(250)
+    const second = nextWindow(once)!
+    const twice = splitWindow(once, second, 10)
+    expect(twice.hours).toBe(1)
     expect(splittable(cursor, window)).toBe(true)
-    expect(splittable(once, window)).toBe(true)
+    expect(splittable(once, second)).toBe(true)
     expect(splittable(twice, window)).toBe(false)
+  })
+
+  it("meets an object that turns busy after months of quiet within 3 requests a checkpoint", () => {
+    // Quiet for 200 days (windows grow to 1,536 hours), then a file every hour.
+    const o = options()
+    const busy = Array.from({ length: 165 * 24 }, (_, h) => t("2025-07-20T00:00:00Z") + h * HOUR_MS)
+    const run = simulate(o, busy, 10)
+    expect(run.splits.length).toBeGreaterThan(0)
+    expect(Math.max(...run.requestsBetween)).toBeLessThanOrEqual(MAX_REQUESTS_WITHOUT_CHECKPOINT)
+    expect(run.requests).toBeLessThanOrEqual(2 * Math.ceil(busy.length / 10) + 10)
   })
 
   it("makes the next hourly sync one request per stream", () => {
@@ -294,15 +307,23 @@ describe("properties", () => {
     )
   })
 
-  it("adaptive windows keep a checkpoint within 3 export requests unless an hour alone lists more pages, or the files per hour jump 20-fold", () => {
+  it("adaptive windows keep a checkpoint within 3 export requests while no hour alone lists more than a page, whatever the bursts", () => {
     fc.assert(
       fc.property(
-        fc.record({ perDay: fc.integer({ min: 0, max: 30 }), pageFiles: fc.integer({ min: 2, max: 50 }), days: fc.integer({ min: 1, max: 400 }) }),
+        fc.record({
+          perDay: fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 12 }),
+          pageFiles: fc.integer({ min: 2, max: 50 }),
+          days: fc.integer({ min: 1, max: 400 })
+        }),
         ({ perDay, pageFiles, days }) => {
-          // A steady stream of files, at most one an hour so that no single hour lists a second page.
+          // Files at up to two an hour (so that no hour alone lists a second page), the rate
+          // changing abruptly every month or so, from nothing to 30 a day and back.
           const o = options({ endMs: BASE + days * 24 * HOUR_MS })
           const files: Array<number> = []
-          for (let d = 0; d < days; d++) for (let k = 0; k < perDay; k++) files.push(BASE + d * 24 * HOUR_MS + Math.floor((k * 24) / Math.max(1, perDay)) * HOUR_MS)
+          for (let d = 0; d < days; d++) {
+            const rate = perDay[Math.floor(d / 34) % perDay.length]!
+            for (let k = 0; k < rate; k++) files.push(BASE + d * 24 * HOUR_MS + Math.floor((k * 24) / Math.max(1, rate)) * HOUR_MS)
+          }
           const run = simulate(o, files, pageFiles)
           expect(Math.max(0, ...run.requestsBetween)).toBeLessThanOrEqual(MAX_REQUESTS_WITHOUT_CHECKPOINT)
         }

@@ -87,16 +87,19 @@ export const PAGE_SHARE = 0.75
  * A window whose first page already shows a cursor (more pages to come) is split before any of
  * its files is downloaded: the next window is a quarter as long. This costs the one request
  * that listed the page and duplicates nothing. A quarter absorbs a burst of up to ~5x the
- * density the window was sized for in one step, two splits one of ~20x.
+ * density the window was sized for. If that is still paged, the second split goes straight to
+ * one hour: the data has outrun the sizing by more than 16x (typically an object that was
+ * quiet for months, so that its windows grew to weeks, and then turned busy), and one more
+ * split would break the 3-request rule below. Windows grow back from the hour at up to 8x each.
  */
 export const SPLIT_SHRINK = 4
 /**
  * A stream never goes more than 3 export requests without a checkpoint (the contract): a sync
- * cut off mid-backfill redoes at most 3 requests. Splits count: after two splits the third
- * window is read whatever its pages. Two cases still go beyond 3 and cannot be helped: a
- * one-hour window with more than 3 pages (the API's smallest window; it cannot be split), and a
- * burst of more than ~20x between two windows (the window after two splits has more than 3 pages
- * too). Fixed `window_hours` windows are never split: each takes as many pages as it lists.
+ * cut off mid-backfill redoes at most 3 requests. Splits count, so there are at most two in a
+ * row, the second to one hour. What still goes beyond 3 cannot be helped: an hour that alone
+ * lists more than one page after two splits, or more than 3 pages at any time (the API's
+ * smallest window cannot be split). Fixed `window_hours` windows are never split: each takes as
+ * many pages as it lists.
  */
 export const MAX_REQUESTS_WITHOUT_CHECKPOINT = 3
 /** Windows never exceed a year, the largest `window_hours` allowed. */
@@ -206,12 +209,17 @@ export const splittable = (cursor: Cursor, window: ExportWindow): boolean =>
   cursor.requests + 2 <= MAX_REQUESTS_WITHOUT_CHECKPOINT
 
 /** The first page of `window` listed `firstPageFiles` files and a cursor: read a shorter window instead. */
-export const splitWindow = (cursor: Cursor, window: ExportWindow, firstPageFiles: number): Cursor => ({
-  ...cursor,
-  hours: Math.max(1, Math.floor((window.endMs - window.startMs) / HOUR_MS / SPLIT_SHRINK)),
-  pageFiles: firstPageFiles > 0 ? firstPageFiles : cursor.pageFiles,
-  requests: cursor.requests + 1
-})
+export const splitWindow = (cursor: Cursor, window: ExportWindow, firstPageFiles: number): Cursor => {
+  const requests = cursor.requests + 1
+  // The replacement is the last request that can still be followed by a checkpoint in time.
+  const last = requests + 1 >= MAX_REQUESTS_WITHOUT_CHECKPOINT
+  return {
+    ...cursor,
+    hours: last ? 1 : Math.max(1, Math.floor((window.endMs - window.startMs) / HOUR_MS / SPLIT_SHRINK)),
+    pageFiles: firstPageFiles > 0 ? firstPageFiles : cursor.pageFiles,
+    requests
+  }
+}
 
 /**
  * Every record of `window` has been emitted. Moves the cursor past it, sizes the next window and
