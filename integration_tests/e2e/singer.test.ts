@@ -229,7 +229,7 @@ describe("tap-enterpret sync", () => {
     expect(lastState(run.messages)).toEqual({ bookmarks: { theme: { _ab_export_window_end: END_ISO } } })
   })
 
-  it("bad input is one clear line on stderr naming the file and field, a rejected token stops the sync; nothing on stdout, exit 1", async () => {
+  it("bad input is one clear line on stderr naming the file and field with nothing on stdout; a rejected token stops the sync with no STATE; exit 1", async () => {
     const bad = await tapSync({ configs: configs(), catalog: selectStreams(discovered, ["theme"]), state: { bookmarks: { theme: { _ab_export_window_end: "yesterday" } } } })
     expect(bad.code).toBe(1)
     expect(bad.stdout).toBe("")
