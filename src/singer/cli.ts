@@ -38,6 +38,7 @@ const loadMergedSettings = (files: ReadonlyArray<string>) =>
     if (files.length === 0) {
       return yield* new InputError({ file: "--config", message: "--config FILE is required (the tap's settings: api_token, start_date, …)" })
     }
+    const output = yield* SingerOutput
     let merged: Record<string, unknown> = {}
     for (const file of files) {
       const value = yield* readJsonFile(file, "Config")
@@ -46,6 +47,8 @@ const loadMergedSettings = (files: ReadonlyArray<string>) =>
       }
       merged = { ...merged, ...value }
     }
+    // The token is masked in everything written to stdout from here on (see MessageOutput.redact).
+    if (typeof merged["api_token"] === "string") yield* output.redact(merged["api_token"].trim())
     return yield* decodeSettings(merged, files.join(" + "))
   })
 
