@@ -2,7 +2,7 @@ import { Ajv } from "ajv"
 import { Effect, Either, Redacted } from "effect"
 import { describe, expect, it } from "vitest"
 import { InputError } from "../src/config/inputFile.js"
-import { decodeSettings, type Settings } from "../src/config/settings.js"
+import { decodeSettings, type SettingsShape as Settings } from "../src/config/settings.js"
 import { HOUR_PATTERN_DESCRIPTOR, connectionSpecification, connectorSpecification } from "../src/config/spec.js"
 
 const TOKEN = "tok_VerySecretValue_8c1f"

@@ -7,6 +7,7 @@ import { CsvScanner } from "../src/csv/csvScanner.js"
 import type { RowReader, RowReaderOptions } from "../src/csv/rowReader.js"
 import { columnNames } from "../src/csv/header.js"
 import { CsvFileError, type FileContext, RecordEncoder } from "../src/csv/recordEncoder.js"
+import { airbyteRecordEnvelope } from "../src/protocol/recordEnvelope.js"
 
 const utf8 = new TextEncoder()
 const bytesOf = (text: string) => utf8.encode(text)
@@ -44,13 +45,17 @@ const parseRows = (chunks: ReadonlyArray<Uint8Array>, options: { readonly firstR
 }
 const rowsOf = (text: string) => parseRows([bytesOf(text)])
 
-const context = (overrides: Partial<FileContext> = {}): FileContext => ({
+const FILE = {
   stream: "feedback_record",
   windowEnd: "2025-12-13T00:00:00Z",
   fileUrl: "https://files.example.com/exports/feedback_record/part-0001.csv",
-  skipRows: 0,
-  ...overrides
-})
+  skipRows: 0
+}
+/** A file's context framed as Airbyte's `read` frames it, emitted_at taken now. */
+const context = (overrides: Partial<typeof FILE> = {}): FileContext => {
+  const file = { ...FILE, ...overrides }
+  return { envelope: airbyteRecordEnvelope(file.stream, file.windowEnd, file.fileUrl, Date.now()), skipRows: file.skipRows }
+}
 
 interface RecordLine {
   readonly type: string
@@ -540,7 +545,7 @@ describe("csv-spectrum (a peer's test suite)", () => {
       const data = records.map((record) => {
         const { _ab_export_window_end, _ab_source_file_url, ...cells } = record.record.data
         expect(_ab_export_window_end).toBe("2025-12-13T00:00:00Z")
-        expect(_ab_source_file_url).toBe(context().fileUrl)
+        expect(_ab_source_file_url).toBe(FILE.fileUrl)
         // csv-spectrum writes "" for every empty cell; we give null for an unquoted empty cell
         // (and "" for a quoted one). Only for the comparison, null is mapped to "". No case of
         // the suite has an unquoted empty cell today, so this only matters if it gains one.

@@ -4,6 +4,7 @@ import { bench, describe } from "vitest"
 import { CsvRows } from "../src/csv/csvParser.js"
 import { CsvScanner } from "../src/csv/csvScanner.js"
 import { RecordEncoder } from "../src/csv/recordEncoder.js"
+import { airbyteRecordEnvelope } from "../src/protocol/recordEnvelope.js"
 import type { RowReader } from "../src/csv/rowReader.js"
 
 const WORDS = ["login", "fails", "after", "2FA", "setup,", "crash", '"quoted"', "naïve", "café", "über", "日本語", "app"]
@@ -26,7 +27,7 @@ const generate = (kind: "feedback" | "wide", megabytes: number): Uint8Array => {
 }
 
 const encodeAll = (bytes: Uint8Array, reader: RowReader) => {
-  const encoder = new RecordEncoder({ stream: "s", windowEnd: "2025-12-13T00:00:00Z", fileUrl: "https://host/file.csv", skipRows: 0 }, reader)
+  const encoder = new RecordEncoder({ envelope: airbyteRecordEnvelope("s", "2025-12-13T00:00:00Z", "https://host/file.csv", 0), skipRows: 0 }, reader)
   let length = 0
   for (let at = 0; at < bytes.length; at += 1 << 16) length += encoder.push(bytes.subarray(at, at + (1 << 16))).length
   return length + encoder.end().length

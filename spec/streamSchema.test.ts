@@ -2,6 +2,7 @@ import { Ajv } from "ajv"
 import addFormatsModule from "ajv-formats"
 import { describe, expect, it } from "vitest"
 import { RecordEncoder } from "../src/csv/recordEncoder.js"
+import { airbyteRecordEnvelope } from "../src/protocol/recordEnvelope.js"
 import { airbyteStream, PRIMARY_KEY } from "../src/discover/streamSchema.js"
 import { FILE_URL_FIELD } from "../src/protocol/recordFields.js"
 import { CURSOR_FIELD } from "../src/sync/state.js"
@@ -71,9 +72,7 @@ describe("airbyteStream", () => {
   it("accepts every record the encoder produces for that header (checked with ajv)", () => {
     const csv = 'record_id,text,score\nr1,"hello, world",5\nr2,"",\nr3,,"007"\n'
     const encoder = new RecordEncoder({
-      stream: "feedback_record",
-      windowEnd: "2025-12-13T00:00:00Z",
-      fileUrl: "https://files.example.com/feedback_record/part-1.csv",
+      envelope: airbyteRecordEnvelope("feedback_record", "2025-12-13T00:00:00Z", "https://files.example.com/feedback_record/part-1.csv", Date.now()),
       skipRows: 0
     })
     const out = encoder.push(new TextEncoder().encode(csv)) + encoder.end()

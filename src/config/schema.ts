@@ -2,7 +2,7 @@ import { Schema } from "effect"
 import { HOUR_PATTERN, parseHour } from "./hours.js"
 
 /**
- * The one source of truth for the connector's configuration: `load.ts` decodes with it and
+ * The one source of truth for the connector's configuration: `settings.ts` decodes with it and
  * `spec.ts` derives the `connectionSpecification` from it, so the UI form and the validation
  * cannot drift apart. Field order here is the order of the form.
  */

@@ -1,5 +1,5 @@
 import { Context, Effect, Layer } from "effect"
-import { Settings } from "../config/settingsTag.js"
+import { Settings } from "../config/settings.js"
 import { existsSync } from "node:fs"
 import { availableParallelism } from "node:os"
 import { fileURLToPath } from "node:url"

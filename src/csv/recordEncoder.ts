@@ -1,5 +1,5 @@
 import { newRowReader, type Row, type RowReader } from "./rowReader.js"
-import { FILE_URL_FIELD, WINDOW_END_FIELD } from "../protocol/recordFields.js"
+import type { RecordEnvelope } from "../protocol/recordEnvelope.js"
 import { columnNames } from "./header.js"
 
 /**
@@ -12,11 +12,8 @@ const PIECE_BYTES = 8192
 
 /** What every record of one file shares. */
 export interface FileContext {
-  readonly stream: string
-  /** `_ab_export_window_end`, RFC 3339. */
-  readonly windowEnd: string
-  /** `_ab_source_file_url`: the signed URL without its signature. */
-  readonly fileUrl: string
+  /** The text around each record's cells, from the protocol's SyncOutput (Airbyte or Singer). */
+  readonly envelope: RecordEnvelope
   /** Data rows already emitted from this file by an earlier, broken-off download. */
   readonly skipRows: number
 }
@@ -32,17 +29,15 @@ export class CsvFileError extends Error {
 }
 
 /**
- * Turns the bytes of one CSV file into newline-terminated Airbyte RECORD lines, a chunk at a
- * time. This is the hot path: no per-row Effect or schema work, the JSON of each key and of the
- * message envelope is built once per file, and each cell costs one JSON.stringify.
+ * Turns the bytes of one CSV file into newline-terminated record lines framed by the file's
+ * envelope, a chunk at a time. This is the hot path: no per-row Effect or schema work, the JSON
+ * of each key is built once per file, and each cell costs one JSON.stringify.
  */
 export class RecordEncoder {
   private names: ReadonlyArray<string> | undefined
   /** Per column, its JSON key with the separator before it, e.g. `,"text":`. */
   private keys: ReadonlyArray<string> | undefined
   private columns = 0
-  private readonly suffix: string
-  private readonly streamJson: string
   /** Data rows seen, including skipped ones: the resume point if the download breaks off. */
   rowsSeen = 0
   rowsEmitted = 0
@@ -50,12 +45,7 @@ export class RecordEncoder {
   constructor(
     private readonly context: FileContext,
     private readonly rows: RowReader = newRowReader()
-  ) {
-    this.streamJson = JSON.stringify(context.stream)
-    this.suffix =
-      `,${JSON.stringify(WINDOW_END_FIELD)}:${JSON.stringify(context.windowEnd)}` +
-      `,${JSON.stringify(FILE_URL_FIELD)}:${JSON.stringify(context.fileUrl)}}}}\n`
-  }
+  ) {}
 
   /** The header's column names once the first line has been read. */
   get header(): ReadonlyArray<string> | undefined {
@@ -96,7 +86,7 @@ export class RecordEncoder {
     }
     const keys = this.keys
     if (keys === undefined) return out
-    const prefix = `{"type":"RECORD","record":{"stream":${this.streamJson},"emitted_at":${Date.now()},"data":{`
+    const { head: prefix, tail: suffix } = this.context.envelope
     for (let r = start; r < rows.length; r++) {
       this.rowsSeen++
       if (this.rowsSeen <= this.context.skipRows) continue
@@ -106,7 +96,7 @@ export class RecordEncoder {
         const value = row[c]
         line += keys[c] + (value === null || value === undefined ? "null" : JSON.stringify(value))
       }
-      out += line + this.suffix
+      out += line + suffix
       this.rowsEmitted++
     }
     return out

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { Settings } from "../config/settingsTag.js"
+import { Settings } from "../config/settings.js"
 import { EnterpretApi, type ExportableObject } from "../enterpret/client.js"
 import { logMessage } from "../protocol/messages.js"
 import { AirbyteOutput } from "../protocol/writer.js"
@@ -26,23 +26,33 @@ export const selectedObjects = (configFile: string) =>
     return all.filter((o) => wanted.has(o.id))
   })
 
-/** The catalog: one stream per selected object, its schema from the header of a recent file. */
-export const discoverCatalog = (configFile: string) =>
+/**
+ * One stream per selected object, its schema from the header of a recent file, and the warnings
+ * for a person (objects with no file anywhere). Each protocol frames both its own way: `discover`
+ * as a CATALOG and LOG messages, the Singer tap as a catalog and stderr lines.
+ */
+export const discoverStreams = (configFile: string) =>
   Effect.gen(function* () {
-    const output = yield* AirbyteOutput
     const objects = yield* selectedObjects(configFile)
+    const warnings: Array<string> = []
     const streams = yield* Effect.forEach(
       objects,
       (object: ExportableObject) =>
-        Effect.gen(function* () {
-          const header = yield* probeHeader(object.id)
+        Effect.map(probeHeader(object.id), (header) => {
           if (header !== undefined) return airbyteStream(object, header)
-          yield* output.emit(
-            logMessage("WARN", `No export file found for ${object.id} since start_date; its schema has only ${PRIMARY_KEY} until data arrives.`)
-          )
+          warnings.push(`No export file found for ${object.id} since start_date; its schema has only ${PRIMARY_KEY} until data arrives.`)
           return airbyteStream(object, [PRIMARY_KEY])
         }),
       { concurrency: 4 }
     )
+    return { streams, warnings: warnings as ReadonlyArray<string> }
+  })
+
+/** The Airbyte catalog, its warnings emitted as LOG messages first. */
+export const discoverCatalog = (configFile: string) =>
+  Effect.gen(function* () {
+    const output = yield* AirbyteOutput
+    const { streams, warnings } = yield* discoverStreams(configFile)
+    for (const warning of warnings) yield* output.emit(logMessage("WARN", warning))
     return { streams }
   })

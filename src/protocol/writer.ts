@@ -5,28 +5,29 @@ import type { AirbyteMessage } from "./messages.js"
 const BATCH_BYTES = 1 << 16
 
 /**
- * The only thing that writes stdout. Lines are encoded straight into 64 KiB buffers and written
- * a buffer at a time; when the stream reports backpressure every writer waits for `drain`, so a
- * slow destination slows the read instead of growing memory. Order is the order of the calls.
+ * Writes one protocol's messages to stdout. Lines are encoded straight into 64 KiB buffers and
+ * written a buffer at a time; when the stream reports backpressure every writer waits for
+ * `drain`, so a slow destination slows the read instead of growing memory. Order is the order of
+ * the calls. `read` writes Airbyte messages through it, the Singer tap Singer messages.
  */
-export class AirbyteOutput extends Context.Tag("source-enterpret/AirbyteOutput")<
-  AirbyteOutput,
-  {
-    /**
-     * One message, serialised with JSON.stringify. Control messages are rare and time-sensitive
-     * (a STATE should reach the platform promptly), so the batch is handed on after each.
-     */
-    readonly emit: (message: AirbyteMessage) => Effect.Effect<void>
-    /**
-     * Already-serialised newline-terminated lines, as text or UTF-8 (the record hot path).
-     * `written` is called once the bytes are no longer needed, so that their buffer can be reused;
-     * it may never be called, on a stream that keeps what it is given.
-     */
-    readonly emitLines: (lines: string | Uint8Array, written?: () => void) => Effect.Effect<void>
-    /** Waits until every message so far has been written out, before the process ends. */
-    readonly settle: Effect.Effect<void>
-  }
->() {}
+export interface MessageOutput<Message> {
+  /**
+   * One message, serialised with JSON.stringify. Control messages are rare and time-sensitive
+   * (a STATE should reach the platform promptly), so the batch is handed on after each.
+   */
+  readonly emit: (message: Message) => Effect.Effect<void>
+  /**
+   * Already-serialised newline-terminated lines, as text or UTF-8 (the record hot path).
+   * `written` is called once the bytes are no longer needed, so that their buffer can be reused;
+   * it may never be called, on a stream that keeps what it is given.
+   */
+  readonly emitLines: (lines: string | Uint8Array, written?: () => void) => Effect.Effect<void>
+  /** Waits until every message so far has been written out, before the process ends. */
+  readonly settle: Effect.Effect<void>
+}
+
+/** The only thing that writes stdout in the Airbyte commands. */
+export class AirbyteOutput extends Context.Tag("source-enterpret/AirbyteOutput")<AirbyteOutput, MessageOutput<AirbyteMessage>>() {}
 
 /**
  * `releasesChunks`: the stream lets go of a chunk once it calls the chunk's write callback, as
@@ -109,7 +110,7 @@ export const makeLineWriter = (out: Writable, { releasesChunks = false } = {}) =
 const await_ = (pending: Promise<void> | undefined): Effect.Effect<void> =>
   pending === undefined ? Effect.void : Effect.promise(() => pending)
 
-export const makeAirbyteOutput = (out: Writable, options?: { readonly releasesChunks?: boolean }): Context.Tag.Service<AirbyteOutput> => {
+export const makeMessageOutput = <Message>(out: Writable, options?: { readonly releasesChunks?: boolean }): MessageOutput<Message> => {
   const writer = makeLineWriter(out, options)
   return {
     emit: (message) =>
@@ -121,5 +122,8 @@ export const makeAirbyteOutput = (out: Writable, options?: { readonly releasesCh
     settle: Effect.promise(() => writer.settle())
   }
 }
+
+export const makeAirbyteOutput = (out: Writable, options?: { readonly releasesChunks?: boolean }): MessageOutput<AirbyteMessage> =>
+  makeMessageOutput<AirbyteMessage>(out, options)
 
 export const AirbyteOutputLive = Layer.sync(AirbyteOutput, () => makeAirbyteOutput(process.stdout, { releasesChunks: true }))

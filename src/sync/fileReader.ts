@@ -1,24 +1,14 @@
-import { Effect, Schema } from "effect"
-import { Settings } from "../config/settingsTag.js"
+import { Effect } from "effect"
+import { Settings } from "../config/settings.js"
+import { Timing } from "../config/timing.js"
 import { EncoderPool } from "../csv/encoderPool.js"
 import type { EncodedChunk } from "../csv/fileEncoder.js"
 import { CsvFileError } from "../csv/recordEncoder.js"
 import { FileDownloader } from "../enterpret/download.js"
 import { type ApiError, type DownloadError, TransientError, type UrlExpired, withoutSignature } from "../enterpret/errors.js"
-import { retryBaseMs, withRetry } from "../enterpret/retry.js"
+import { withRetry } from "../enterpret/retry.js"
+import { FileContentError } from "./failures.js"
 import { SyncOutput } from "./syncOutput.js"
-
-/** A file whose content is not the CSV the header promises; fails its window, names the line. */
-export class FileContentError extends Schema.TaggedError<FileContentError>()("FileContentError", {
-  stream: Schema.String,
-  file: Schema.String,
-  line: Schema.Number,
-  detail: Schema.String
-}) {
-  override get message() {
-    return `Stream ${this.stream}: file ${this.file}, line ${this.line}: ${this.detail}`
-  }
-}
 
 const MAX_URL_REFRESHES = 3
 
@@ -28,7 +18,6 @@ export interface FileJob {
   readonly url: string
   /** A fresh signed URL for the same file, in place of the expired one given. */
   readonly refreshUrl: (expired: string) => Effect.Effect<string, ApiError | UrlExpired>
-  readonly onRateLimited: (retryAtMs: number | undefined) => Effect.Effect<void>
 }
 
 /** Chunks handed to the encoder before the download waits for the oldest to come back. */
@@ -44,6 +33,7 @@ const CHUNKS_IN_FLIGHT = 4
 export const readFile = (job: FileJob) =>
   Effect.gen(function* () {
     const settings = yield* Settings
+    const timing = yield* Timing
     const downloader = yield* FileDownloader
     const output = yield* SyncOutput
     const pool = yield* EncoderPool
@@ -54,7 +44,8 @@ export const readFile = (job: FileJob) =>
     let bytes = 0
 
     const attempt = Effect.suspend(() => {
-      const encoder = pool.open({ stream: job.stream, windowEnd: job.windowEnd, fileUrl: file, skipRows: rowsSeen })
+      const envelope = output.recordEnvelope(job.stream, job.windowEnd, file)
+      const encoder = pool.open({ envelope, skipRows: rowsSeen })
       const inFlight: Array<Promise<EncodedChunk>> = []
       const enqueue = (result: Promise<EncodedChunk>) => {
         // Rejections are taken when the result's turn comes; until then they are not unhandled.
@@ -97,11 +88,7 @@ export const readFile = (job: FileJob) =>
         )
     })
 
-    const retried = withRetry(attempt, {
-      maxRetries: settings.maxRetries,
-      baseMs: retryBaseMs(),
-      onRateLimited: job.onRateLimited
-    })
+    const retried = withRetry(attempt, { maxRetries: settings.maxRetries, baseMs: timing.retryBaseMs })
 
     const withFreshUrls = (refreshes: number): Effect.Effect<void, DownloadError | ApiError | FileContentError> =>
       retried.pipe(
