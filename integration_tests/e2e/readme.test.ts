@@ -65,9 +65,12 @@ describe("the README's shell recipe", () => {
       "jq -s '[.[]",
       "npx source-enterpret read"
     ])
+    // As from a user's shell: without the npm_* variables of an enclosing npm or npx (CI runs this
+    // file under `npx -p node@…`, whose npm_config_package would make the recipe's npx look there).
+    const shellEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)))
     // Asynchronously: the emulator answers from this process's event loop.
     const run = async (command: string): Promise<string> => {
-      const { stdout } = await execFileAsync("bash", ["-euo", "pipefail", "-c", command], { cwd: work, env: { ...process.env, ...FAST_ENV }, encoding: "utf8" })
+      const { stdout } = await execFileAsync("bash", ["-euo", "pipefail", "-c", command], { cwd: work, env: { ...shellEnv, ...FAST_ENV }, encoding: "utf8" })
       return stdout
     }
 
