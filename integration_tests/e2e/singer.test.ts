@@ -158,6 +158,37 @@ describe("tap-enterpret sync", () => {
     expect(cells).toContain("")
   })
 
+  it("a sync stopped by SIGTERM exits non-zero with no bookmark past what it emitted; the next sync from its last STATE completes the truth", async () => {
+    const catalog = selectStreams(discovered, SELECTED)
+    let states = 0
+    const stopped = await checked(
+      { configs: configs({ window_hours: 1 }), catalog },
+      { onMessage: (message, child) => (message.type === "STATE" && ++states === 3 ? child.kill("SIGTERM") : undefined) }
+    )
+    expect(stopped.code).not.toBe(0)
+    const state = lastState(stopped.messages)!
+    const bookmarks = Object.values(state.bookmarks).map((b) => b._ab_export_window_end)
+    expect(bookmarks.some((b) => b < END_ISO), "the sync was stopped before the end").toBe(true)
+    const resumed = await checked({ configs: configs({ window_hours: 1 }), catalog, state })
+    expect(resumed.code, resumed.stderr).toBe(0)
+    // The resumed sync starts after each bookmark: nothing the stopped one saved comes twice.
+    for (const m of recordsOf(resumed.messages)) {
+      const bookmark = state.bookmarks[m.stream]?._ab_export_window_end
+      if (bookmark !== undefined) expect(m.record["_ab_export_window_end"]! > bookmark).toBe(true)
+    }
+    expectReplicaMatches(emulator, upsertSinger(upsertSinger(new Map(), stopped.messages), resumed.messages), SELECTED)
+  })
+
+  it("without --catalog reads every stream", async () => {
+    const files = writeInputs({ config: configFor(emulator) })
+    const run = await runTap(["--config", files["config"]!])
+    expect(run.code, run.stderr).toBe(0)
+    expectSingerSync(run.messages)
+    const schemas = run.messages.flatMap((m) => (m.type === "SCHEMA" ? [m.stream] : []))
+    expect(schemas.sort()).toEqual(emulator.objects().map((o) => o.id).sort())
+    expect(Object.keys(lastState(run.messages)!.bookmarks).sort()).toEqual(schemas)
+  })
+
   it("a failing stream does not stop the others; the exit code says so and its bookmark stays behind the failure", async () => {
     emulator.faults.malformedRow("feedback_record")
     const run = await checked({ configs: configs(), catalog: selectStreams(discovered, SELECTED) })

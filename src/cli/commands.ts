@@ -1,7 +1,7 @@
 import { Command, Options } from "@effect/cli"
-import { Effect, Schema } from "effect"
-import { InputError } from "../config/inputFile.js"
-import { loadSettings } from "../config/settings.js"
+import { Effect, Redacted, Schema } from "effect"
+import { InputError, readJsonFile } from "../config/inputFile.js"
+import { decodeSettings } from "../config/settings.js"
 import { connectorSpecification } from "../config/spec.js"
 import { discoverCatalog, selectedObjects } from "../discover/discover.js"
 import { errorTraceMessage, logMessage } from "../protocol/messages.js"
@@ -21,6 +21,21 @@ const catalog = Options.text("catalog").pipe(Options.withDescription("Path to th
 const state = Options.text("state").pipe(Options.withDescription("Path to the state JSON"), Options.optional)
 
 const CHECK_RETRIES = 2
+
+/**
+ * The config, with its token masked in everything written from here on: the raw value as soon
+ * as the file is read (a config that fails validation may still hold it), the one sent once valid.
+ */
+const loadSettings = (path: string) =>
+  Effect.gen(function* () {
+    const output = yield* AirbyteOutput
+    const value = yield* readJsonFile(path, "Config")
+    const raw = typeof value === "object" && value !== null ? (value as { api_token?: unknown }).api_token : undefined
+    if (typeof raw === "string") yield* output.redact(raw.trim())
+    const settings = yield* decodeSettings(value, path)
+    yield* output.redact(Redacted.value(settings.apiToken))
+    return settings
+  })
 
 /** A failed discover or read: one TRACE ERROR, then a non-zero exit. */
 const reportFailure = (error: SyncError) =>

@@ -7,19 +7,34 @@ import { InputError } from "../config/inputFile.js"
 import { PRIMARY_KEY, airbyteStream } from "./streamSchema.js"
 import { probeHeader } from "./headerProbe.js"
 
+/** IDs named in one message, each cut to ID_CHARACTERS: a million unknown objects make one short line. */
+const LISTED_IDS = 10
+const ID_CHARACTERS = 64
+
+const listIds = (ids: ReadonlyArray<string>): string => {
+  const shown = ids.slice(0, LISTED_IDS).map((id) => (id.length > ID_CHARACTERS ? `${id.slice(0, ID_CHARACTERS)}…` : id))
+  return ids.length > LISTED_IDS ? `${shown.join(", ")} and ${ids.length - LISTED_IDS} more` : shown.join(", ")
+}
+
+/** Each object once, the first listing of it kept: a repeated ID would make a catalog that read refuses. */
+const uniqueById = (objects: ReadonlyArray<ExportableObject>): Array<ExportableObject> => {
+  const seen = new Set<string>()
+  return objects.filter((o) => !seen.has(o.id) && (seen.add(o.id), true))
+}
+
 /** The exportable objects the config asks for; naming an object that does not exist is an error. */
 export const selectedObjects = (configFile: string) =>
   Effect.gen(function* () {
     const settings = yield* Settings
     const api = yield* EnterpretApi
-    const all = yield* api.listObjects
+    const all = uniqueById(yield* api.listObjects)
     if (settings.objects === undefined) return all
     const known = new Set(all.map((o) => o.id))
-    const unknown = settings.objects.filter((id) => !known.has(id))
+    const unknown = [...new Set(settings.objects)].filter((id) => !known.has(id))
     if (unknown.length > 0) {
       return yield* new InputError({
         file: configFile,
-        message: `Config file ${configFile} is invalid: objects: ${unknown.join(", ")} ${unknown.length === 1 ? "is" : "are"} not exportable; available: ${[...known].join(", ")}`
+        message: `Config file ${configFile} is invalid: objects: ${listIds(unknown)} ${unknown.length === 1 ? "is" : "are"} not exportable; available: ${listIds([...known])}`
       })
     }
     const wanted = new Set(settings.objects)

@@ -38,6 +38,7 @@ const loadMergedSettings = (files: ReadonlyArray<string>) =>
     if (files.length === 0) {
       return yield* new InputError({ file: "--config", message: "--config FILE is required (the tap's settings: api_token, start_date, …)" })
     }
+    const output = yield* SingerOutput
     let merged: Record<string, unknown> = {}
     for (const file of files) {
       const value = yield* readJsonFile(file, "Config")
@@ -46,6 +47,8 @@ const loadMergedSettings = (files: ReadonlyArray<string>) =>
       }
       merged = { ...merged, ...value }
     }
+    // The token is masked in everything written to stdout from here on (see MessageOutput.redact).
+    if (typeof merged["api_token"] === "string") yield* output.redact(merged["api_token"].trim())
     return yield* decodeSettings(merged, files.join(" + "))
   })
 
@@ -68,12 +71,13 @@ const sync = (configFiles: ReadonlyArray<string>, catalogFile: string | undefine
     const settings = yield* loadMergedSettings(configFiles)
     const label = configFiles.join(" + ")
     const api = apiLayer(settings)
+    // Every input file is checked before discovery spends rate-limited export requests.
+    const tapState = yield* loadTapState(stateFile)
     const streams: ReadonlyArray<SelectedStream> =
       catalogFile === undefined
         ? // Without a catalog the tap syncs every stream (SPEC.md: the catalog only filters).
           allStreams(yield* discoverEntries(label).pipe(Effect.provide(api)))
         : yield* loadSingerCatalog(catalogFile)
-    const tapState = yield* loadTapState(stateFile)
     if (streams.length === 0) {
       yield* Console.error("WARNING No stream is selected in the catalog: nothing to sync.")
       return
