@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Layer, Redacted } from "effect"
+import { Effect, Either, Fiber, Layer, Redacted, TestClock } from "effect"
 import { Settings, type SettingsShape } from "../src/config/settings.js"
 import { TimingDefault } from "../src/config/timing.js"
 import { EnterpretApi, EnterpretApiLive } from "../src/enterpret/client.js"
@@ -24,10 +24,10 @@ const settings: SettingsShape = {
   requestTimeoutMs: 5_000
 }
 
-const withApi = (answer: (request: SentRequest) => FakeAnswer) => {
+const withApi = (answer: (request: SentRequest) => FakeAnswer, overrides: Partial<SettingsShape> = {}) => {
   const http = fakeHttp(answer)
   const layer = Layer.mergeAll(EnterpretApiLive.pipe(Layer.provide(ApiRateLimiterLive)), FileDownloaderLive).pipe(
-    Layer.provide(Layer.mergeAll(Layer.succeed(Settings, settings), TimingDefault, http.layer))
+    Layer.provide(Layer.mergeAll(Layer.succeed(Settings, { ...settings, ...overrides }), TimingDefault, http.layer))
   )
   return { sent: http.sent, layer }
 }
@@ -117,6 +117,43 @@ describe("EnterpretApi.listObjects: pagination", () => {
         message: `the API was still paginating after ${MAX_PAGES} pages (a new paginationToken every time); giving up`
       })
       expect(sent).toHaveLength(MAX_PAGES)
+    })
+  )
+})
+
+describe("a 429 that asks for too long a wait (issue 15)", () => {
+  const tenYears = String(10 * 365 * 24 * 3600)
+
+  it.effect("the API's: fails with WaitTooLong at once instead of waiting ten years, and leaves the limiter unpaused", () =>
+    Effect.gen(function* () {
+      let calls = 0
+      const { sent, layer } = withApi(
+        () =>
+          calls++ === 0
+            ? { status: 429, headers: { "retry-after": tenYears }, body: { error: { code: "RATE_LIMITED", message: "slow down" } } }
+            : { body: { objects: [] } },
+        { maxRetries: 3 }
+      )
+      const fiber = yield* Effect.flatMap(EnterpretApi, (api) =>
+        Effect.zip(Effect.either(api.exportPage({ objectId: "feedback", startMs: settings.startMs, endMs: settings.endMs! })), api.listObjects)
+      ).pipe(Effect.provide(layer), Effect.fork)
+      // A minute of test time is far less than any wait it might have started.
+      yield* TestClock.adjust("1 minute")
+      const done = yield* Fiber.poll(fiber)
+      expect(done._tag, "still waiting").toBe("Some")
+      const [page] = yield* Fiber.join(fiber)
+      expect(Either.isLeft(page) && page.left).toMatchObject({ _tag: "WaitTooLong", retryAfter: tenYears })
+      expect(sent).toHaveLength(2) // the 429, then the objects listing: no retry, no pause
+    })
+  )
+
+  it.effect("the file host's: a Retry-After of 1 and 400 zeros fails the download with WaitTooLong", () =>
+    Effect.gen(function* () {
+      const { layer } = withApi(() => ({ status: 429, headers: { "retry-after": `1${"0".repeat(400)}` }, body: "" }))
+      const result = yield* Effect.flatMap(FileDownloader, (downloader) =>
+        downloader.download("https://files.example.test/f.csv?X-Amz-Signature=abc", { onSize: () => Effect.void, onChunk: () => Effect.void })
+      ).pipe(Effect.provide(layer), Effect.either)
+      expect(Either.isLeft(result) && result.left).toMatchObject({ _tag: "WaitTooLong", waitMs: Number.POSITIVE_INFINITY })
     })
   )
 })

@@ -9,13 +9,12 @@ import {
   ApiRequestError,
   InvalidResponse,
   ObjectNotFound,
-  RateLimited,
   TransientError
 } from "./errors.js"
 import { paginate } from "./pagination.js"
 import { ApiRateLimiter, type SlidingWindowLimiter } from "./rateLimiter.js"
 import { withRetry } from "./retry.js"
-import { retryAtFrom } from "./retryAfter.js"
+import { rateLimitFrom } from "./retryAfter.js"
 import { apiMessage, statusVerdict, transportMessage } from "./status.js"
 
 export interface ExportableObject {
@@ -138,10 +137,10 @@ export const makeEnterpretApi = Effect.gen(function* () {
         case "not-found":
           return yield* new ObjectNotFound({ objectId: objectId!, message: `${what}: HTTP 404 ${apiMessage(text)}` })
         case "rate-limited": {
-          const retryAtMs = retryAtFrom(headers["retry-after"], yield* Clock.currentTimeMillis)
+          const limited = rateLimitFrom(headers["retry-after"], yield* Clock.currentTimeMillis, what)
           // The API's quota is the organisation's: every stream holds off until it resets.
-          if (retryAtMs !== undefined) yield* pace.pauseUntil(retryAtMs)
-          return yield* new RateLimited({ what, retryAtMs })
+          if (limited._tag === "RateLimited" && limited.retryAtMs !== undefined) yield* pace.pauseUntil(limited.retryAtMs)
+          return yield* limited
         }
         case "transient":
           return yield* new TransientError({ what, message: `HTTP ${status} ${apiMessage(text)}` })

@@ -1,7 +1,8 @@
 // The sync layer's own error (a file's content), and how every failure a command meets is reported.
-import { Schema } from "effect"
+import { Duration, Schema } from "effect"
 import type { InputError } from "../config/inputFile.js"
 import type { ApiError, DownloadError } from "../enterpret/errors.js"
+import { MAX_WAIT_MS } from "../enterpret/retryAfter.js"
 import type { FailureType } from "../protocol/messages.js"
 
 /** A file whose content is not the CSV the header promises; fails its window, names the line. */
@@ -50,6 +51,12 @@ export const describeFailure = (error: SyncError): FailureReport => {
       return { failureType: "system_error", message: `Enterpret rejected a request: ${error.message}`, internal: error.message }
     case "InvalidResponse":
       return { failureType: "system_error", message: `While ${error.what}, ${error.message}`, internal: error.message }
+    case "WaitTooLong":
+      return {
+        failureType: "transient_error",
+        message: `While ${error.what}, the server answered 429 asking to wait ${Number.isFinite(error.waitMs) ? Duration.format(Duration.millis(error.waitMs)) : "forever"} (Retry-After: ${error.retryAfter}), longer than the ${MAX_WAIT_MS / 60_000} minutes one wait may take. The stream stops; the next sync resumes from its last checkpoint.`,
+        internal: `429 Retry-After ${error.retryAfter} while ${error.what}`
+      }
     case "RateLimited":
       return {
         failureType: "transient_error",
