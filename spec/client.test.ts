@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Fiber, Layer, Redacted, TestClock } from "effect"
 import { Settings, type SettingsShape } from "../src/config/settings.js"
 import { TimingDefault } from "../src/config/timing.js"
-import { EnterpretApi, EnterpretApiLive } from "../src/enterpret/client.js"
+import { EnterpretApi, EnterpretApiLive, MAX_ANSWER_BYTES } from "../src/enterpret/client.js"
 import { FileDownloader, FileDownloaderLive } from "../src/enterpret/download.js"
 import { MAX_PAGES } from "../src/enterpret/pagination.js"
 import { ApiRateLimiterLive } from "../src/enterpret/rateLimiter.js"
@@ -154,6 +154,59 @@ describe("a 429 that asks for too long a wait (issue 15)", () => {
         downloader.download("https://files.example.test/f.csv?X-Amz-Signature=abc", { onSize: () => Effect.void, onChunk: () => Effect.void })
       ).pipe(Effect.provide(layer), Effect.either)
       expect(Either.isLeft(result) && result.left).toMatchObject({ _tag: "WaitTooLong", waitMs: Number.POSITIVE_INFINITY })
+    })
+  )
+})
+
+describe("an answer larger than MAX_ANSWER_BYTES (issue 15)", () => {
+  const huge = `{"objects":[],"padding":"${"x".repeat(MAX_ANSWER_BYTES)}"}`
+
+  it.effect.each<readonly [string, Record<string, string>]>([
+    ["without Content-Length", {}],
+    ["with its Content-Length", { "content-length": String(huge.length) }]
+  ])("%s: fails with a clear InvalidResponse instead of reading it all", ([, headers]) =>
+    Effect.gen(function* () {
+      const { layer } = withApi(() => ({ body: huge, headers }))
+      const result = yield* Effect.flatMap(EnterpretApi, (api) => api.listObjects).pipe(Effect.provide(layer), Effect.either)
+      expect(Either.isLeft(result) && result.left).toMatchObject({
+        _tag: "InvalidResponse",
+        what: "listing exportable objects",
+        message: expect.stringMatching(/^the API's answer was larger than 16 MB, the most one answer may take/)
+      })
+    })
+  )
+})
+
+describe("file URLs in an export answer (issue 15)", () => {
+  const page = (files: ReadonlyArray<string>) =>
+    Effect.gen(function* () {
+      const { layer } = withApi(() => ({ body: { files } }))
+      return yield* Effect.flatMap(EnterpretApi, (api) => api.exportPage({ objectId: "feedback", startMs: settings.startMs, endMs: settings.endMs! })).pipe(
+        Effect.provide(layer),
+        Effect.either
+      )
+    })
+
+  it.effect.each<readonly [string, string]>([
+    ["file:///etc/passwd", "the scheme file:, not http(s): file:///etc/passwd"],
+    ["ftp://files.example.test/a.csv?sig=1", "the scheme ftp:, not http(s): ftp://files.example.test/a.csv"],
+    [`data:text/csv,${"a,b%0A".repeat(100)}`, "the scheme data:, not http(s): data:text/csv,a,b%0A"],
+    ["not a url", "not a URL: not a url"]
+  ])("%s fails the page with a message (a defect before: every stream died silently)", ([url, says]) =>
+    Effect.gen(function* () {
+      const result = yield* page(["https://files.example.test/ok.csv?sig=1", url])
+      expect(Either.isLeft(result) && result.left).toMatchObject({ _tag: "InvalidResponse", what: expect.stringMatching(/^exporting feedback /) })
+      const message = Either.isLeft(result) ? result.left.message : ""
+      expect(message).toContain(says)
+      expect(message.length).toBeLessThan(250)
+    })
+  )
+
+  it.effect("user:pass@ is cut from a signed URL, the rest left byte for byte", () =>
+    Effect.gen(function* () {
+      const signed = "https://files.example.test/a%2Fb.csv?X-Amz-Signature=ab%2Bc&X-Amz-Date=1"
+      const result = yield* page([signed.replace("https://", "https://user:p%40ss@"), signed])
+      expect(Either.getOrThrow(result).files).toEqual([signed, signed])
     })
   )
 })
