@@ -6,7 +6,6 @@ import { EnterpretApiLive } from "../enterpret/client.js"
 import { FileDownloaderLive } from "../enterpret/download.js"
 import { ApiRateLimiterLive } from "../enterpret/rateLimiter.js"
 import { DownloadSlotsLive } from "../sync/downloadSlots.js"
-import { EncoderPoolLive } from "../csv/encoderPool.js"
 
 /** Everything that talks to Enterpret, built once the config is known. */
 export const apiLayer = (settings: SettingsShape) => {
@@ -14,7 +13,6 @@ export const apiLayer = (settings: SettingsShape) => {
   return Layer.mergeAll(
     EnterpretApiLive.pipe(Layer.provide(ApiRateLimiterLive)),
     FileDownloaderLive,
-    DownloadSlotsLive,
-    EncoderPoolLive
+    DownloadSlotsLive
   ).pipe(Layer.provideMerge(base))
 }
