@@ -240,6 +240,35 @@ describe("RecordEncoder: chunk boundaries", () => {
     }
   })
 
+  it.each([
+    ["unquoted", (cell: string) => cell],
+    ["quoted", (cell: string) => `"${cell}"`]
+  ])("works linearly through one 20 MB %s cell in 64 KiB chunks (bytes moved, not time)", (_what, write) => {
+    // Each byte is scanned once (the scanner never goes back in a chunk, nor over an earlier
+    // one); what else it does is move output: growing the buffer and keeping a partial row at
+    // its start. Both must stay within a small multiple of the cell, however many chunks it
+    // spans: a rescan or a copy of the partial row per chunk would be 300 times the cell here.
+    for (const megabytes of [1, 20]) {
+      const unit = "plain words é😀 and more "
+      const cell = unit.repeat(Math.round((megabytes * 1e6) / Buffer.byteLength(unit)))
+      const bytes = bytesOf(`id,text\n1,${write(cell)}\n2,x\n`)
+      const encoder = new RecordEncoder(context())
+      let out = 0
+      const lines: Array<Uint8Array> = []
+      for (let at = 0; at < bytes.length; at += 1 << 16) {
+        const piece = encoder.push(bytes.subarray(at, at + (1 << 16)))
+        out += piece.length
+        if (piece.length > 0) lines.push(piece)
+      }
+      lines.push(encoder.end())
+      expect(encoder.rowsEmitted).toBe(2)
+      expect(encoder.bytesMoved / bytes.length, `${megabytes} MB`).toBeLessThan(4)
+      const first = JSON.parse(decoder.decode(Buffer.concat(lines)).split("\n")[0]!) as RecordLine
+      expect(first.record.data["text"]).toBe(cell)
+      expect(out).toBeGreaterThan(bytes.length)
+    }
+  })
+
   it("hands out each record as soon as the chunk that ends its row arrives", () => {
     const encoder = new RecordEncoder(context())
     const cells = (out: Uint8Array) =>
