@@ -2,8 +2,8 @@ import { Ajv } from "ajv"
 import { Effect, Either, Redacted } from "effect"
 import { describe, expect, it } from "vitest"
 import { InputError } from "../src/config/inputFile.js"
-import { decodeSettings, type Settings } from "../src/config/settings.js"
-import { connectionSpecification, connectorSpecification } from "../src/config/spec.js"
+import { decodeSettings, type SettingsShape as Settings } from "../src/config/settings.js"
+import { HOUR_PATTERN_DESCRIPTOR, connectionSpecification, connectorSpecification } from "../src/config/spec.js"
 
 const TOKEN = "tok_VerySecretValue_8c1f"
 const FILE = "secrets/config.json"
@@ -32,6 +32,11 @@ const invalid: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
   ["api_token", { ...base, api_token: 12345 }],
   ["api_token", { ...base, api_token: null }],
   ["api_token", { ...base, api_token: [TOKEN] }],
+  // Cannot go into an HTTP header: Node would throw at the first request.
+  ["api_token", { ...base, api_token: "tok_Secret✓_8c1f" }],
+  ["api_token", { ...base, api_token: "tok_Secrét_8c1f" }],
+  ["api_token", { ...base, api_token: "tok_Secret 8c1f" }],
+  ["api_token", { ...base, api_token: "tok_Secret\n8c1f" }],
   ["start_date", { api_token: TOKEN }],
   ["start_date", { ...base, start_date: 20251201 }],
   ["start_date", { ...base, start_date: "2025-02-30" }],
@@ -54,6 +59,12 @@ const invalid: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
   ["base_url", { ...base, base_url: "not a url" }],
   ["base_url", { ...base, base_url: "https://" }],
   ["base_url", { ...base, base_url: 443 }],
+  // The API paths are appended to base_url: a query or fragment would swallow them.
+  ["base_url", { ...base, base_url: "https://api.enterpret.com/export?tenant=1" }],
+  ["base_url", { ...base, base_url: "https://api.enterpret.com/export#x" }],
+  ["base_url", { ...base, base_url: "https://api.enterpret.com/export?" }],
+  ["base_url", { ...base, base_url: "http://localhost:8080/export?x" }],
+  ["base_url", { ...base, base_url: "https://user:pass@api.enterpret.com/export" }],
   ["objects", { ...base, objects: "feedback_record" }],
   ["objects", { ...base, objects: [""] }],
   ["objects", { ...base, objects: ["feedback_record", "  "] }],
@@ -155,6 +166,41 @@ describe("decodeSettings: invalid values", () => {
       expect(error.message).not.toContain("987654321")
       expect(error.message).toContain("api_token")
     }
+  })
+
+  it("says why a token cannot be used, by position, never showing it", () => {
+    const message = decodeError({ ...base, api_token: "tok_Secret✓_8c1f" }).message
+    expect(message).toBe(
+      `Config file ${FILE} is invalid: api_token: must hold only visible ASCII characters, as it is sent in an HTTP header; character 11 of 16 is not (value not shown: it is a secret)`
+    )
+  })
+
+  it("never echoes a long rejected value in any field: it may be the token pasted in the wrong place", () => {
+    for (const field of ["start_date", "end_date", "base_url", "objects", "window_hours", "max_retries", "lookback_hours"]) {
+      for (const value of [TOKEN, `https://example.com/${TOKEN}`, [TOKEN, ""], { token: TOKEN }]) {
+        const error = decode({ ...base, [field]: value })
+        if (Either.isRight(error)) continue
+        expect(error.left.message, `${field}: ${JSON.stringify(value)}`).not.toContain("VerySecret")
+        expect(error.left.message).toContain(field)
+      }
+    }
+    // Short values and mistyped dates are still shown: they help and cannot be a token.
+    expect(decodeError({ ...base, window_hours: "24" }).message).toContain('got "24"')
+    expect(decodeError({ ...base, start_date: "2025-12-01T10:30Z" }).message).toContain('got "2025-12-01T10:30Z"')
+    expect(decodeError({ ...base, base_url: `http://example.com/${TOKEN}` }).message).toContain('got "http://example.com"…')
+  })
+
+  it("refuses a base_url with a query string or fragment, saying why", () => {
+    expect(decodeError({ ...base, base_url: "https://api.enterpret.com/export?tenant=1" }).message).toBe(
+      `Config file ${FILE} is invalid: base_url: must not have a query string or fragment (? or #): the API paths are appended to it`
+    )
+  })
+
+  it("keeps a message short however many values are bad", () => {
+    const message = decodeError({ ...base, objects: Array.from({ length: 100_000 }, () => "") }).message
+    expect(message.length).toBeLessThan(1_000)
+    expect(message).toContain("objects.0: must be a non-empty object ID")
+    expect(message).toContain("and 99990 more problems")
   })
 
   it("reports every bad field at once", () => {
@@ -328,11 +374,25 @@ describe("connectionSpecification", () => {
     expect(props["max_concurrent_downloads"]).toMatchObject({ type: "integer", minimum: 1, maximum: 32 })
   })
 
-  it("is wrapped in a connector specification that supports incremental", () => {
+  it("is wrapped in a connector specification without deprecated or destination-only keys", () => {
     const full = connectorSpecification()
-    expect(full.supportsIncremental).toBe(true)
+    expect(Object.keys(full).sort()).toEqual(["connectionSpecification", "documentationUrl"])
+    expect(full).not.toHaveProperty("supportsIncremental")
+    expect(full).not.toHaveProperty("supported_destination_sync_modes")
     expect(full.connectionSpecification).toEqual(spec)
     expect(typeof full.documentationUrl).toBe("string")
+  })
+
+  it("gives the whole-hour fields, and only them, a pattern_descriptor for Airbyte's form", () => {
+    const described = Object.entries(properties(spec)).filter(([, p]) => "pattern_descriptor" in p).map(([name]) => name)
+    expect(described.sort()).toEqual(["end_date", "start_date"])
+    for (const name of described) {
+      const property = properties(spec)[name]!
+      expect(property["pattern_descriptor"]).toBe(HOUR_PATTERN_DESCRIPTOR)
+      // Every form the descriptor names is one the pattern accepts.
+      const pattern = new RegExp(property["pattern"] as string)
+      for (const example of ["2025-12-12", "2025-12-12T06:00Z"]) expect(pattern.test(example), `${name}: ${example}`).toBe(true)
+    }
   })
 
   it("returns a fresh object each time (callers may not corrupt it for others)", () => {

@@ -2,8 +2,8 @@
 // that collects the record lines, TestClock for the retries' waits.
 import { Duration, Effect, Fiber, FastCheck as fc, Layer, Option, Redacted, TestClock, TestContext } from "effect"
 import { describe, expect, it } from "vitest"
-import type { Settings as SettingsShape } from "../src/config/settings.js"
-import { Settings } from "../src/config/settingsTag.js"
+import { Settings, type SettingsShape } from "../src/config/settings.js"
+import { TimingDefault } from "../src/config/timing.js"
 import { FileDownloader } from "../src/enterpret/download.js"
 import { TransientError } from "../src/enterpret/errors.js"
 import { airbyteRecordEnvelope } from "../src/protocol/recordEnvelope.js"
@@ -72,9 +72,8 @@ const readWithCuts = async (cuts: ReadonlyArray<number>, chunk = 7) => {
     stream: "s",
     windowEnd: "2025-12-13T00:00:00Z",
     url: "https://files.example.com/f.csv?sig=x",
-    refreshUrl: () => Effect.die("no refresh expected"),
-    onRateLimited: () => Effect.void
-  }).pipe(Effect.provide(Layer.mergeAll(Layer.succeed(Settings, settings), Layer.succeed(FileDownloader, downloader), Layer.succeed(SyncOutput, output))))
+    refreshUrl: () => Effect.die("no refresh expected")
+  }).pipe(Effect.provide(Layer.mergeAll(Layer.succeed(Settings, settings), TimingDefault, Layer.succeed(FileDownloader, downloader), Layer.succeed(SyncOutput, output))))
   // The retries wait (backoff): move the test clock on until the read is over.
   const run = Effect.gen(function* () {
     const fiber = yield* Effect.fork(read)

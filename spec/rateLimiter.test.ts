@@ -180,13 +180,10 @@ describe("makeSlidingWindowLimiter", () => {
 })
 
 describe("rateWindowMs", () => {
-  it("is a minute plus a margin of one second", () => {
-    const before = process.env["SOURCE_ENTERPRET_RATE_WINDOW_MS"]
-    delete process.env["SOURCE_ENTERPRET_RATE_WINDOW_MS"]
-    try {
-      expect(rateWindowMs()).toBe(61_000)
-    } finally {
-      if (before !== undefined) process.env["SOURCE_ENTERPRET_RATE_WINDOW_MS"] = before
-    }
+  it("is the minute plus 2% of it, at most one second", () => {
+    expect(rateWindowMs(60_000)).toBe(61_000)
+    expect(rateWindowMs(600_000)).toBe(601_000)
+    expect(rateWindowMs(2_000)).toBe(2_040)
+    expect(rateWindowMs(1)).toBe(2)
   })
 })

@@ -10,6 +10,7 @@ import {
   TransientError,
   UrlExpired
 } from "../src/enterpret/errors.js"
+import { RateLimitReporter } from "../src/enterpret/rateLimitReporter.js"
 import { withRetry } from "../src/enterpret/retry.js"
 import { retryAtFrom } from "../src/enterpret/retryAfter.js"
 
@@ -20,8 +21,8 @@ const rateLimited = (retryAtMs?: number) => new RateLimited({ what: "exporting x
 
 /**
  * Runs `withRetry` on an attempt that fails with `failures[i]` on try i and succeeds after them,
- * under the TestClock; returns the exit, the clock time of every attempt and every onRateLimited
- * call (with the clock time it was made at).
+ * under the TestClock; returns the exit, the clock time of every attempt and every report to the
+ * RateLimitReporter in context (with the clock time it was made at).
  */
 const runRetries = (
   failures: ReadonlyArray<Failure | ((nowMs: number) => Failure)>,
@@ -37,12 +38,11 @@ const runRetries = (
       if (failure === undefined) return "done" as const
       return yield* Effect.fail(typeof failure === "function" ? failure(now) : failure)
     })
-    const retried = withRetry(attempt, {
-      maxRetries: options.maxRetries,
-      baseMs: options.baseMs ?? 1_000,
-      onRateLimited: (retryAtMs) =>
-        Effect.flatMap(Clock.currentTimeMillis, (at) => Effect.sync(() => reports.push({ at, retryAtMs })))
-    })
+    const retried = withRetry(attempt, { maxRetries: options.maxRetries, baseMs: options.baseMs ?? 1_000 }).pipe(
+      Effect.provideService(RateLimitReporter, {
+        waiting: (retryAtMs) => Effect.flatMap(Clock.currentTimeMillis, (at) => Effect.sync(() => reports.push({ at, retryAtMs })))
+      })
+    )
     const fiber = yield* Effect.fork(options.random ? Effect.withRandom(retried, Random.fixed(options.random as [number, ...Array<number>])) : retried)
     // Far more than any schedule here needs; the TestClock runs every sleep due on the way.
     yield* TestClock.adjust(Duration.days(1))
@@ -202,7 +202,7 @@ describe("withRetry: when", () => {
   )
 })
 
-describe("withRetry: onRateLimited", () => {
+describe("withRetry: the RateLimitReporter", () => {
   it.effect("is told the retry time before each wait caused by a 429", () =>
     Effect.gen(function* () {
       const { reports, attempts, start } = yield* runRetries(
@@ -222,6 +222,18 @@ describe("withRetry: onRateLimited", () => {
     Effect.gen(function* () {
       const { reports } = yield* runRetries([transient, transient, new ApiAuthError({ status: 401, message: "no" })], { maxRetries: 8 })
       expect(reports).toEqual([])
+    })
+  )
+
+  it.effect("is optional: without one in context, 429 waits are retried all the same", () =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.fork(
+        withRetry(Effect.suspend(() => (calls++ < 2 ? Effect.fail(rateLimited()) : Effect.succeed("done"))), { maxRetries: 3, baseMs: 1_000 })
+      )
+      let calls = 0
+      yield* TestClock.adjust(Duration.days(1))
+      expect(yield* Fiber.join(fiber)).toBe("done")
+      expect(calls).toBe(3)
     })
   )
 

@@ -1,8 +1,8 @@
-import { Effect } from "effect"
+import { Cause, Effect, Exit } from "effect"
 import { Writable } from "node:stream"
 import { describe, expect, it } from "vitest"
-import { logMessage, stateMessage } from "../src/protocol/messages.js"
-import { makeAirbyteOutput, makeLineWriter } from "../src/protocol/writer.js"
+import { errorTraceMessage, logMessage, stateMessage } from "../src/protocol/messages.js"
+import { makeAirbyteOutput, makeLineWriter, OutputClosed } from "../src/protocol/writer.js"
 
 /**
  * A destination that takes its time: each chunk is accepted only after `delayMs` (or on the next
@@ -269,5 +269,129 @@ describe("AirbyteOutput buffer release", () => {
     expect(released).toEqual(["small"])
     // The stream kept the large chunk itself: it must still hold the bytes given.
     expect(sink.text()).toBe('{"small":1}\n' + new TextDecoder().decode(big(1)))
+  })
+})
+
+/** A pipe whose reader goes away after `limit` bytes, as `read … | head -1` does: EPIPE. */
+class ClosingSink extends Writable {
+  readonly accepted: Array<Buffer> = []
+  private received = 0
+  constructor(private readonly limit: number) {
+    super({ highWaterMark: 1 << 10 })
+  }
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.received >= this.limit) {
+      return callback(Object.assign(new Error("write EPIPE"), { code: "EPIPE" }))
+    }
+    this.received += chunk.length
+    this.accepted.push(chunk)
+    setImmediate(callback)
+  }
+}
+
+describe("AirbyteOutput on a closed stdout (EPIPE)", () => {
+  it("stops the writer with OutputClosed at its next message, and writes nothing after the failure", async () => {
+    const sink = new ClosingSink(100)
+    const closedSeen: Array<OutputClosed> = []
+    const output = makeAirbyteOutput(sink, { onClosed: (error) => closedSeen.push(error) })
+    let emitted = 0
+    const exit = await Effect.runPromiseExit(
+      Effect.gen(function* () {
+        for (let i = 0; i < 10_000; i++) {
+          yield* output.emitLines(`{"n":${i},"pad":"${"x".repeat(60)}"}\n`)
+          if (i % 100 === 99) yield* output.emit(stateMessage("s", `c${i}`, 100))
+          emitted = i
+        }
+      })
+    )
+    expect(Exit.isFailure(exit)).toBe(true)
+    const defect = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+    expect(defect).toBeInstanceOf(OutputClosed)
+    expect((defect as OutputClosed).message).toMatch(/stdout was closed \(EPIPE\)/)
+    // It stopped within a few batches of the failure instead of running through all 10,000 lines.
+    expect(emitted).toBeLessThan(3_000)
+    expect(closedSeen.length).toBeGreaterThan(0)
+    // settle neither hangs nor throws once the stream is gone.
+    await Effect.runPromise(output.settle)
+    // A later message is refused at once: no STATE can follow the failure.
+    const later = await Effect.runPromiseExit(output.emit(stateMessage("s", "after", 1)))
+    expect(Exit.isFailure(later)).toBe(true)
+  })
+
+  it("without a write in between, a destroyed stream is refused before anything is appended", async () => {
+    const sink = new ClosingSink(1 << 20)
+    const output = makeAirbyteOutput(sink)
+    sink.destroy()
+    const exit = await Effect.runPromiseExit(output.emit(logMessage("INFO", "hello")))
+    expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toBeInstanceOf(OutputClosed)
+    expect(sink.accepted).toHaveLength(0)
+  })
+})
+
+describe("AirbyteOutput redaction", () => {
+  const TOKEN = "tok_Secret_1234567890abcdef"
+
+  it("masks the token in every string of a message, keeping the JSON intact", async () => {
+    const sink = new SlowSink(1 << 20)
+    const output = makeAirbyteOutput(sink)
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        yield* output.emit(logMessage("INFO", `before redact ${TOKEN}`))
+        yield* output.redact(TOKEN)
+        // An error body that repeats the Authorization header, relayed in a TRACE ERROR.
+        const body = `{"error":"bad header Authorization: Bearer ${TOKEN}"}`
+        yield* output.emit(errorTraceMessage("system_error", `Enterpret said: ${body}`, `HTTP 400 ${body}`, "feedback_record"))
+        yield* output.emit(logMessage("WARN", `${TOKEN}${TOKEN} and "${TOKEN}"`))
+        yield* output.settle
+      })
+    )
+    const lines = sink.text().trim().split("\n")
+    expect(lines[0]).toContain(TOKEN) // nothing is masked before the token is known
+    const after = lines.slice(1).join("\n")
+    expect(after).not.toContain(TOKEN)
+    expect(after).not.toContain("1234567890abcdef")
+    const trace = JSON.parse(lines[1]!) as { trace: { error: { message: string; internal_message: string; stream_descriptor: { name: string } } } }
+    expect(trace.trace.error.message).toBe('Enterpret said: {"error":"bad header Authorization: Bearer ****"}')
+    expect(trace.trace.error.internal_message).toBe('HTTP 400 {"error":"bad header Authorization: Bearer ****"}')
+    expect(trace.trace.error.stream_descriptor.name).toBe("feedback_record")
+    expect((JSON.parse(lines[2]!) as { log: { message: string } }).log.message).toBe('******** and "****"')
+  })
+
+  it("masks the token in record lines, as bytes in place and as text, same length, other bytes untouched", async () => {
+    const sink = new SlowSink(1 << 20)
+    const output = makeAirbyteOutput(sink)
+    const line = (cell: string) => `{"type":"RECORD","record":{"stream":"s","data":{"c":"${cell}"},"emitted_at":1}}\n`
+    const many = Array.from({ length: 2_000 }, (_, i) => line(i % 7 === 0 ? `x${TOKEN}y${TOKEN}` : `plain ${i}`)).join("")
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        yield* output.redact(TOKEN)
+        yield* output.emitLines(new TextEncoder().encode(many))
+        yield* output.emitLines(line(`text ${TOKEN}`))
+        yield* output.settle
+      })
+    )
+    const stars = "*".repeat(TOKEN.length)
+    const want = many.replaceAll(TOKEN, stars) + line(`text ${stars}`)
+    expect(sink.text().length).toBe(want.length)
+    expect(sink.text() === want).toBe(true)
+    for (const l of sink.text().trim().split("\n")) JSON.parse(l)
+  })
+
+  it("masks a short value only in the messages meant for people, never in protocol fields", async () => {
+    const sink = new SlowSink(1 << 20)
+    const output = makeAirbyteOutput(sink)
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        yield* output.redact("STATE")
+        yield* output.emit(stateMessage("STATE", "c", 1))
+        yield* output.emit(logMessage("INFO", "token STATE"))
+        yield* output.emitLines('{"type":"RECORD","record":{"stream":"STATE"}}\n')
+        yield* output.settle
+      })
+    )
+    const [state, log, record] = sink.text().trim().split("\n")
+    expect(JSON.parse(state!)).toEqual(stateMessage("STATE", "c", 1))
+    expect(JSON.parse(log!)).toEqual(logMessage("INFO", "token ****"))
+    expect(record).toBe('{"type":"RECORD","record":{"stream":"STATE"}}')
   })
 })

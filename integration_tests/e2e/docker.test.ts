@@ -2,10 +2,11 @@
 // tarball as production into a fresh prefix as the runtime stage does (the same npm command, read
 // from the Dockerfile), then run `spec` and a `read` against the emulator through the Dockerfile's
 // ENTRYPOINT with /airbyte/... mapped to that prefix, from an unrelated working directory.
-import { execFileSync } from "node:child_process"
+import { execFile, execFileSync } from "node:child_process"
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, relative } from "node:path"
+import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { repoRoot, runCommand } from "../acceptance/acceptance.js"
 import { imageFacts } from "../acceptance/dockerfile.js"
@@ -56,14 +57,14 @@ const runImage = (args: ReadonlyArray<string>, env: Record<string, string> = {})
   runCommand(entrypoint[0]!, [...entrypoint.slice(1), ...args], { cwd: join(work, "airbyte"), env: { NODE_ENV: "production", ...env } })
 
 describe("the image's production install", () => {
-  it("holds the bundle alone: dist/ chunks main.js needs, no dependency, no source map", () => {
+  it("holds the bundle alone: dist/ chunks the bins need, no dependency, no source map", () => {
     const installed = join(prefix, "lib", "node_modules", "source-enterpret")
     const files = walk(installed).map((f) => relative(installed, f)).sort()
     expect(files).toContain("dist/main.js")
     expect(files).toContain("package.json")
     expect(files.filter((f) => !/^(dist\/[^/]+\.(js|LEGAL\.txt)|package\.json|README\.md)$/.test(f))).toEqual([])
-    // Every chunk a file imports is there (the bundle splits at main.js's dynamic imports), and
-    // every chunk there is one main.js reaches (no leftover of an earlier build).
+    // Every chunk a file imports is there (the bundle splits at the bins' dynamic imports), and
+    // every chunk there is one a bin reaches (no leftover of an earlier build).
     const reached = new Set<string>()
     const visit = (file: string) => {
       if (reached.has(file)) return
@@ -75,7 +76,9 @@ describe("the image's production install", () => {
         visit(join("dist", m[1]!))
       }
     }
-    visit("dist/main.js")
+    const pkg = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as { bin: Record<string, string> }
+    expect(Object.values(pkg.bin).sort()).toEqual(["dist/main.js", "dist/tap.js"])
+    for (const bin of Object.values(pkg.bin)) visit(bin)
     expect(files.filter((f) => f.endsWith(".js"))).toEqual([...reached].sort())
     const bytes = files.reduce((sum, f) => sum + statSync(join(installed, f)).size, 0)
     expect(bytes).toBeLessThan(5_000_000)
@@ -97,6 +100,11 @@ describe("the image's production install", () => {
     const run = await runImage(["spec"])
     expect(run.code, run.stderr).toBe(0)
     expect(run.stdout.trim().split("\n").map((l) => parseMessage(l).type)).toEqual(["SPEC"])
+  })
+
+  it("installs tap-enterpret on PATH beside source-enterpret (what `npm install -g` gives Meltano)", async () => {
+    const { stdout } = await promisify(execFile)(join(prefix, "bin", "tap-enterpret"), ["--about", "--format", "json"], { cwd: work })
+    expect(JSON.parse(stdout)).toMatchObject({ name: "tap-enterpret", capabilities: ["catalog", "discover", "state", "about"] })
   })
 
   it("read through the ENTRYPOINT syncs from the emulator", async () => {

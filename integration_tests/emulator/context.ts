@@ -4,6 +4,7 @@ import type { EmuClock } from "./clock.js"
 import type { Dataset } from "./dataset.js"
 import type { FaultSet } from "./faults.js"
 import type { FileStore } from "./files.js"
+import type { HostileSet } from "./hostile.js"
 import type { RateLimiter } from "./rateLimit.js"
 import type { RequestLog } from "./requestLog.js"
 import type { Signer } from "./signing.js"
@@ -14,6 +15,7 @@ export interface Ctx {
   files: FileStore
   clock: EmuClock
   faults: FaultSet
+  hostile: HostileSet
   limiter: RateLimiter
   log: RequestLog
   signer: Signer

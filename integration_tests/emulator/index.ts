@@ -8,6 +8,7 @@ import { EmuClock } from "./clock.js"
 import type { Ctx } from "./context.js"
 import { FaultSet } from "./faults.js"
 import { FileStore } from "./files.js"
+import { HostileSet } from "./hostile.js"
 import { generateDataset } from "./generate.js"
 import { hashOf, hex8 } from "./hash.js"
 import { RateLimiter } from "./rateLimit.js"
@@ -57,6 +58,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     files: new FileStore(ds, Math.max(1, options.rowsPerFile ?? 40), { start: spanStart, end: spanEnd }),
     clock,
     faults: new FaultSet(),
+    hostile: new HostileSet(),
     limiter: new RateLimiter(
       { export: limits.exportPerMinute ?? 10, objects: limits.objectsPerMinute ?? 60 },
       limits.minuteMs ?? 60_000
@@ -115,6 +117,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     addRecords: (objectId, at, count) => ds.addRecords(dataObject(objectId), toMs(at), count),
     updateRecords: (objectId, ids, at) => ds.updateRecords(dataObject(objectId), ids, toMs(at)),
     faults: ctx.faults,
+    hostile: ctx.hostile,
     benchFiles: () => benchFiles.map((f) => ({ ...f })),
     dataSpan: { start: new Date(spanStart), end: new Date(spanEnd) }
   }

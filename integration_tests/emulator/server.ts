@@ -47,6 +47,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Prom
   if (token === ctx.tokens.readOnly) {
     return sendError(res, 403, "FORBIDDEN", "token does not have the export permission")
   }
+  if (ctx.hostile.answerApi(endpoint, req, res)) return
   const fault = ctx.faults.decideApi(endpoint)
   if (fault.delayMs > 0) {
     entry.fault = "slow"
@@ -67,6 +68,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Prom
   let reply: Reply
   try {
     reply = endpoint === "objects" ? listObjects(parsed.value, ctx) : exportObject(parsed.value, ctx)
+    reply = ctx.hostile.alterReply(endpoint, parsed.value, reply, ctx.storageUrl())
   } catch (e) {
     return sendError(res, 500, "INTERNAL_ERROR", e instanceof Error ? e.message : String(e))
   }

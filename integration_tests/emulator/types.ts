@@ -71,6 +71,25 @@ export interface Faults {
   reset(): void
 }
 
+/** Hostile and careless behaviour (issue 15); see hostile.ts. */
+export interface HostileModes {
+  /** The next `count` requests to `endpoint` answer 429 with this `Retry-After`, verbatim (e.g. ten years, or 1 and 400 zeros). */
+  rateLimitWithRetryAfter(endpoint: FaultEndpoint, retryAfter: string, count?: number): void
+  /** The next `count` requests answer 400 with a message that quotes the request's Authorization header. */
+  errorEchoingAuthorization(endpoint: ApiEndpoint, count?: number): void
+  /** Every answer of `endpoint` is a valid 200 JSON body of this many bytes. */
+  hugeAnswer(endpoint: ApiEndpoint, bytes: number): void
+  /** The first export page of this object lists these URLs before its own (e.g. file://, ftp://, data:). */
+  extraFileUrls(objectId: string, urls: string[]): void
+  /** The first export page of this object lists `count` file URLs (its own, repeated), in one page. */
+  headerOnlyFiles(objectId: string, count: number): void
+  /** Signed URLs carry `user:pass@` in their authority. */
+  userinfoInUrls(userinfo: string): void
+  /** The objects listing lists this object twice. */
+  repeatObjectInListing(objectId: string): void
+  reset(): void
+}
+
 export interface ObjectInfo {
   id: string
   name: string
@@ -99,6 +118,7 @@ export interface Emulator {
   addRecords(objectId: string, at: string | Date, count: number): string[]
   updateRecords(objectId: string, recordIds: string[], at: string | Date): void
   faults: Faults
+  hostile: HostileModes
   benchFiles(): BenchFile[]
   /** first and last hour of generated history: [start, end) */
   dataSpan: { start: Date; end: Date }

@@ -6,42 +6,56 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { type AirbyteMessage, parseMessage } from "./protocol.js"
 
-/** The repository's dist/main.js, from the sources (vitest) or from their compiled copy in build/. */
-const findMain = (): string => {
-  for (const up of ["../../dist/main.js", "../../../dist/main.js"]) {
+/** A file of the repository's dist/, from the sources (vitest) or from their compiled copy in build/. */
+const findDist = (file: string): string => {
+  for (const up of [`../../dist/${file}`, `../../../dist/${file}`]) {
     const candidate = fileURLToPath(new URL(up, import.meta.url))
     if (existsSync(candidate)) return candidate
   }
-  return fileURLToPath(new URL("../../dist/main.js", import.meta.url))
+  return fileURLToPath(new URL(`../../dist/${file}`, import.meta.url))
 }
 
-export const MAIN = findMain()
+export const MAIN = findDist("main.js")
+/** The Singer tap's bin, `tap-enterpret`. */
+export const TAP = findDist("tap.js")
 
 /** Short minute and retry base so that fault tests run in seconds (see README, "Development"). */
 export const FAST_ENV = { SOURCE_ENTERPRET_RATE_WINDOW_MS: "1000", SOURCE_ENTERPRET_RETRY_BASE_MS: "50" }
 
-export interface CliRun {
+export interface CliRun<Message = AirbyteMessage> {
   readonly code: number | null
   readonly signal: NodeJS.Signals | null
   readonly stdout: string
   readonly stderr: string
-  readonly messages: ReadonlyArray<AirbyteMessage>
+  readonly messages: ReadonlyArray<Message>
 }
 
-export interface RunOptions {
+export interface RunOptions<Message = AirbyteMessage> {
   readonly env?: Record<string, string>
   readonly timeoutMs?: number
   /** Called with the child and each message as it arrives, e.g. to kill it at a chosen point. */
-  readonly onMessage?: (message: AirbyteMessage, child: ChildProcess) => void
+  readonly onMessage?: (message: Message, child: ChildProcess) => void
 }
 
 export const runCli = (args: ReadonlyArray<string>, options: RunOptions = {}): Promise<CliRun> =>
+  runEntry(MAIN, args, parseMessage, options)
+
+/**
+ * Runs a built entry point with these arguments; every stdout line must be a message `parse`
+ * accepts (it throws otherwise, and the run fails naming the line).
+ */
+export const runEntry = <Message>(
+  entry: string,
+  args: ReadonlyArray<string>,
+  parse: (line: string) => Message,
+  options: RunOptions<Message> = {}
+): Promise<CliRun<Message>> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
+    const child = spawn(process.execPath, [entry, ...args], {
       env: { ...process.env, ...FAST_ENV, ...options.env },
       stdio: ["ignore", "pipe", "pipe"]
     })
-    const messages: Array<AirbyteMessage> = []
+    const messages: Array<Message> = []
     let stdout = ""
     let stderr = ""
     let partial = ""
@@ -58,7 +72,7 @@ export const runCli = (args: ReadonlyArray<string>, options: RunOptions = {}): P
       for (const line of lines) {
         if (line === "") continue
         try {
-          const message = parseMessage(line)
+          const message = parse(line)
           messages.push(message)
           options.onMessage?.(message, child)
         } catch (error) {

@@ -1,7 +1,7 @@
 import { Command, Options } from "@effect/cli"
-import { Effect } from "effect"
-import { InputError } from "../config/inputFile.js"
-import { loadSettings } from "../config/settings.js"
+import { Effect, Redacted, Schema } from "effect"
+import { InputError, readJsonFile } from "../config/inputFile.js"
+import { decodeSettings } from "../config/settings.js"
 import { connectorSpecification } from "../config/spec.js"
 import { discoverCatalog, selectedObjects } from "../discover/discover.js"
 import { errorTraceMessage, logMessage } from "../protocol/messages.js"
@@ -14,9 +14,7 @@ import { loadState } from "../sync/state.js"
 import { apiLayer } from "./layers.js"
 
 /** Tells the caller to exit non-zero; what went wrong has already been reported on stdout. */
-export class CommandFailed extends Error {
-  readonly _tag = "CommandFailed"
-}
+export class CommandFailed extends Schema.TaggedError<CommandFailed>()("CommandFailed", { message: Schema.String }) {}
 
 const config = Options.text("config").pipe(Options.withDescription("Path to the connector config JSON"))
 const catalog = Options.text("catalog").pipe(Options.withDescription("Path to the configured catalog JSON"))
@@ -24,13 +22,28 @@ const state = Options.text("state").pipe(Options.withDescription("Path to the st
 
 const CHECK_RETRIES = 2
 
+/**
+ * The config, with its token masked in everything written from here on: the raw value as soon
+ * as the file is read (a config that fails validation may still hold it), the one sent once valid.
+ */
+const loadSettings = (path: string) =>
+  Effect.gen(function* () {
+    const output = yield* AirbyteOutput
+    const value = yield* readJsonFile(path, "Config")
+    const raw = typeof value === "object" && value !== null ? (value as { api_token?: unknown }).api_token : undefined
+    if (typeof raw === "string") yield* output.redact(raw.trim())
+    const settings = yield* decodeSettings(value, path)
+    yield* output.redact(Redacted.value(settings.apiToken))
+    return settings
+  })
+
 /** A failed discover or read: one TRACE ERROR, then a non-zero exit. */
 const reportFailure = (error: SyncError) =>
   Effect.gen(function* () {
     const output = yield* AirbyteOutput
     const report = describeFailure(error)
     yield* output.emit(errorTraceMessage(report.failureType, report.message, report.internal, undefined))
-    return yield* Effect.fail(new CommandFailed(report.message))
+    return yield* Effect.fail(new CommandFailed({ message: report.message }))
   })
 
 const spec = Command.make("spec", {}, () =>
@@ -79,15 +92,17 @@ const discover = Command.make("discover", { config }, ({ config }) =>
 const read = Command.make("read", { config, catalog, state }, ({ config, catalog, state }) =>
   Effect.gen(function* () {
     const output = yield* AirbyteOutput
-    const settings = yield* loadSettings(config)
-    const streams = yield* loadCatalog(catalog)
-    const cursors = yield* loadState(state._tag === "Some" ? state.value : undefined)
-    const failed = yield* readStreams(streams, cursors).pipe(Effect.provide(AirbyteSyncOutputLive), Effect.provide(apiLayer(settings)))
+    const failed = yield* Effect.gen(function* () {
+      const settings = yield* loadSettings(config)
+      const streams = yield* loadCatalog(catalog)
+      const cursors = yield* loadState(state._tag === "Some" ? state.value : undefined)
+      return yield* readStreams(streams, cursors).pipe(Effect.provide(AirbyteSyncOutputLive), Effect.provide(apiLayer(settings)))
+    }).pipe(Effect.catchAll(reportFailure))
     if (failed.length > 0) {
       yield* output.emit(logMessage("ERROR", `Sync incomplete: ${failed.join(", ")} failed; the other streams completed.`))
-      return yield* Effect.fail(new CommandFailed(`streams failed: ${failed.join(", ")}`))
+      return yield* new CommandFailed({ message: `streams failed: ${failed.join(", ")}` })
     }
-  }).pipe(Effect.catchAll((error) => (error instanceof CommandFailed ? Effect.fail(error) : reportFailure(error))))
+  })
 )
 
 export const rootCommand = Command.make("source-enterpret").pipe(

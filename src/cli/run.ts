@@ -4,8 +4,7 @@ import { Effect, Exit, Layer } from "effect"
 import { AirbyteOutput, AirbyteOutputLive } from "../protocol/writer.js"
 import { rootCommand } from "./commands.js"
 import { stderrConsole } from "./stderrConsole.js"
-
-export const VERSION = "0.1.0"
+import { VERSION } from "../version.js"
 
 /** The whole command line: spec, check, discover, read, with help and usage errors on stderr. */
 export const runCli = (argv: ReadonlyArray<string>) => {

@@ -1,5 +1,6 @@
 import { FileSystem } from "@effect/platform"
 import { Effect, ParseResult, Schema } from "effect"
+import { withShortActual } from "./shownValue.js"
 
 /** A config, catalog or state file that cannot be used; always a `config_error` for Airbyte. */
 export class InputError extends Schema.TaggedError<InputError>()("InputError", {
@@ -22,10 +23,14 @@ export const readJsonFile = (path: string, what: string) =>
     })
   })
 
+/** Problems listed in one message; a million bad items must not make a 10 MB message. */
+const MAX_LISTED = 10
+
 /**
  * Decodes with every problem reported by its path, e.g. `window_hours: must be a whole number
  * from 1 to 8760, got 0`. Effect reports optional fields twice (as the value and as `undefined`);
- * only the informative one is kept.
+ * only the informative one is kept. Values are echoed only when short (see `shownValue`); a
+ * secret field shows only the messages of its own refinements, which never hold the value.
  */
 export const decodeWithPaths = <A, I>(
   schema: Schema.Schema<A, I>,
@@ -42,16 +47,19 @@ export const decodeWithPaths = <A, I>(
       )
       const lines = informative.map((issue) => {
         const secret = secretKeys.includes(String(issue.path[0]))
-        const message = secret ? "must be a non-empty string (value not shown: it is a secret)" : tidy(issue.message)
+        const message = !secret
+          ? withShortActual(issue.message)
+          : issue._tag === "Refinement" || issue._tag === "Missing"
+            ? issue.message
+            : "must be a non-empty string (value not shown: it is a secret)"
         return `${issue.path.length ? issue.path.join(".") : "(root)"}: ${message}`
       })
-      return new InputError({ file, message: `${what} file ${file} is invalid: ${[...new Set(lines)].join("; ")}` })
+      const unique = [...new Set(lines)]
+      const listed = unique.length > MAX_LISTED ? [...unique.slice(0, MAX_LISTED), `and ${unique.length - MAX_LISTED} more problems`] : unique
+      return new InputError({ file, message: `${what} file ${file} is invalid: ${listed.join("; ")}` })
     })
   )
 
 /** Whether `path` is `prefix` or lies inside it (an issue of `objects.1` is one of `objects`). */
 const startsWith = (path: ReadonlyArray<PropertyKey>, prefix: ReadonlyArray<PropertyKey>) =>
   path.length >= prefix.length && prefix.every((key, i) => key === path[i])
-
-// Effect's own messages quote the value back; values can be secrets, so they are cut short.
-const tidy = (message: string) => (message.length > 300 ? `${message.slice(0, 300)}…` : message)

@@ -1,23 +1,27 @@
 import { Schema } from "effect"
 import { HOUR_PATTERN, parseHour } from "./hours.js"
+import { shownValue } from "./shownValue.js"
 
 /**
- * The one source of truth for the connector's configuration: `load.ts` decodes with it and
+ * The one source of truth for the connector's configuration: `settings.ts` decodes with it and
  * `spec.ts` derives the `connectionSpecification` from it, so the UI form and the validation
  * cannot drift apart. Field order here is the order of the form.
  */
+
+// Digits and date punctuation only: a mistyped date, which no token looks like, so it may be shown.
+const DATE_LIKE = /^[\d:.+\- TZ]{1,40}$/
 
 const wholeHour = (title: string, description: string) =>
   Schema.String.pipe(
     Schema.filter((text) => parseHour(text) !== undefined, {
       message: (issue) =>
-        `must be a whole UTC hour such as 2025-12-12T00:00Z, 2025-12-12T00:00:00Z or 2025-12-12, got ${JSON.stringify(issue.actual)}`,
+        `must be a whole UTC hour such as 2025-12-12T00:00Z, 2025-12-12T00:00:00Z or 2025-12-12, got ${shownValue(issue.actual, DATE_LIKE)}`,
       jsonSchema: { pattern: HOUR_PATTERN }
     })
   ).annotations({ title, description, examples: ["2025-12-12T00:00Z", "2025-12-12"] })
 
 const boundedInt = (min: number, max: number, fallback: number, title: string, description: string) => {
-  const message = (issue: { actual: unknown }) => `must be a whole number from ${min} to ${max}, got ${JSON.stringify(issue.actual)}`
+  const message = (issue: { actual: unknown }) => `must be a whole number from ${min} to ${max}, got ${shownValue(issue.actual)}`
   return Schema.optionalWith(
     Schema.Number.pipe(
       Schema.int({ message }),
@@ -40,14 +44,28 @@ const BaseUrl = Schema.String.pipe(
       try {
         url = new URL(text)
       } catch {
-        return `must be an absolute URL such as ${DEFAULT_BASE_URL}, got ${JSON.stringify(text)}`
+        return `must be an absolute URL such as ${DEFAULT_BASE_URL}, got ${shownValue(text)}`
       }
-      if (url.protocol === "https:") return true
-      if (url.protocol === "http:" && isLoopback(url.hostname)) return true
-      return `must use https (plain http is allowed only for localhost), got ${JSON.stringify(text)}`
+      // Only the origin is shown: a path or query may hold anything, a token pasted in the wrong field included.
+      if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url.hostname))) {
+        return `must use https (plain http is allowed only for localhost), got ${shownValue(text, undefined, url.origin)}`
+      }
+      // Paths are appended to base_url, so a query or fragment would swallow them and every
+      // request would go to the base itself.
+      if (url.search !== "" || url.hash !== "" || /[?#]/.test(text)) {
+        return "must not have a query string or fragment (? or #): the API paths are appended to it"
+      }
+      // Node would turn them into Basic auth beside the Bearer token, and they would show in errors.
+      if (url.username !== "" || url.password !== "") return "must not hold a user name or password (user:pass@)"
+      return true
     },
-    // The same rule for the form: https, or plain http to a loopback host only.
-    { jsonSchema: { pattern: "^(?:https://[^/?#\\s]|http://(?:localhost|127\\.\\d+\\.\\d+\\.\\d+|\\[::1\\])(?::\\d*)?(?:[/?#]|$))" } }
+    // The same rule for the form: https, or plain http to a loopback host only; no user, query or fragment.
+    {
+      jsonSchema: {
+        pattern:
+          "^(?:https://[^/?#@\\s]+|http://(?:localhost|127\\.\\d+\\.\\d+\\.\\d+|\\[::1\\])(?::\\d*)?)(?:/[^?#\\s]*)?$"
+      }
+    }
   )
 ).annotations({
   title: "API base URL",
@@ -60,9 +78,23 @@ const ObjectId = Schema.String.pipe(
   Schema.filter((text) => text.trim().length > 0 || "must be a non-empty object ID", { jsonSchema: { minLength: 1, pattern: "\\S" } })
 )
 
+/**
+ * The token goes into an HTTP header, which takes visible ASCII only: a pasted token with an
+ * accent, a typographic quote or an inner space cannot be sent, and Node would throw at the first
+ * request. Said here, by position, never by value.
+ */
+const headerSafe = (text: string): true | string => {
+  const token = text.trim()
+  if (token.length === 0) return "must not be empty"
+  const bad = token.search(/[^\x21-\x7e]/)
+  return bad === -1
+    ? true
+    : `must hold only visible ASCII characters, as it is sent in an HTTP header; character ${bad + 1} of ${token.length} is not (value not shown: it is a secret)`
+}
+
 export const ConfigSchema = Schema.Struct({
   api_token: Schema.String.pipe(
-    Schema.filter((text) => text.trim().length > 0 || "must not be empty", { jsonSchema: { minLength: 1, pattern: "\\S" } })
+    Schema.filter(headerSafe, { jsonSchema: { minLength: 1, pattern: "^\\s*[\\x21-\\x7e]+\\s*$" } })
   ).annotations({
     title: "API token",
     description: "Enterpret Export API token, sent as `Authorization: Bearer <token>`."

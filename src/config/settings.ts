@@ -1,10 +1,10 @@
-import { Effect, Redacted } from "effect"
+import { Context, Effect, Redacted } from "effect"
 import { type ConfigInput, ConfigSchema } from "./schema.js"
 import { parseHour } from "./hours.js"
 import { decodeWithPaths, InputError, readJsonFile } from "./inputFile.js"
 
 /** The validated configuration in the shape the connector works with. */
-export interface Settings {
+export interface SettingsShape {
   readonly apiToken: Redacted.Redacted<string>
   readonly startMs: number
   /** Exclusive; undefined means "the start of the current hour" at the moment of use. */
@@ -20,7 +20,10 @@ export interface Settings {
   readonly requestTimeoutMs: number
 }
 
-export const toSettings = (input: ConfigInput): Settings => ({
+/** The validated configuration, provided to every service once it has been loaded. */
+export class Settings extends Context.Tag("source-enterpret/Settings")<Settings, SettingsShape>() {}
+
+export const toSettings = (input: ConfigInput): SettingsShape => ({
   apiToken: Redacted.make(input.api_token.trim()),
   startMs: parseHour(input.start_date)!,
   endMs: input.end_date === undefined ? undefined : parseHour(input.end_date)!,

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { Settings } from "../config/settingsTag.js"
+import { Settings } from "../config/settings.js"
 import { EnterpretApi, type ExportableObject } from "../enterpret/client.js"
 import { logMessage } from "../protocol/messages.js"
 import { AirbyteOutput } from "../protocol/writer.js"
@@ -7,42 +7,67 @@ import { InputError } from "../config/inputFile.js"
 import { PRIMARY_KEY, airbyteStream } from "./streamSchema.js"
 import { probeHeader } from "./headerProbe.js"
 
+/** IDs named in one message, each cut to ID_CHARACTERS: a million unknown objects make one short line. */
+const LISTED_IDS = 10
+const ID_CHARACTERS = 64
+
+const listIds = (ids: ReadonlyArray<string>): string => {
+  const shown = ids.slice(0, LISTED_IDS).map((id) => (id.length > ID_CHARACTERS ? `${id.slice(0, ID_CHARACTERS)}…` : id))
+  return ids.length > LISTED_IDS ? `${shown.join(", ")} and ${ids.length - LISTED_IDS} more` : shown.join(", ")
+}
+
+/** Each object once, the first listing of it kept: a repeated ID would make a catalog that read refuses. */
+const uniqueById = (objects: ReadonlyArray<ExportableObject>): Array<ExportableObject> => {
+  const seen = new Set<string>()
+  return objects.filter((o) => !seen.has(o.id) && (seen.add(o.id), true))
+}
+
 /** The exportable objects the config asks for; naming an object that does not exist is an error. */
 export const selectedObjects = (configFile: string) =>
   Effect.gen(function* () {
     const settings = yield* Settings
     const api = yield* EnterpretApi
-    const all = yield* api.listObjects
+    const all = uniqueById(yield* api.listObjects)
     if (settings.objects === undefined) return all
     const known = new Set(all.map((o) => o.id))
-    const unknown = settings.objects.filter((id) => !known.has(id))
+    const unknown = [...new Set(settings.objects)].filter((id) => !known.has(id))
     if (unknown.length > 0) {
       return yield* new InputError({
         file: configFile,
-        message: `Config file ${configFile} is invalid: objects: ${unknown.join(", ")} ${unknown.length === 1 ? "is" : "are"} not exportable; available: ${[...known].join(", ")}`
+        message: `Config file ${configFile} is invalid: objects: ${listIds(unknown)} ${unknown.length === 1 ? "is" : "are"} not exportable; available: ${listIds([...known])}`
       })
     }
     const wanted = new Set(settings.objects)
     return all.filter((o) => wanted.has(o.id))
   })
 
-/** The catalog: one stream per selected object, its schema from the header of a recent file. */
-export const discoverCatalog = (configFile: string) =>
+/**
+ * One stream per selected object, its schema from the header of a recent file, and the warnings
+ * for a person (objects with no file anywhere). Each protocol frames both its own way: `discover`
+ * as a CATALOG and LOG messages, the Singer tap as a catalog and stderr lines.
+ */
+export const discoverStreams = (configFile: string) =>
   Effect.gen(function* () {
-    const output = yield* AirbyteOutput
     const objects = yield* selectedObjects(configFile)
+    const warnings: Array<string> = []
     const streams = yield* Effect.forEach(
       objects,
       (object: ExportableObject) =>
-        Effect.gen(function* () {
-          const header = yield* probeHeader(object.id)
+        Effect.map(probeHeader(object.id), (header) => {
           if (header !== undefined) return airbyteStream(object, header)
-          yield* output.emit(
-            logMessage("WARN", `No export file found for ${object.id} since start_date; its schema has only ${PRIMARY_KEY} until data arrives.`)
-          )
+          warnings.push(`No export file found for ${object.id} since start_date; its schema has only ${PRIMARY_KEY} until data arrives.`)
           return airbyteStream(object, [PRIMARY_KEY])
         }),
       { concurrency: 4 }
     )
+    return { streams, warnings: warnings as ReadonlyArray<string> }
+  })
+
+/** The Airbyte catalog, its warnings emitted as LOG messages first. */
+export const discoverCatalog = (configFile: string) =>
+  Effect.gen(function* () {
+    const output = yield* AirbyteOutput
+    const { streams, warnings } = yield* discoverStreams(configFile)
+    for (const warning of warnings) yield* output.emit(logMessage("WARN", warning))
     return { streams }
   })

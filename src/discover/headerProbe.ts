@@ -1,8 +1,8 @@
-import { Clock, Data, Effect } from "effect"
+import { Clock, Data, Effect, Option, Stream } from "effect"
 import { HOUR_MS } from "../config/hours.js"
-import { Settings } from "../config/settingsTag.js"
+import { Settings } from "../config/settings.js"
 import { RecordEncoder } from "../csv/recordEncoder.js"
-import { EnterpretApi } from "../enterpret/client.js"
+import { exportPages } from "../enterpret/client.js"
 import { FileDownloader } from "../enterpret/download.js"
 import { syncEnd } from "../sync/windows.js"
 
@@ -20,7 +20,6 @@ class HeaderFound extends Data.TaggedError("HeaderFound")<{ readonly header: Rea
 export const probeHeader = (objectId: string) =>
   Effect.gen(function* () {
     const settings = yield* Settings
-    const api = yield* EnterpretApi
     const downloader = yield* FileDownloader
     const endMs = syncEnd(settings.endMs, yield* Clock.currentTimeMillis)
     const starts = [...LOOKBACK_STEPS.map((hours) => endMs - hours * HOUR_MS).filter((ms) => ms > settings.startMs), settings.startMs]
@@ -48,17 +47,16 @@ export const probeHeader = (objectId: string) =>
           )
       })
 
+    // Pages are fetched as they are needed: the first file with a header ends the probe.
     for (const startMs of starts) {
       if (startMs >= endMs) continue
-      let cursor: string | undefined
-      do {
-        const page = yield* api.exportPage({ objectId, startMs, endMs, cursor })
-        for (const url of page.files) {
-          const header = yield* firstLine(url)
-          if (header !== undefined) return header
-        }
-        cursor = page.cursor
-      } while (cursor !== undefined)
+      const header = yield* exportPages({ objectId, startMs, endMs }).pipe(
+        Stream.mapConcat(({ page }) => page.files),
+        Stream.mapEffect(firstLine),
+        Stream.filterMap(Option.fromNullable),
+        Stream.runHead
+      )
+      if (Option.isSome(header)) return header.value
     }
     return undefined
   })

@@ -1,7 +1,8 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Clock, Context, Duration, Effect, Layer, Option, Schema } from "effect"
-import { Settings } from "../config/settingsTag.js"
+import { Chunk, Clock, Context, Duration, Effect, Layer, Schema, Stream } from "effect"
+import { Settings } from "../config/settings.js"
 import { toApiTime } from "../config/hours.js"
+import { Timing } from "../config/timing.js"
 import {
   ApiAuthError,
   type ApiError,
@@ -11,9 +12,11 @@ import {
   RateLimited,
   TransientError
 } from "./errors.js"
+import { paginate } from "./pagination.js"
 import { ApiRateLimiter, type SlidingWindowLimiter } from "./rateLimiter.js"
-import { retryBaseMs, withRetry } from "./retry.js"
+import { withRetry } from "./retry.js"
 import { retryAtFrom } from "./retryAfter.js"
+import { apiMessage, statusVerdict, transportMessage } from "./status.js"
 
 export interface ExportableObject {
   readonly id: string
@@ -49,38 +52,59 @@ const ExportResponse = Schema.Struct({
   cursor: Schema.optional(Schema.NullOr(Schema.String))
 })
 
-const ErrorBody = Schema.Struct({ error: Schema.Struct({ code: Schema.String, message: Schema.String }) })
-
-/** The Knowledge Graph Export API, paced by the shared limiter and retried by `retry.ts`. */
+/**
+ * The Knowledge Graph Export API, paced by the shared limiter and retried by `retry.ts`. A 429
+ * wait is told to the RateLimitReporter in context (see rateLimitReporter.ts).
+ */
 export class EnterpretApi extends Context.Tag("source-enterpret/EnterpretApi")<
   EnterpretApi,
   {
     /** Every exportable object, across all pages of the list. */
     readonly listObjects: Effect.Effect<ReadonlyArray<ExportableObject>, ApiError>
-    /** One page of signed file URLs for a window; `onRateLimited` hears of every 429 wait. */
-    readonly exportPage: (
-      request: ExportRequest,
-      onRateLimited?: (retryAtMs: number | undefined) => Effect.Effect<void>
-    ) => Effect.Effect<ExportPage, ApiError>
+    /** One page of signed file URLs for a window. */
+    readonly exportPage: (request: ExportRequest) => Effect.Effect<ExportPage, ApiError>
   }
 >() {}
 
-const apiMessage = (text: string): string => {
-  const parsed = Option.flatMap(
-    Option.liftThrowable(JSON.parse)(text),
-    Schema.decodeUnknownOption(ErrorBody)
+/** The description of one export request, in errors and logs. */
+export const describeExport = (request: ExportRequest): string =>
+  `exporting ${request.objectId} ${toApiTime(request.startMs)}..${toApiTime(request.endMs)}`
+
+/**
+ * Every page of files of one export window, each with the request that fetched it (to ask again
+ * when its URLs expire), fetched as the consumer pulls them, bounded and guarded against a
+ * repeated cursor by `paginate`.
+ */
+export const exportPages = (window: Omit<ExportRequest, "cursor">) =>
+  Stream.unwrap(
+    Effect.map(EnterpretApi, (api) =>
+      paginate(
+        (cursor) => {
+          const request: ExportRequest = { ...window, cursor }
+          return Effect.map(api.exportPage(request), (page) => ({ request, page }))
+        },
+        ({ page }) => page.cursor,
+        { what: `exporting ${window.objectId}`, tokenName: "cursor" }
+      )
+    )
   )
-  return Option.match(parsed, {
-    onNone: () => (text.length > 200 ? `${text.slice(0, 200)}…` : text) || "(empty body)",
-    onSome: ({ error }) => `${error.code}: ${error.message}`
-  })
-}
 
 export const makeEnterpretApi = Effect.gen(function* () {
   const settings = yield* Settings
+  const { retryBaseMs } = yield* Timing
   const limiter = yield* ApiRateLimiter
-  const http = yield* HttpClient.HttpClient
-  const baseMs = retryBaseMs()
+  // Every request of this client goes to base_url with the token; signed file URLs use the
+  // downloader's own client, which never carries it.
+  const http = (yield* HttpClient.HttpClient).pipe(
+    HttpClient.mapRequest((request) =>
+      request.pipe(
+        HttpClientRequest.prependUrl(settings.baseUrl),
+        HttpClientRequest.bearerToken(settings.apiToken),
+        HttpClientRequest.acceptJson
+      )
+    )
+  )
+  const retry = { maxRetries: settings.maxRetries, baseMs: retryBaseMs }
 
   const post = <A, I>(
     path: string,
@@ -91,13 +115,8 @@ export const makeEnterpretApi = Effect.gen(function* () {
     objectId?: string
   ): Effect.Effect<A, ApiError> =>
     Effect.gen(function* () {
-      const request = HttpClientRequest.post(`${settings.baseUrl}${path}`).pipe(
-        HttpClientRequest.bearerToken(settings.apiToken),
-        HttpClientRequest.acceptJson,
-        HttpClientRequest.bodyUnsafeJson(body)
-      )
       const exchange = Effect.gen(function* () {
-        const response = yield* http.execute(request)
+        const response = yield* http.execute(HttpClientRequest.post(path).pipe(HttpClientRequest.bodyUnsafeJson(body)))
         const text = yield* response.text
         return { status: response.status, headers: response.headers, text }
       }).pipe(
@@ -111,23 +130,24 @@ export const makeEnterpretApi = Effect.gen(function* () {
       )
       // The timeout starts once the limiter lets the request go: waiting for room is not silence.
       const { status, headers, text } = yield* pace.pace(exchange)
-      if (status === 401 || status === 403) {
-        return yield* new ApiAuthError({ status, message: `${what}: HTTP ${status} ${apiMessage(text)}` })
-      }
-      if (status === 404 && objectId !== undefined) {
-        return yield* new ObjectNotFound({ objectId, message: `${what}: HTTP 404 ${apiMessage(text)}` })
-      }
-      if (status === 429) {
-        const now = yield* Clock.currentTimeMillis
-        const retryAtMs = retryAtFrom(headers["retry-after"], now)
-        if (retryAtMs !== undefined) yield* pace.pauseUntil(retryAtMs)
-        return yield* new RateLimited({ what, retryAtMs })
-      }
-      if (status >= 500 || status === 408) {
-        return yield* new TransientError({ what, message: `HTTP ${status} ${apiMessage(text)}` })
-      }
-      if (status < 200 || status >= 300) {
-        return yield* new ApiRequestError({ status, message: `${what}: HTTP ${status} ${apiMessage(text)}` })
+      switch (statusVerdict(status, "api", { notFoundIsObject: objectId !== undefined })) {
+        case "ok":
+          break
+        case "auth":
+          return yield* new ApiAuthError({ status, message: `${what}: HTTP ${status} ${apiMessage(text)}` })
+        case "not-found":
+          return yield* new ObjectNotFound({ objectId: objectId!, message: `${what}: HTTP 404 ${apiMessage(text)}` })
+        case "rate-limited": {
+          const retryAtMs = retryAtFrom(headers["retry-after"], yield* Clock.currentTimeMillis)
+          // The API's quota is the organisation's: every stream holds off until it resets.
+          if (retryAtMs !== undefined) yield* pace.pauseUntil(retryAtMs)
+          return yield* new RateLimited({ what, retryAtMs })
+        }
+        case "transient":
+          return yield* new TransientError({ what, message: `HTTP ${status} ${apiMessage(text)}` })
+        case "expired":
+        case "rejected":
+          return yield* new ApiRequestError({ status, message: `${what}: HTTP ${status} ${apiMessage(text)}` })
       }
       const json = yield* Effect.try({
         try: (): unknown => JSON.parse(text),
@@ -149,28 +169,20 @@ export const makeEnterpretApi = Effect.gen(function* () {
         "listing exportable objects",
         ObjectsResponse
       ),
-      { maxRetries: settings.maxRetries, baseMs }
+      retry
     )
 
-  const listObjects = Effect.gen(function* () {
-    const all: Array<ExportableObject> = []
-    const seenTokens = new Set<string>()
-    let token: string | undefined
-    do {
-      const page = yield* objectsPage(token)
-      for (const object of page.objects) {
-        all.push({ id: object.id, name: object.name ?? object.id, description: object.description ?? "" })
-      }
-      token = page.paginationToken || undefined
-      if (token !== undefined && seenTokens.has(token)) {
-        return yield* new InvalidResponse({ what: "listing exportable objects", message: "the API repeated a paginationToken" })
-      }
-      if (token !== undefined) seenTokens.add(token)
-    } while (token !== undefined)
-    return all
-  })
+  const listObjects = paginate(objectsPage, (page) => page.paginationToken ?? undefined, {
+    what: "listing exportable objects",
+    tokenName: "paginationToken"
+  }).pipe(
+    Stream.mapConcat((page) => page.objects),
+    Stream.map((object): ExportableObject => ({ id: object.id, name: object.name ?? object.id, description: object.description ?? "" })),
+    Stream.runCollect,
+    Effect.map(Chunk.toReadonlyArray)
+  )
 
-  const exportPage = (request: ExportRequest, onRateLimited?: (retryAtMs: number | undefined) => Effect.Effect<void>) =>
+  const exportPage = (request: ExportRequest) =>
     withRetry(
       post(
         "/external/v2/export",
@@ -181,25 +193,14 @@ export const makeEnterpretApi = Effect.gen(function* () {
           ...(request.cursor === undefined ? {} : { cursor: request.cursor })
         },
         limiter.export,
-        `exporting ${request.objectId} ${toApiTime(request.startMs)}..${toApiTime(request.endMs)}`,
+        describeExport(request),
         ExportResponse,
         request.objectId
       ),
-      { maxRetries: settings.maxRetries, baseMs, onRateLimited }
+      retry
     ).pipe(Effect.map((page): ExportPage => ({ files: page.files ?? [], cursor: page.cursor || undefined })))
 
-  return { listObjects, exportPage }
+  return EnterpretApi.of({ listObjects, exportPage })
 })
-
-/** Node reports a refused or reset connection in the cause; the wrapper's message says less. */
-export const transportMessage = (cause: unknown, fallback: string): string => {
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code
-    const inner = (cause as { cause?: unknown }).cause
-    const detail = inner instanceof Error ? inner.message : cause.message
-    return typeof code === "string" && !detail.includes(code) ? `${code} ${detail}` : detail
-  }
-  return fallback
-}
 
 export const EnterpretApiLive = Layer.effect(EnterpretApi, makeEnterpretApi)

@@ -2,10 +2,10 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeStream } from "@effect/platform-node"
 import { Clock, Context, Duration, Effect, Layer, Stream } from "effect"
 import { createGunzip } from "node:zlib"
-import { Settings } from "../config/settingsTag.js"
-import { transportMessage } from "./client.js"
+import { Settings } from "../config/settings.js"
 import { DownloadRejected, type DownloadError, RateLimited, TransientError, UrlExpired, withoutSignature } from "./errors.js"
 import { retryAtFrom } from "./retryAfter.js"
+import { statusVerdict, transportMessage } from "./status.js"
 
 export interface DownloadHandlers<E, R> {
   /** Told the file's size in bytes on the wire, when the host sent `Content-Length`. */
@@ -19,6 +19,7 @@ export interface DownloadHandlers<E, R> {
  * host must never see the API token. A body shorter than its `Content-Length`, a reset or a
  * silence longer than the request timeout is a TransientError, so the caller can resume; a 429
  * is RateLimited, so that the retry waits as its `Retry-After` says and the stream reports it.
+ * Its HTTP client is the plain one from the layer, not the API's (which adds the token).
  */
 export class FileDownloader extends Context.Tag("source-enterpret/FileDownloader")<
   FileDownloader,
@@ -41,13 +42,20 @@ export const makeFileDownloader = Effect.gen(function* () {
         Effect.timeoutFail({ duration: idle, onTimeout: () => transient(`no answer within ${Duration.format(idle)}`) })
       )
       const status = response.status
-      if (status === 403) return yield* new UrlExpired({ file })
-      if (status === 429) {
-        const retryAtMs = retryAtFrom(response.headers["retry-after"], yield* Clock.currentTimeMillis)
-        return yield* new RateLimited({ what, retryAtMs })
+      switch (statusVerdict(status, "file-host")) {
+        case "ok":
+          break
+        case "expired":
+          return yield* new UrlExpired({ file })
+        case "rate-limited": {
+          const retryAtMs = retryAtFrom(response.headers["retry-after"], yield* Clock.currentTimeMillis)
+          return yield* new RateLimited({ what, retryAtMs })
+        }
+        case "transient":
+          return yield* transient(`HTTP ${status} from the file host`)
+        default:
+          return yield* new DownloadRejected({ file, status })
       }
-      if (status >= 500 || status === 408) return yield* transient(`HTTP ${status} from the file host`)
-      if (status < 200 || status >= 300) return yield* new DownloadRejected({ file, status })
       const lengthHeader = response.headers["content-length"]
       const expected = lengthHeader === undefined ? undefined : Number(lengthHeader)
       yield* handlers.onSize(expected)

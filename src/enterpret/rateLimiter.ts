@@ -1,5 +1,6 @@
 import { Clock, Context, Deferred, Effect, Layer } from "effect"
-import { Settings } from "../config/settingsTag.js"
+import { Settings } from "../config/settings.js"
+import { Timing } from "../config/timing.js"
 
 /**
  * A sliding-window limiter: at most `limit` requests in any `windowMs`. A token bucket would let
@@ -88,20 +89,16 @@ export class ApiRateLimiter extends Context.Tag("source-enterpret/ApiRateLimiter
 >() {}
 
 /**
- * The API counts per minute on its own clock; a small margin keeps our minute at least as long
- * as its. `SOURCE_ENTERPRET_RATE_WINDOW_MS` shortens the minute for tests against the emulator.
+ * The API counts per minute on its own clock; a margin of 2% (at most a second) keeps our minute
+ * at least as long as its. `minuteMs` is Timing's minute, which tests shorten.
  */
-export const rateWindowMs = (): number => {
-  const override = Number(process.env["SOURCE_ENTERPRET_RATE_WINDOW_MS"])
-  const minute = Number.isFinite(override) && override > 0 ? override : 60_000
-  return minute + Math.min(1_000, Math.ceil(minute * 0.02))
-}
+export const rateWindowMs = (minuteMs: number): number => minuteMs + Math.min(1_000, Math.ceil(minuteMs * 0.02))
 
 export const ApiRateLimiterLive = Layer.effect(
   ApiRateLimiter,
   Effect.gen(function* () {
     const settings = yield* Settings
-    const windowMs = rateWindowMs()
+    const windowMs = rateWindowMs((yield* Timing).rateMinuteMs)
     return {
       export: yield* makeSlidingWindowLimiter(settings.exportRequestsPerMinute, windowMs),
       objects: yield* makeSlidingWindowLimiter(settings.objectsRequestsPerMinute, windowMs)

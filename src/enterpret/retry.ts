@@ -1,9 +1,10 @@
 import { Clock, Duration, Effect, Schedule } from "effect"
 import { isRetryable } from "./errors.js"
+import { RateLimitReporter } from "./rateLimitReporter.js"
 
 /**
  * Jittered exponential backoff from `baseMs`, doubling, each delay capped at a minute, at most
- * `maxRetries` retries. `SOURCE_ENTERPRET_RETRY_BASE_MS` shortens the base for tests.
+ * `maxRetries` retries. The base comes from `Timing` (1 s; tests shorten it).
  */
 export const backoff = (maxRetries: number, baseMs: number) =>
   Schedule.exponential(Duration.millis(baseMs), 2).pipe(
@@ -12,11 +13,6 @@ export const backoff = (maxRetries: number, baseMs: number) =>
     Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.minutes(1))),
     Schedule.intersect(Schedule.recurs(maxRetries))
   )
-
-export const retryBaseMs = (): number => {
-  const override = Number(process.env["SOURCE_ENTERPRET_RETRY_BASE_MS"])
-  return Number.isFinite(override) && override > 0 ? override : 1_000
-}
 
 type Failure = { readonly _tag: string; readonly retryAtMs?: number | undefined }
 
@@ -38,23 +34,22 @@ export const retryPolicy = <E extends Failure>(maxRetries: number, baseMs: numbe
 export interface RetryOptions {
   readonly maxRetries: number
   readonly baseMs: number
-  /** Told before each wait caused by a 429, with the epoch ms when the quota resets if known. */
-  readonly onRateLimited?: ((retryAtMs: number | undefined) => Effect.Effect<void>) | undefined
 }
 
-export const withRetry = <A, E extends Failure, R>(effect: Effect.Effect<A, E, R>, options: RetryOptions) => {
-  const report = options.onRateLimited
-  const policy = retryPolicy<E>(options.maxRetries, options.baseMs)
-  return Effect.retry(
-    effect,
-    report === undefined
-      ? policy
-      : policy.pipe(
-          // Called only when the schedule goes on, i.e. when a wait and a retry follow: a 429
-          // that used up the retries is not reported as a wait.
-          Schedule.modifyDelayEffect(([, error], delay) =>
-            error._tag === "RateLimited" ? Effect.as(report(error.retryAtMs), delay) : Effect.succeed(delay)
-          )
+/**
+ * `effect` retried by `retryPolicy`. Before each wait caused by a 429 it tells the
+ * RateLimitReporter in context, with the epoch ms when the quota resets if known.
+ */
+export const withRetry = <A, E extends Failure, R>(effect: Effect.Effect<A, E, R>, options: RetryOptions) =>
+  Effect.flatMap(RateLimitReporter, (reporter) =>
+    Effect.retry(
+      effect,
+      retryPolicy<E>(options.maxRetries, options.baseMs).pipe(
+        // Called only when the schedule goes on, i.e. when a wait and a retry follow: a 429
+        // that used up the retries is not reported as a wait.
+        Schedule.modifyDelayEffect(([, error], delay) =>
+          error._tag === "RateLimited" ? Effect.as(reporter.waiting(error.retryAtMs), delay) : Effect.succeed(delay)
         )
+      )
+    )
   )
-}

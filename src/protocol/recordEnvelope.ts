@@ -21,3 +21,12 @@ export const airbyteRecordEnvelope = (stream: string, windowEnd: string, fileUrl
   head: `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"emitted_at":${emittedAtMs},"data":{`,
   tail: `${addedFields(windowEnd, fileUrl)}}}\n`
 })
+
+/**
+ * Singer's `{"type":"RECORD","stream":S,"time_extracted":T,"record":{…}}`, one line (Singer SPEC:
+ * `record` and `stream` required, `time_extracted` an RFC 3339 date-time).
+ */
+export const singerRecordEnvelope = (stream: string, windowEnd: string, fileUrl: string, extractedAtMs: number): RecordEnvelope => ({
+  head: `{"type":"RECORD","stream":${JSON.stringify(stream)},"time_extracted":${JSON.stringify(new Date(extractedAtMs).toISOString())},"record":{`,
+  tail: `${addedFields(windowEnd, fileUrl)}}\n`
+})

@@ -1,45 +1,80 @@
-import { Context, Effect, Layer } from "effect"
+import { Context, Data, Effect, Layer } from "effect"
 import type { Writable } from "node:stream"
 import type { AirbyteMessage } from "./messages.js"
+import { makeRedactor } from "./redaction.js"
 
 const BATCH_BYTES = 1 << 16
 
 /**
- * The only thing that writes stdout. Lines are encoded straight into 64 KiB buffers and written
- * a buffer at a time; when the stream reports backpressure every writer waits for `drain`, so a
- * slow destination slows the read instead of growing memory. Order is the order of the calls.
+ * Writes one protocol's messages to stdout. Lines are encoded straight into 64 KiB buffers and
+ * written a buffer at a time; when the stream reports backpressure every writer waits for
+ * `drain`, so a slow destination slows the read instead of growing memory. Order is the order of
+ * the calls. `read` writes Airbyte messages through it, the Singer tap Singer messages.
  */
-export class AirbyteOutput extends Context.Tag("source-enterpret/AirbyteOutput")<
-  AirbyteOutput,
-  {
-    /**
-     * One message, serialised with JSON.stringify. Control messages are rare and time-sensitive
-     * (a STATE should reach the platform promptly), so the batch is handed on after each.
-     */
-    readonly emit: (message: AirbyteMessage) => Effect.Effect<void>
-    /**
-     * Already-serialised newline-terminated lines, as text or UTF-8 (the record hot path).
-     * `written` is called once the bytes are no longer needed, so that their buffer can be reused;
-     * it may never be called, on a stream that keeps what it is given.
-     */
-    readonly emitLines: (lines: string | Uint8Array, written?: () => void) => Effect.Effect<void>
-    /** Waits until every message so far has been written out, before the process ends. */
-    readonly settle: Effect.Effect<void>
+export interface MessageOutput<Message> {
+  /**
+   * One message, serialised with JSON.stringify. Control messages are rare and time-sensitive
+   * (a STATE should reach the platform promptly), so the batch is handed on after each.
+   */
+  readonly emit: (message: Message) => Effect.Effect<void>
+  /**
+   * Already-serialised newline-terminated lines, as text or UTF-8 (the record hot path).
+   * `written` is called once the bytes are no longer needed, so that their buffer can be reused;
+   * it may never be called, on a stream that keeps what it is given.
+   */
+  readonly emitLines: (lines: string | Uint8Array, written?: () => void) => Effect.Effect<void>
+  /** Waits until every message so far has been written out, before the process ends. */
+  readonly settle: Effect.Effect<void>
+  /**
+   * From now on every occurrence of `secret` in what is written is masked, whatever its source:
+   * an error body that repeats the Authorization header, a record, a log line.
+   */
+  readonly redact: (secret: string) => Effect.Effect<void>
+}
+
+/** The only thing that writes stdout in the Airbyte commands. */
+export class AirbyteOutput extends Context.Tag("source-enterpret/AirbyteOutput")<AirbyteOutput, MessageOutput<AirbyteMessage>>() {}
+
+/**
+ * stdout was closed under the connector (`read … | head -1`, a destination that died). Nothing
+ * written from then on can reach anyone, so the command stops: this is raised as a defect, which
+ * no stream's error handling catches, and the process exits non-zero. No STATE is written after
+ * it, so no checkpoint can pass what was written.
+ */
+export class OutputClosed extends Data.TaggedError("OutputClosed")<{ readonly cause: unknown }> {
+  override get message() {
+    const code = (this.cause as { code?: unknown } | undefined)?.code
+    return `stdout was closed${typeof code === "string" ? ` (${code})` : ""}; stopping without writing further messages`
   }
->() {}
+}
 
 /**
  * `releasesChunks`: the stream lets go of a chunk once it calls the chunk's write callback, as
  * process.stdout does (the bytes are with the OS by then), so the buffer may be reused. A stream
  * in general may keep what it was given (a PassThrough does), so this is not assumed.
  */
-export const makeLineWriter = (out: Writable, { releasesChunks = false } = {}) => {
+export const makeLineWriter = (
+  out: Writable,
+  { releasesChunks = false, onClosed }: { releasesChunks?: boolean; onClosed?: (error: OutputClosed) => void } = {}
+) => {
   let buffer: Buffer = Buffer.allocUnsafe(BATCH_BYTES)
   const spare: Array<Buffer> = []
   let used = 0
   let draining: Promise<void> | undefined
+  let closed: OutputClosed | undefined
+  // Without a listener an EPIPE on stdout would be an uncaught exception; with it, the error is
+  // kept and every later write is refused.
+  const onError = (error: unknown) => {
+    closed ??= new OutputClosed({ cause: error })
+    onClosed?.(closed)
+  }
+  out.on("error", onError)
 
   const writeBuffer = (chunk: Uint8Array | string, written?: () => void) => {
+    if (closed !== undefined || out.destroyed) {
+      closed ??= new OutputClosed({ cause: undefined })
+      return
+    }
     const accepted = releasesChunks && written !== undefined ? out.write(chunk, written) : out.write(chunk)
     if (!accepted && draining === undefined) {
       draining = new Promise<void>((resolve) => {
@@ -98,28 +133,65 @@ export const makeLineWriter = (out: Writable, { releasesChunks = false } = {}) =
     return draining
   }
 
-  /** Resolves once everything handed to the stream so far has been written out. */
+  /** Resolves once everything handed to the stream so far has been written out (or can never be). */
   const settle = (): Promise<void> => {
     flushBuffer()
+    if (closed !== undefined || out.destroyed) return Promise.resolve()
     return new Promise((resolve) => out.write("", () => resolve()))
   }
-  return { append, flush, settle }
+  /** Set once the stream has failed or been destroyed: nothing more can be written. */
+  const failure = (): OutputClosed | undefined => closed ?? (out.destroyed ? (closed = new OutputClosed({ cause: undefined })) : undefined)
+  return { append, flush, settle, failure }
 }
 
-const await_ = (pending: Promise<void> | undefined): Effect.Effect<void> =>
-  pending === undefined ? Effect.void : Effect.promise(() => pending)
+export interface MessageOutputOptions {
+  readonly releasesChunks?: boolean
+  /** Told once the stream has failed (EPIPE) or was destroyed. */
+  readonly onClosed?: (error: OutputClosed) => void
+}
 
-export const makeAirbyteOutput = (out: Writable, options?: { readonly releasesChunks?: boolean }): Context.Tag.Service<AirbyteOutput> => {
+export const makeMessageOutput = <Message>(out: Writable, options?: MessageOutputOptions): MessageOutput<Message> => {
   const writer = makeLineWriter(out, options)
+  const redactor = makeRedactor()
+  // Checked before and after each write: a closed stdout stops the caller at its next message.
+  const stopIfClosed = Effect.suspend(() => {
+    const closed = writer.failure()
+    return closed === undefined ? Effect.void : Effect.die(closed)
+  })
+  const settled = (pending: Promise<void> | undefined): Effect.Effect<void> =>
+    pending === undefined ? stopIfClosed : Effect.zipRight(Effect.promise(() => pending), stopIfClosed)
   return {
     emit: (message) =>
-      Effect.suspend(() => {
-        writer.append(JSON.stringify(message) + "\n")
-        return await_(writer.flush())
-      }),
-    emitLines: (lines, written) => Effect.suspend(() => await_(writer.append(lines, written))),
-    settle: Effect.promise(() => writer.settle())
+      Effect.zipRight(
+        stopIfClosed,
+        Effect.suspend(() => {
+          writer.append(redactor.message(message) + "\n")
+          return settled(writer.flush())
+        })
+      ),
+    emitLines: (lines, written) =>
+      Effect.zipRight(
+        stopIfClosed,
+        Effect.suspend(() => settled(writer.append(redactor.lines(lines), written)))
+      ),
+    settle: Effect.promise(() => writer.settle()),
+    redact: (secret) => Effect.sync(() => redactor.add(secret))
   }
 }
 
-export const AirbyteOutputLive = Layer.sync(AirbyteOutput, () => makeAirbyteOutput(process.stdout, { releasesChunks: true }))
+export const makeAirbyteOutput = (out: Writable, options?: MessageOutputOptions): MessageOutput<AirbyteMessage> =>
+  makeMessageOutput<AirbyteMessage>(out, options)
+
+/** stdout itself: once it is gone, the one word on why the command stops goes to stderr, once. */
+export const makeStdoutOutput = <Message>(name: string): MessageOutput<Message> => {
+  let reported = false
+  return makeMessageOutput<Message>(process.stdout, {
+    releasesChunks: true,
+    onClosed: (error) => {
+      if (!reported) process.stderr.write(`${name}: ${error.message}\n`)
+      reported = true
+    }
+  })
+}
+
+export const AirbyteOutputLive = Layer.sync(AirbyteOutput, () => makeStdoutOutput<AirbyteMessage>("source-enterpret"))

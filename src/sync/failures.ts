@@ -1,9 +1,23 @@
+// The sync layer's own error (a file's content), and how every failure a command meets is reported.
+import { Schema } from "effect"
 import type { InputError } from "../config/inputFile.js"
-import type { ApiError, DownloadError, UrlExpired } from "../enterpret/errors.js"
+import type { ApiError, DownloadError } from "../enterpret/errors.js"
 import type { FailureType } from "../protocol/messages.js"
-import type { FileContentError } from "./fileReader.js"
 
-export type SyncError = ApiError | DownloadError | UrlExpired | FileContentError | InputError
+/** A file whose content is not the CSV the header promises; fails its window, names the line. */
+export class FileContentError extends Schema.TaggedError<FileContentError>()("FileContentError", {
+  stream: Schema.String,
+  file: Schema.String,
+  line: Schema.Number,
+  detail: Schema.String
+}) {
+  override get message() {
+    return `Stream ${this.stream}: file ${this.file}, line ${this.line}: ${this.detail}`
+  }
+}
+
+/** Every failure a command can meet: the API's, the file host's, a file's content, an input file. */
+export type SyncError = ApiError | DownloadError | FileContentError | InputError
 
 export interface FailureReport {
   readonly failureType: FailureType

@@ -1,22 +1,12 @@
-import { Effect, Schema } from "effect"
-import { Settings } from "../config/settingsTag.js"
+import { Effect } from "effect"
+import { Settings } from "../config/settings.js"
+import { Timing } from "../config/timing.js"
 import { CsvFileError, RecordEncoder } from "../csv/recordEncoder.js"
 import { FileDownloader } from "../enterpret/download.js"
 import { type ApiError, type DownloadError, type UrlExpired, withoutSignature } from "../enterpret/errors.js"
-import { retryBaseMs, withRetry } from "../enterpret/retry.js"
+import { withRetry } from "../enterpret/retry.js"
+import { FileContentError } from "./failures.js"
 import { SyncOutput } from "./syncOutput.js"
-
-/** A file whose content is not the CSV the header promises; fails its window, names the line. */
-export class FileContentError extends Schema.TaggedError<FileContentError>()("FileContentError", {
-  stream: Schema.String,
-  file: Schema.String,
-  line: Schema.Number,
-  detail: Schema.String
-}) {
-  override get message() {
-    return `Stream ${this.stream}: file ${this.file}, line ${this.line}: ${this.detail}`
-  }
-}
 
 const MAX_URL_REFRESHES = 3
 
@@ -26,7 +16,6 @@ export interface FileJob {
   readonly url: string
   /** A fresh signed URL for the same file, in place of the expired one given. */
   readonly refreshUrl: (expired: string) => Effect.Effect<string, ApiError | UrlExpired>
-  readonly onRateLimited: (retryAtMs: number | undefined) => Effect.Effect<void>
 }
 
 /**
@@ -39,6 +28,7 @@ export interface FileJob {
 export const readFile = (job: FileJob) =>
   Effect.gen(function* () {
     const settings = yield* Settings
+    const timing = yield* Timing
     const downloader = yield* FileDownloader
     const output = yield* SyncOutput
     const file = withoutSignature(job.url)
@@ -81,11 +71,7 @@ export const readFile = (job: FileJob) =>
         .pipe(Effect.zipRight(emit(() => encoder.end())))
     })
 
-    const retried = withRetry(attempt, {
-      maxRetries: settings.maxRetries,
-      baseMs: retryBaseMs(),
-      onRateLimited: job.onRateLimited
-    })
+    const retried = withRetry(attempt, { maxRetries: settings.maxRetries, baseMs: timing.retryBaseMs })
 
     const withFreshUrls = (refreshes: number): Effect.Effect<void, DownloadError | ApiError | FileContentError> =>
       retried.pipe(

@@ -1,5 +1,5 @@
 import { Clock, Effect } from "effect"
-import { Settings } from "../config/settingsTag.js"
+import { Settings } from "../config/settings.js"
 import type { CatalogStream } from "./catalog.js"
 import type { StreamCursors } from "./state.js"
 import { readStream } from "./streamReader.js"

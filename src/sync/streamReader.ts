@@ -1,7 +1,8 @@
 import { Effect, Exit } from "effect"
 import { toCursor } from "../config/hours.js"
-import { Settings } from "../config/settingsTag.js"
+import { Settings } from "../config/settings.js"
 import type { ApiAuthError } from "../enterpret/errors.js"
+import { RateLimitReporter } from "../enterpret/rateLimitReporter.js"
 import type { CatalogStream } from "./catalog.js"
 import { describeFailure } from "./failures.js"
 import { SyncOutput } from "./syncOutput.js"
@@ -25,7 +26,6 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
     const floor = incremental ? savedCursorMs : undefined
     const fromMs = incremental ? syncStart(settings.startMs, savedCursorMs, settings.lookbackHours) : settings.startMs
     const windows = exportWindows(fromMs, endMs, settings.windowHours)
-    const onRateLimited = (retryAtMs: number | undefined) => output.rateLimited(name, retryAtMs)
 
     yield* output.started(name)
 
@@ -35,7 +35,7 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
     let totalBytes = 0
     const body = Effect.gen(function* () {
       for (const [index, window] of windows.entries()) {
-        const result = yield* readWindow(name, window, onRateLimited)
+        const result = yield* readWindow(name, window)
         pending += result.records
         totalRecords += result.records
         totalBytes += result.bytes
@@ -61,6 +61,8 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
           return output.failed(name, describeFailure(error)).pipe(Effect.as<StreamOutcome>("failed"))
         }
       ),
-      Effect.onExit((exit) => output.ended(name, Exit.isSuccess(exit) && exit.value === "complete"))
+      Effect.onExit((exit) => output.ended(name, Exit.isSuccess(exit) && exit.value === "complete")),
+      // Every 429 wait of this stream's requests and downloads is reported as this stream's.
+      Effect.provideService(RateLimitReporter, { waiting: (retryAtMs) => output.rateLimited(name, retryAtMs) })
     )
   })

@@ -1,7 +1,7 @@
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 import { toCursor } from "../config/hours.js"
-import { EnterpretApi, type ExportPage, type ExportRequest } from "../enterpret/client.js"
-import { InvalidResponse, UrlExpired, withoutSignature } from "../enterpret/errors.js"
+import { EnterpretApi, type ExportPage, type ExportRequest, exportPages } from "../enterpret/client.js"
+import { UrlExpired, withoutSignature } from "../enterpret/errors.js"
 import { DownloadSlots } from "./downloadSlots.js"
 import { readFile } from "./fileReader.js"
 import type { ExportWindow } from "./windows.js"
@@ -22,11 +22,7 @@ const sameFile = (page: ExportPage, url: string, index: number): string | undefi
  * so the first file to meet a 403 asks the export endpoint again and the others take their URLs
  * from that answer: one rate-limited request per page, not one per file.
  */
-const pageRefresher = (
-  request: ExportRequest,
-  page: ExportPage,
-  onRateLimited: (retryAtMs: number | undefined) => Effect.Effect<void>
-) =>
+const pageRefresher = (request: ExportRequest, page: ExportPage) =>
   Effect.gen(function* () {
     const api = yield* EnterpretApi
     const lock = yield* Effect.makeSemaphore(1)
@@ -39,7 +35,7 @@ const pageRefresher = (
       lock.withPermits(1)(
         Effect.gen(function* () {
           if (fileGeneration[index]! === generation) {
-            current = yield* api.exportPage(request, onRateLimited)
+            current = yield* api.exportPage(request)
             generation++
           }
           fileGeneration[index] = generation
@@ -51,51 +47,27 @@ const pageRefresher = (
 
 /**
  * Emits every record of one window: every page of files (a page's files download concurrently
- * within the shared download slots), and returns only once all of them are emitted, so that the
- * caller's checkpoint never passes data that was not.
+ * within the shared download slots; the next page is asked for once they are done), and returns
+ * only once all of them are emitted, so that the caller's checkpoint never passes data that was not.
  */
-export const readWindow = (
-  stream: string,
-  window: ExportWindow,
-  onRateLimited: (retryAtMs: number | undefined) => Effect.Effect<void>
-) =>
+export const readWindow = (stream: string, window: ExportWindow) =>
   Effect.gen(function* () {
-    const api = yield* EnterpretApi
     const slots = yield* DownloadSlots
     const windowEnd = toCursor(window.endMs)
-    const seenCursors = new Set<string>()
-    let records = 0
-    let bytes = 0
-    let cursor: string | undefined
-    do {
-      const request: ExportRequest = { objectId: stream, startMs: window.startMs, endMs: window.endMs, cursor }
-      const page = yield* api.exportPage(request, onRateLimited)
-      const refresh = yield* pageRefresher(request, page, onRateLimited)
-      const results = yield* Effect.forEach(
-        page.files,
-        (url, index) =>
-          slots.withPermits(1)(
-            readFile({
-              stream,
-              windowEnd,
-              url,
-              onRateLimited,
-              refreshUrl: (expired) => refresh(expired, index)
-            })
-          ),
-        { concurrency: "unbounded" }
+    return yield* exportPages({ objectId: stream, startMs: window.startMs, endMs: window.endMs }).pipe(
+      Stream.mapEffect(({ request, page }) =>
+        Effect.gen(function* () {
+          const refresh = yield* pageRefresher(request, page)
+          return yield* Effect.forEach(
+            page.files,
+            (url, index) =>
+              slots.withPermits(1)(readFile({ stream, windowEnd, url, refreshUrl: (expired) => refresh(expired, index) })),
+            { concurrency: "unbounded" }
+          )
+        })
+      ),
+      Stream.runFold({ records: 0, bytes: 0 } as WindowResult, (total, results) =>
+        results.reduce((sum, r) => ({ records: sum.records + r.records, bytes: sum.bytes + r.bytes }), total)
       )
-      for (const result of results) {
-        records += result.records
-        bytes += result.bytes
-      }
-      cursor = page.cursor
-      if (cursor !== undefined) {
-        if (seenCursors.has(cursor)) {
-          return yield* new InvalidResponse({ what: `exporting ${stream}`, message: "the API repeated a cursor" })
-        }
-        seenCursors.add(cursor)
-      }
-    } while (cursor !== undefined)
-    return { records, bytes } satisfies WindowResult
+    )
   })

@@ -1,0 +1,118 @@
+// Issue 15: hostile and careless inputs through the built CLI against the emulator's hostile
+// modes. Each run: a clear message naming what is wrong, the other streams unharmed, never the
+// token, never a stack trace, `check` always one CONNECTION_STATUS and exit 0.
+import { spawn } from "node:child_process"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import type { Emulator } from "../emulator/index.js"
+import { FAST_ENV, MAIN, ofType, runCli, writeInputs } from "../support/cli.js"
+import { catalogFor, configFor, startTestEmulator } from "../support/fixture.js"
+import { expectNoSecret, expectReadInvariants } from "../support/invariants.js"
+import { expectNoStackTrace, finalStatus, read, traceErrors } from "../support/reads.js"
+
+let emulator: Emulator
+beforeAll(async () => {
+  emulator = await startTestEmulator()
+})
+afterEach(() => {
+  emulator.faults.reset()
+  emulator.hostile.reset()
+})
+afterAll(() => emulator.close())
+
+const check = async (config: unknown) => {
+  const inputs = writeInputs({ config })
+  const run = await runCli(["check", "--config", inputs["config"]!])
+  expect(run.code, run.stderr).toBe(0)
+  expect(run.messages).toHaveLength(1)
+  expectNoStackTrace(run.stderr)
+  const status = run.messages[0]!["connectionStatus"] as { status: string; message: string }
+  return { ...status, run }
+}
+
+describe("careless configs", () => {
+  it("a token that cannot go into an HTTP header: check answers FAILED naming api_token, read fails as a config_error", async () => {
+    const token = `${emulator.token}✓`
+    const result = await check(configFor(emulator, { api_token: token }))
+    expect(result.status).toBe("FAILED")
+    expect(result.message).toMatch(/api_token: must hold only visible ASCII characters/)
+    expectNoSecret(emulator.token, result.run.stdout, result.run.stderr)
+
+    const run = await read({ config: configFor(emulator, { api_token: token }), catalog: catalogFor(["theme"]) })
+    expect(run.code).not.toBe(0)
+    expect(traceErrors(run.messages)).toEqual([expect.objectContaining({ failure_type: "config_error", message: expect.stringMatching(/api_token/) })])
+    expectNoSecret(emulator.token, run.stdout, run.stderr)
+  })
+
+  it("the token pasted into the wrong field is never echoed", async () => {
+    for (const field of ["start_date", "end_date", "base_url", "window_hours"]) {
+      const result = await check(configFor(emulator, { [field]: emulator.token }))
+      expect(result.status).toBe("FAILED")
+      expect(result.message).toContain(`${field}: `)
+      expectNoSecret(emulator.token, result.run.stdout, result.run.stderr)
+    }
+  })
+
+  it("a base_url with a query string is refused before any request", async () => {
+    emulator.clearLog()
+    const result = await check(configFor(emulator, { base_url: `${emulator.baseUrl}?tenant=acme` }))
+    expect(result.status).toBe("FAILED")
+    expect(result.message).toMatch(/base_url: must not have a query string or fragment/)
+    expect(emulator.requestLog).toHaveLength(0)
+  })
+
+  it("a million unknown objects make one short CONNECTION_STATUS", async () => {
+    const objects = Array.from({ length: 1_000_000 }, (_, i) => `no_such_object_${i}`)
+    const result = await check(configFor(emulator, { objects }))
+    expect(result.status).toBe("FAILED")
+    expect(result.message).toMatch(/objects: no_such_object_0, .* and 999990 more are not exportable; available: feedback_record, /)
+    expect(result.run.stdout.length).toBeLessThan(2_000)
+  })
+})
+
+describe("a hostile API", () => {
+  it("an error body that quotes the Authorization header is relayed with the token masked", async () => {
+    emulator.hostile.errorEchoingAuthorization("export", 1)
+    const run = await read({ config: configFor(emulator), catalog: catalogFor(["theme"]) })
+    expect(run.code).not.toBe(0)
+    const [error] = traceErrors(run.messages)
+    expect(error?.message).toMatch(/Enterpret rejected a request: .*HTTP 400 .*Authorization: Bearer \*\*\*\*/)
+    expectNoSecret(emulator.token, run.stdout, run.stderr)
+    expectReadInvariants(run.messages)
+  })
+
+  it("an object listed twice becomes one stream, and its catalog reads", async () => {
+    emulator.hostile.repeatObjectInListing("theme")
+    const inputs = writeInputs({ config: configFor(emulator) })
+    const discover = await runCli(["discover", "--config", inputs["config"]!])
+    expect(discover.code, discover.stderr).toBe(0)
+    const catalog = ofType(discover.messages, "CATALOG")[0]!["catalog"] as { streams: Array<{ name: string }> }
+    const names = catalog.streams.map((s) => s.name)
+    expect(names.filter((n) => n === "theme")).toHaveLength(1)
+    expect(names).toHaveLength(emulator.objects().length)
+    const result = await check(configFor(emulator))
+    expect(result.message).toContain(`${emulator.objects().length} exportable objects`)
+  })
+})
+
+describe("a closed stdout", () => {
+  it("read | head -1: stops at its next message, exits non-zero, says why on stderr", async () => {
+    // 78 one-hour windows at 10 export requests a (1 s) minute: about 8 s if it ran to the end.
+    const config = configFor(emulator, { window_hours: 1, export_requests_per_minute: 10 })
+    const inputs = writeInputs({ config, catalog: catalogFor(["feedback_record"]) })
+    emulator.clearLog()
+    const child = spawn(process.execPath, [MAIN, "read", "--config", inputs["config"]!, "--catalog", inputs["catalog"]!], {
+      env: { ...process.env, ...FAST_ENV },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stderr = ""
+    child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text))
+    // As `head -1` does: read the first line, then close the pipe.
+    child.stdout.once("data", () => child.stdout.destroy())
+    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)))
+    const exports = emulator.requestLog.filter((e) => e.path.endsWith("/external/v2/export")).length
+    expect(code, stderr).toBe(1)
+    expect(stderr).toMatch(/stdout was closed \(EPIPE\)/)
+    expectNoStackTrace(stderr)
+    expect(exports, "export requests made after stdout closed").toBeLessThan(10)
+  })
+})

@@ -1,0 +1,262 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Either, Fiber, Layer, Redacted, TestClock } from "effect"
+import { Settings, type SettingsShape } from "../src/config/settings.js"
+import { TimingDefault } from "../src/config/timing.js"
+import { EnterpretApi, EnterpretApiLive } from "../src/enterpret/client.js"
+import { FileDownloader, FileDownloaderLive } from "../src/enterpret/download.js"
+import {
+  ApiAuthError,
+  ApiRequestError,
+  DownloadRejected,
+  InvalidResponse,
+  ObjectNotFound,
+  RateLimited,
+  TransientError,
+  UrlExpired
+} from "../src/enterpret/errors.js"
+import { MAX_PAGES } from "../src/enterpret/pagination.js"
+import { ApiRateLimiterLive } from "../src/enterpret/rateLimiter.js"
+import { RateLimitReporter } from "../src/enterpret/rateLimitReporter.js"
+import { statusVerdict } from "../src/enterpret/status.js"
+import { fakeHttp, type FakeAnswer, type SentRequest } from "./support/fakeHttp.js"
+
+const settings: SettingsShape = {
+  apiToken: Redacted.make("secret-token"),
+  startMs: Date.parse("2025-12-12T00:00:00Z"),
+  endMs: Date.parse("2025-12-13T00:00:00Z"),
+  baseUrl: "https://api.example.test/export",
+  objects: undefined,
+  windowHours: 24,
+  lookbackHours: 0,
+  // Far above the schema's 600, so that long listings never wait for the limiter here.
+  exportRequestsPerMinute: 100_000,
+  objectsRequestsPerMinute: 100_000,
+  maxConcurrentDownloads: 4,
+  maxRetries: 0,
+  requestTimeoutMs: 5_000
+}
+
+const withApi = (answer: (request: SentRequest) => FakeAnswer) => {
+  const http = fakeHttp(answer)
+  const layer = Layer.mergeAll(EnterpretApiLive.pipe(Layer.provide(ApiRateLimiterLive)), FileDownloaderLive).pipe(
+    Layer.provide(Layer.mergeAll(Layer.succeed(Settings, settings), TimingDefault, http.layer))
+  )
+  return { sent: http.sent, layer }
+}
+
+describe("EnterpretApi: one HTTP client set up once", () => {
+  it.effect("sends every API request to base_url with the bearer token and asks for JSON", () =>
+    Effect.gen(function* () {
+      const { sent, layer } = withApi((request) =>
+        request.url.endsWith("/objects") ? { body: { objects: [{ id: "feedback" }] } } : { body: { files: [] } }
+      )
+      yield* Effect.gen(function* () {
+        const api = yield* EnterpretApi
+        yield* api.listObjects
+        yield* api.exportPage({ objectId: "feedback", startMs: settings.startMs, endMs: settings.endMs! })
+      }).pipe(Effect.provide(layer))
+      expect(sent.map((r) => [r.method, r.url])).toEqual([
+        ["POST", "https://api.example.test/export/external/v2/objects"],
+        ["POST", "https://api.example.test/export/external/v2/export"]
+      ])
+      for (const request of sent) {
+        expect(request.headers["authorization"]).toBe("Bearer secret-token")
+        expect(request.headers["accept"]).toBe("application/json")
+      }
+      expect(sent[1]!.body).toEqual({ objectID: "feedback", startTime: "2025-12-12T00:00Z", endTime: "2025-12-13T00:00Z" })
+    })
+  )
+
+  it.effect("downloads signed URLs on a client of their own, without the token", () =>
+    Effect.gen(function* () {
+      const { sent, layer } = withApi(() => ({ body: "a,b\n1,2\n" }))
+      const chunks: Array<Uint8Array> = []
+      yield* Effect.flatMap(FileDownloader, (downloader) =>
+        downloader.download("https://files.example.test/f.csv?X-Amz-Signature=abc", {
+          onSize: () => Effect.void,
+          onChunk: (chunk) => Effect.sync(() => chunks.push(chunk))
+        })
+      ).pipe(Effect.provide(layer))
+      expect(sent).toHaveLength(1)
+      expect(sent[0]!.url).toBe("https://files.example.test/f.csv?X-Amz-Signature=abc")
+      expect(sent[0]!.headers["authorization"]).toBeUndefined()
+      expect(Buffer.concat(chunks).toString()).toBe("a,b\n1,2\n")
+    })
+  )
+})
+
+describe("EnterpretApi.listObjects: pagination", () => {
+  const listWith = (answer: (token: string | undefined, call: number) => unknown) => {
+    let calls = 0
+    const { sent, layer } = withApi((request) => answer((request.body as { paginationToken?: string }).paginationToken, calls++) as FakeAnswer)
+    return { sent, run: Effect.flatMap(EnterpretApi, (api) => api.listObjects).pipe(Effect.provide(layer), Effect.either) }
+  }
+
+  it.effect("collects every page, following paginationToken", () =>
+    Effect.gen(function* () {
+      const { sent, run } = listWith((token) =>
+        token === undefined
+          ? { body: { objects: [{ id: "a", name: "A" }], paginationToken: "p2" } }
+          : { body: { objects: [{ id: "b", description: "the b" }], paginationToken: null } }
+      )
+      expect(Either.getOrThrow(yield* run)).toEqual([
+        { id: "a", name: "A", description: "" },
+        { id: "b", name: "b", description: "the b" }
+      ])
+      expect(sent.map((r) => r.body)).toEqual([{}, { paginationToken: "p2" }])
+    })
+  )
+
+  it.effect("fails with a clear error when the API repeats a paginationToken", () =>
+    Effect.gen(function* () {
+      const { sent, run } = listWith((_, call) => ({ body: { objects: [], paginationToken: call % 2 === 0 ? "x" : "y" } }))
+      const result = yield* run
+      expect(Either.isLeft(result) && result.left).toMatchObject({
+        _tag: "InvalidResponse",
+        what: "listing exportable objects",
+        message: "the API repeated a paginationToken"
+      })
+      expect(sent).toHaveLength(3)
+    })
+  )
+
+  it.effect(`gives up after ${MAX_PAGES} pages when every page brings a new paginationToken (check would loop forever)`, () =>
+    Effect.gen(function* () {
+      const { sent, run } = listWith((_, call) => ({ body: { objects: [], paginationToken: `t${call}` } }))
+      const result = yield* run
+      expect(Either.isLeft(result) && result.left).toMatchObject({
+        _tag: "InvalidResponse",
+        message: `the API was still paginating after ${MAX_PAGES} pages (a new paginationToken every time); giving up`
+      })
+      expect(sent).toHaveLength(MAX_PAGES)
+    })
+  )
+})
+
+/** Runs `effect` with the client in `layer` under the TestClock, moving time an hour ahead. */
+const underTestClock = <A, E>(effect: Effect.Effect<A, E>) =>
+  Effect.gen(function* () {
+    const fiber = yield* Effect.fork(Effect.either(effect))
+    yield* TestClock.adjust(Duration.hours(1))
+    return yield* Fiber.join(fiber)
+  })
+
+const request = { objectId: "theme", startMs: settings.startMs, endMs: settings.endMs! }
+const exportOnce = (answers: ReadonlyArray<FakeAnswer>, overrides: Partial<SettingsShape> = {}) => {
+  let call = 0
+  const http = fakeHttp(() => answers[Math.min(call++, answers.length - 1)]!)
+  const layer = EnterpretApiLive.pipe(
+    Layer.provide(ApiRateLimiterLive),
+    Layer.provide(Layer.mergeAll(Layer.succeed(Settings, { ...settings, ...overrides }), TimingDefault, http.layer))
+  )
+  const reports: Array<number | undefined> = []
+  const run = Effect.flatMap(EnterpretApi, (api) => api.exportPage(request)).pipe(
+    Effect.provide(layer),
+    Effect.provideService(RateLimitReporter, { waiting: (retryAtMs) => Effect.sync(() => void reports.push(retryAtMs)) })
+  )
+  return { sent: http.sent, reports, run: underTestClock(run) }
+}
+const error = (status: number, code: string, message: string): FakeAnswer => ({ status, body: { error: { code, message } } })
+
+describe("EnterpretApi.exportPage: what each answer means (status.ts)", () => {
+  it.effect("a page: files and cursor; a null files list is empty", () =>
+    Effect.gen(function* () {
+      const { run } = exportOnce([{ body: { files: null, cursor: "" } }])
+      expect(yield* run).toEqual(Either.right({ files: [], cursor: undefined }))
+    })
+  )
+
+  it.effect("429 with Retry-After: waits exactly that long, tells the RateLimitReporter, then retries", () =>
+    Effect.gen(function* () {
+      const { sent, reports, run } = exportOnce([{ status: 429, headers: { "retry-after": "20" }, body: {} }, { body: { files: ["u"] } }], { maxRetries: 1 })
+      expect(yield* run).toEqual(Either.right({ files: ["u"], cursor: undefined }))
+      expect(sent.map((r) => r.atMs)).toEqual([0, 20_000])
+      expect(reports).toEqual([20_000])
+    })
+  )
+
+  it.effect("503 is retried after the backoff; past max_retries it is a TransientError naming the request", () =>
+    Effect.gen(function* () {
+      const { sent, reports, run } = exportOnce([error(503, "INTERNAL_ERROR", "upstream unavailable")], { maxRetries: 2 })
+      expect(yield* run).toEqual(
+        Either.left(new TransientError({ what: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z", message: "HTTP 503 INTERNAL_ERROR: upstream unavailable" }))
+      )
+      expect(sent).toHaveLength(3)
+      expect(reports).toEqual([])
+    })
+  )
+
+  it.effect("a silent API times out after request_timeout_seconds and is retried", () =>
+    Effect.gen(function* () {
+      const { sent, run } = exportOnce([{ silent: true }, { body: { files: [] } }], { maxRetries: 1, requestTimeoutMs: 5_000 })
+      expect(yield* run).toEqual(Either.right({ files: [], cursor: undefined }))
+      expect(sent[1]!.atMs).toBeGreaterThanOrEqual(5_000)
+    })
+  )
+
+  it.effect.each([
+    [400, error(400, "INVALID_REQUEST_ARGUMENT", "endTime must not be before startTime"), new ApiRequestError({ status: 400, message: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z: HTTP 400 INVALID_REQUEST_ARGUMENT: endTime must not be before startTime" })],
+    [401, error(401, "UNAUTHORIZED", "invalid token"), new ApiAuthError({ status: 401, message: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z: HTTP 401 UNAUTHORIZED: invalid token" })],
+    [403, error(403, "FORBIDDEN", "no export rights"), new ApiAuthError({ status: 403, message: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z: HTTP 403 FORBIDDEN: no export rights" })],
+    [404, error(404, "NOT_FOUND", "no such object"), new ObjectNotFound({ objectId: "theme", message: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z: HTTP 404 NOT_FOUND: no such object" })]
+  ] as const)("HTTP %i is final, not retried", ([, answer, expected]) =>
+    Effect.gen(function* () {
+      const { sent, run } = exportOnce([answer], { maxRetries: 3 })
+      expect(yield* run).toEqual(Either.left(expected))
+      expect(sent).toHaveLength(1)
+    })
+  )
+
+  it.effect("invalid JSON and an unexpected shape are InvalidResponse, quoting what came", () =>
+    Effect.gen(function* () {
+      const html = yield* exportOnce([{ body: "<html>502 Bad Gateway</html>" }]).run
+      expect(html).toEqual(
+        Either.left(new InvalidResponse({ what: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z", message: "the API answered with invalid JSON: <html>502 Bad Gateway</html>" }))
+      )
+      const shape = yield* exportOnce([{ body: { files: "none" } }]).run
+      expect(Either.isLeft(shape) && shape.left).toMatchObject({ _tag: "InvalidResponse", message: expect.stringMatching(/^the API answered with an unexpected shape: .*files/s) })
+    })
+  )
+})
+
+describe("FileDownloader: what each file-host answer means (status.ts)", () => {
+  const downloadOnce = (answer: FakeAnswer) => {
+    const http = fakeHttp(() => answer)
+    const layer = FileDownloaderLive.pipe(Layer.provide(Layer.mergeAll(Layer.succeed(Settings, settings), http.layer)))
+    return Effect.flatMap(FileDownloader, (d) => d.download("https://files.test/a.csv?sig=1", { onSize: () => Effect.void, onChunk: () => Effect.void })).pipe(
+      Effect.provide(layer),
+      Effect.either
+    )
+  }
+
+  it.effect.each([
+    [403, new UrlExpired({ file: "https://files.test/a.csv" })],
+    [404, new DownloadRejected({ file: "https://files.test/a.csv", status: 404 })],
+    [401, new DownloadRejected({ file: "https://files.test/a.csv", status: 401 })],
+    [500, new TransientError({ what: "downloading https://files.test/a.csv", message: "HTTP 500 from the file host" })],
+    [408, new TransientError({ what: "downloading https://files.test/a.csv", message: "HTTP 408 from the file host" })]
+  ] as const)("HTTP %i", ([status, expected]) =>
+    Effect.gen(function* () {
+      expect(yield* downloadOnce({ status, body: "nope" })).toEqual(Either.left(expected))
+    })
+  )
+
+  it.effect("429 is RateLimited until the time Retry-After gives (the retry waits for it)", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(1_000_000)
+      expect(yield* downloadOnce({ status: 429, headers: { "retry-after": "3" }, body: "" })).toEqual(
+        Either.left(new RateLimited({ what: "downloading https://files.test/a.csv", retryAtMs: 1_003_000 }))
+      )
+    })
+  )
+})
+
+describe("statusVerdict", () => {
+  it("maps the API's and the file host's statuses, one table for both", () => {
+    const api = [200, 204, 400, 401, 403, 404, 408, 429, 500, 503].map((s) => statusVerdict(s, "api", { notFoundIsObject: true }))
+    expect(api).toEqual(["ok", "ok", "rejected", "auth", "auth", "not-found", "transient", "rate-limited", "transient", "transient"])
+    expect(statusVerdict(404, "api")).toBe("rejected")
+    const host = [200, 401, 403, 404, 408, 429, 502].map((s) => statusVerdict(s, "file-host"))
+    expect(host).toEqual(["ok", "rejected", "expired", "rejected", "transient", "rate-limited", "transient"])
+  })
+})

@@ -1,0 +1,252 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, Effect, Exit, Option } from "effect"
+import { HOUR_MS } from "../src/config/hours.js"
+import { probeHeader } from "../src/discover/headerProbe.js"
+import { ApiAuthError, RateLimited, TransientError } from "../src/enterpret/errors.js"
+import { MAX_PAGES } from "../src/enterpret/pagination.js"
+import { readStreams } from "../src/sync/read.js"
+import { readStream } from "../src/sync/streamReader.js"
+import { readWindow } from "../src/sync/windowReader.js"
+import { csvFile, type FakeFile, idsOf, makeHarness, NOW, T0, underTestClock } from "./support/syncHarness.js"
+
+/** Two objects over two days: a few files an hour in some hours, a header-only file among them. */
+const tenant: ReadonlyArray<FakeFile> = [
+  csvFile("feedback", T0 + 1 * HOUR_MS, 5),
+  csvFile("feedback", T0 + 1 * HOUR_MS, 3, 1),
+  csvFile("feedback", T0 + 7 * HOUR_MS, 0),
+  csvFile("feedback", T0 + 9 * HOUR_MS, 12),
+  csvFile("feedback", T0 + 23 * HOUR_MS, 2),
+  csvFile("feedback", T0 + 30 * HOUR_MS, 7),
+  csvFile("feedback", T0 + 47 * HOUR_MS, 1),
+  csvFile("account", T0 + 2 * HOUR_MS, 4),
+  csvFile("account", T0 + 26 * HOUR_MS, 6)
+]
+const filesOf = (object: string) => tenant.filter((f) => f.object === object)
+const streams = [
+  { name: "feedback", syncMode: "incremental" as const },
+  { name: "account", syncMode: "incremental" as const }
+]
+const noCursors = new Map<string, number>()
+const idsRead = (h: { records: (stream?: string) => ReadonlyArray<Readonly<Record<string, unknown>>> }, stream?: string) =>
+  h.records(stream).map((r) => String(r["record_id"])).sort()
+const cursorAt = (hours: number) => new Date(T0 + hours * HOUR_MS).toISOString().slice(0, 19) + "Z"
+
+describe("readStreams in process", () => {
+  it.effect("emits every record exactly once, a checkpoint after each window, and ends each stream complete", () =>
+    Effect.gen(function* () {
+      const h = makeHarness({ files: tenant, filesPerPage: 2, chunkBytes: 7 })
+      const exit = yield* underTestClock(readStreams(streams, noCursors).pipe(Effect.provide(h.layer)))
+      expect(exit).toEqual(Exit.succeed([]))
+      for (const stream of ["feedback", "account"]) {
+        // A page's files download concurrently: the order within a window is not fixed.
+        expect(idsRead(h, stream)).toEqual(idsOf(filesOf(stream)).sort())
+        expect(h.of("ended", stream)).toEqual([{ kind: "ended", stream, complete: true }])
+        expect(h.of("rateLimited", stream)).toEqual([])
+      }
+      expect(h.of("checkpoint", "feedback").map((c) => [c.cursor, c.recordCount])).toEqual([
+        [cursorAt(24), 22],
+        [cursorAt(48), 8]
+      ])
+      expect(h.of("checkpoint", "account").map((c) => [c.cursor, c.recordCount])).toEqual([
+        [cursorAt(24), 4],
+        [cursorAt(48), 6]
+      ])
+      // The records carry the window's end and the file's URL without its signature.
+      expect(h.records("account")[0]).toMatchObject({ _ab_export_window_end: cursorAt(24), _ab_source_file_url: `https://files.test/${filesOf("account")[0]!.name}` })
+      // The first day of feedback has 5 files at 2 a page: 3 export requests.
+      expect(h.exportRequests.filter((r) => r.objectId === "feedback" && r.startMs === T0).map((r) => r.cursor)).toEqual([undefined, "p2", "p4"])
+    })
+  )
+
+  it.effect("reports each 429 wait as RATE_LIMITED of the stream that met it (API and file host), then completes", () =>
+    Effect.gen(function* () {
+      const resetAt = NOW + 20_000
+      const h = makeHarness({
+        files: tenant,
+        // The first export request of feedback meets a 429 whose Retry-After says 20 s.
+        apiFault: (request, call) => (request.objectId === "feedback" && call < 2 && request.startMs === T0 ? new RateLimited({ what: "exporting feedback", retryAtMs: resetAt }) : undefined),
+        // The file host answers account's first file with a 429 that names no time.
+        downloadFault: (file, attempt) => (file === filesOf("account")[0] && attempt === 0 ? new RateLimited({ what: `downloading ${file.name}` }) : undefined)
+      })
+      const exit = yield* underTestClock(readStreams(streams, noCursors).pipe(Effect.provide(h.layer)))
+      expect(exit).toEqual(Exit.succeed([]))
+      expect(h.of("rateLimited", "feedback").map((e) => [e.retryAtMs, e.atMs < resetAt])).toEqual([[resetAt, true]])
+      expect(h.of("rateLimited", "account").map((e) => e.retryAtMs)).toEqual([undefined])
+      for (const stream of ["feedback", "account"]) expect(idsRead(h, stream)).toEqual(idsOf(filesOf(stream)).sort())
+      // The retry came no earlier than the reset the server asked for.
+      const retried = h.exportRequests.filter((r) => r.objectId === "feedback" && r.startMs === T0)
+      expect(retried.length).toBeGreaterThanOrEqual(2)
+    })
+  )
+
+  it.effect("a 429 that uses up the retries is not a wait: the stream fails with a transient_error, the other completes", () =>
+    Effect.gen(function* () {
+      const h = makeHarness({
+        files: tenant,
+        settings: { maxRetries: 2 },
+        apiFault: (request) => (request.objectId === "account" ? new RateLimited({ what: "exporting account" }) : undefined)
+      })
+      const exit = yield* underTestClock(readStreams(streams, noCursors).pipe(Effect.provide(h.layer)))
+      expect(exit).toEqual(Exit.succeed(["account"]))
+      expect(h.exportRequests.filter((r) => r.objectId === "account")).toHaveLength(3)
+      expect(h.of("rateLimited", "account")).toHaveLength(2)
+      expect(h.of("failed", "account").map((e) => e.report.failureType)).toEqual(["transient_error"])
+      expect(h.of("ended")).toEqual(
+        expect.arrayContaining([
+          { kind: "ended", stream: "account", complete: false },
+          { kind: "ended", stream: "feedback", complete: true }
+        ])
+      )
+    })
+  )
+
+  it.effect("an API that repeats a cursor fails that stream alone, with a message saying so", () =>
+    Effect.gen(function* () {
+      const h = makeHarness({
+        files: tenant,
+        page: (request) => (request.objectId === "feedback" ? { files: [], cursor: "again" } : undefined)
+      })
+      const exit = yield* underTestClock(readStreams(streams, noCursors).pipe(Effect.provide(h.layer)))
+      expect(exit).toEqual(Exit.succeed(["feedback"]))
+      expect(h.exportRequests.filter((r) => r.objectId === "feedback").map((r) => r.cursor)).toEqual([undefined, "again"])
+      expect(h.of("failed", "feedback").map((e) => e.report)).toEqual([
+        { failureType: "system_error", message: "While exporting feedback, the API repeated a cursor", internal: "the API repeated a cursor" }
+      ])
+      expect(h.of("checkpoint", "feedback")).toEqual([])
+      expect(h.records("account")).toHaveLength(10)
+    })
+  )
+
+  it.effect(`a cursor that never ends fails the stream after ${MAX_PAGES} pages instead of reading forever`, () =>
+    Effect.gen(function* () {
+      const h = makeHarness({
+        files: tenant,
+        page: (request, call) => (request.objectId === "feedback" ? { files: [], cursor: `new-${call}` } : undefined)
+      })
+      const exit = yield* underTestClock(readStreams(streams, noCursors).pipe(Effect.provide(h.layer)))
+      expect(exit).toEqual(Exit.succeed(["feedback"]))
+      expect(h.exportRequests.filter((r) => r.objectId === "feedback")).toHaveLength(MAX_PAGES)
+      expect(h.of("failed", "feedback")[0]!.report.message).toBe(
+        `While exporting feedback, the API was still paginating after ${MAX_PAGES} pages (a new cursor every time); giving up`
+      )
+    })
+  )
+
+  it.effect("a 401 stops the whole sync (no stream can go on without the token)", () =>
+    Effect.gen(function* () {
+      const h = makeHarness({
+        files: tenant,
+        apiFault: (request) => (request.objectId === "account" ? new ApiAuthError({ status: 401, message: "exporting account: HTTP 401" }) : undefined)
+      })
+      const exit = yield* underTestClock(readStreams(streams, noCursors).pipe(Effect.provide(h.layer)))
+      expect(Exit.isFailure(exit) && Cause.failureOption(exit.cause)).toEqual(Option.some(new ApiAuthError({ status: 401, message: "exporting account: HTTP 401" })))
+      expect(h.of("failed")).toEqual([])
+    })
+  )
+
+  it.effect("5xx past max_retries fails the stream with a transient_error naming what failed; resuming its state reads the rest", () =>
+    Effect.gen(function* () {
+      const failing = (request: { objectId: string; startMs: number }) => request.objectId === "feedback" && request.startMs === T0 + 24 * HOUR_MS
+      const h = makeHarness({
+        files: tenant,
+        settings: { maxRetries: 1 },
+        apiFault: (request) => (failing(request) ? new TransientError({ what: "exporting feedback 2025-12-13T00:00Z..2025-12-14T00:00Z", message: "HTTP 503" }) : undefined)
+      })
+      const exit = yield* underTestClock(readStream(streams[0]!, undefined, T0 + 48 * HOUR_MS).pipe(Effect.provide(h.layer)))
+      expect(exit).toEqual(Exit.succeed("failed"))
+      expect(h.of("failed")[0]!.report).toMatchObject({
+        failureType: "transient_error",
+        message: "Gave up after retries while exporting feedback 2025-12-13T00:00Z..2025-12-14T00:00Z: HTTP 503. The next sync resumes from the last checkpoint."
+      })
+      // The first window was checkpointed; from there a second run brings exactly the rest.
+      expect(h.of("checkpoint").map((c) => c.cursor)).toEqual([cursorAt(24)])
+      const again = makeHarness({ files: tenant })
+      yield* underTestClock(readStream(streams[0]!, T0 + 24 * HOUR_MS, T0 + 48 * HOUR_MS).pipe(Effect.provide(again.layer)))
+      expect([...idsRead(h), ...idsRead(again)].sort()).toEqual(idsOf(filesOf("feedback")).sort())
+    })
+  )
+})
+
+describe("readWindow in process: signed URLs", () => {
+  const day = { startMs: T0, endMs: T0 + 24 * HOUR_MS }
+  const feedbackDay = filesOf("feedback").filter((f) => f.hourMs < day.endMs)
+
+  it.effect("the files of a page whose URLs expired share one fresh export answer", () =>
+    Effect.gen(function* () {
+      // URLs of the first answer are expired by the time they are used; later answers are fresh.
+      const h = makeHarness({ files: tenant, filesPerPage: 10, expired: (_, signedAt) => signedAt === 0 })
+      const exit = yield* underTestClock(readWindow("feedback", day).pipe(Effect.provide(h.layer)))
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(h.exportRequests.map((r) => r.cursor)).toEqual([undefined, undefined])
+      expect(idsRead(h)).toEqual(idsOf(feedbackDay).sort())
+    })
+  )
+
+  it.effect("a URL that keeps expiring fails after 3 refreshes with UrlExpired naming the file without its signature", () =>
+    Effect.gen(function* () {
+      const h = makeHarness({ files: tenant, filesPerPage: 10, expired: (file) => file.name.endsWith("T09-part-0.csv") })
+      const exit = yield* underTestClock(readWindow("feedback", day).pipe(Effect.provide(h.layer)))
+      expect(Exit.isFailure(exit) && Cause.failureOption(exit.cause).pipe(Option.map((e) => e._tag === "UrlExpired" && e.file))).toEqual(
+        Option.some(`https://files.test/feedback/2025-12-12T09-part-0.csv`)
+      )
+      expect(h.exportRequests).toHaveLength(4)
+    })
+  )
+
+  it.effect("a download cut short resumes after the last record emitted: every record once", () =>
+    Effect.gen(function* () {
+      const h = makeHarness({
+        files: tenant,
+        chunkBytes: 16,
+        downloadFault: (file, attempt) => (file.name.endsWith("T09-part-0.csv") && attempt === 0 ? { cutAfterBytes: 150 } : undefined)
+      })
+      const exit = yield* underTestClock(readWindow("feedback", day).pipe(Effect.provide(h.layer)))
+      expect(exit).toEqual(Exit.succeed({ records: 22, bytes: feedbackDay.reduce((sum, f) => sum + f.csv.length, 0) }))
+      expect(idsRead(h)).toEqual(idsOf(feedbackDay).sort())
+      expect(h.downloads.filter((url) => url.includes("T09-part-0"))).toHaveLength(2)
+    })
+  )
+
+  it.effect("a malformed row fails the window, naming the file (no signature) and the line", () =>
+    Effect.gen(function* () {
+      const bad: FakeFile = { object: "feedback", hourMs: T0 + 3 * HOUR_MS, name: "feedback/bad.csv", csv: "record_id,text\na,1\nb,2,3\n" }
+      const h = makeHarness({ files: [bad] })
+      const exit = yield* underTestClock(readWindow("feedback", day).pipe(Effect.provide(h.layer)))
+      const error = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
+      expect(error?._tag).toBe("FileContentError")
+      expect(error?.message).toMatch(/^Stream feedback: file https:\/\/files\.test\/feedback\/bad\.csv, line 3: /)
+    })
+  )
+})
+
+describe("probeHeader in process", () => {
+  it.effect("reads the header of the first file of the last day and asks for no further page or file", () =>
+    Effect.gen(function* () {
+      const recent = [csvFile("feedback", NOW - 3 * HOUR_MS, 2), csvFile("feedback", NOW - 2 * HOUR_MS, 2), csvFile("feedback", NOW - 1 * HOUR_MS, 2)]
+      const h = makeHarness({ files: recent, filesPerPage: 1, settings: { endMs: undefined } })
+      const exit = yield* underTestClock(probeHeader("feedback").pipe(Effect.provide(h.layer)))
+      expect(exit).toEqual(Exit.succeed(["record_id", "text"]))
+      expect(h.exportRequests).toHaveLength(1)
+      expect(h.downloads).toHaveLength(1)
+    })
+  )
+
+  it.effect("an API that repeats a cursor over pages without files fails discover instead of looping forever", () =>
+    Effect.gen(function* () {
+      const h = makeHarness({ files: tenant, page: () => ({ files: [], cursor: "same" }) })
+      const exit = yield* underTestClock(probeHeader("feedback").pipe(Effect.provide(h.layer)))
+      expect(Exit.isFailure(exit) && Cause.failureOption(exit.cause).pipe(Option.map((e) => e.message))).toEqual(Option.some("the API repeated a cursor"))
+      expect(h.exportRequests).toHaveLength(2)
+    })
+  )
+
+  it.effect("widens the window step by step to start_date when recent windows have no file", () =>
+    Effect.gen(function* () {
+      const h = makeHarness({ files: tenant, settings: { endMs: undefined } })
+      const exit = yield* underTestClock(probeHeader("account").pipe(Effect.provide(h.layer)))
+      expect(exit).toEqual(Exit.succeed(["record_id", "text"]))
+      // Last day, last week, then start_date (the month step lies before start_date).
+      expect(h.exportRequests.map((r) => (NOW - r.startMs) / HOUR_MS)).toEqual([24, 24 * 7, (NOW - T0) / HOUR_MS])
+    })
+  )
+})

@@ -1,0 +1,28 @@
+/**
+ * How an error message may show a value the user gave. A value in the wrong field may be the
+ * API token (pasted into start_date, base_url, objects, …), so only values of a few characters
+ * are echoed whole; longer ones by their kind and length. `safe` lets a field show longer
+ * values that no token looks like (a mistyped date); `instead` is a safe part to show (a URL's
+ * origin).
+ */
+export const SHOWN_CHARACTERS = 10
+
+export const shownValue = (value: unknown, safe?: RegExp, instead?: string): string => {
+  const json = JSON.stringify(value) ?? String(value)
+  if (json.length <= SHOWN_CHARACTERS + 2 || (typeof value === "string" && safe?.test(value) === true)) return json
+  const kind = typeof value === "string" ? "text" : Array.isArray(value) ? "list" : value === null ? "null" : typeof value
+  const length = typeof value === "string" ? value.length : json.length
+  const hidden = `${kind === "text" ? "a text" : `a ${kind}`} of ${length} characters (not shown: it may be a secret)`
+  return instead === undefined || instead === "null" ? hidden : `${JSON.stringify(instead)}… (the rest not shown)`
+}
+
+/**
+ * Effect's own messages end with the value, e.g. `Expected string, actual 12345`; the value is
+ * shown as `shownValue` would.
+ */
+export const withShortActual = (message: string): string => {
+  const match = /^([\s\S]*?), actual ([\s\S]*)$/.exec(message)
+  if (match === null) return message.length > 300 ? `${message.slice(0, 300)}…` : message
+  const actual = match[2]!
+  return `${match[1]}, got ${actual.length <= SHOWN_CHARACTERS + 2 ? actual : `a value of ${actual.length} characters (not shown: it may be a secret)`}`
+}

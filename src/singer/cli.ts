@@ -1,0 +1,133 @@
+import { Command, Options } from "@effect/cli"
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Console, Data, Effect, Exit, Layer, Option } from "effect"
+import { apiLayer } from "../cli/layers.js"
+import { stderrConsole } from "../cli/stderrConsole.js"
+import { InputError, readJsonFile } from "../config/inputFile.js"
+import { decodeSettings } from "../config/settings.js"
+import { discoverStreams } from "../discover/discover.js"
+import { describeFailure, type SyncError } from "../sync/failures.js"
+import { readStreams } from "../sync/read.js"
+import { VERSION } from "../version.js"
+import { aboutJson, aboutMarkdown, TAP_NAME } from "./about.js"
+import { allStreams, loadSingerCatalog, type SelectedStream, singerCatalogEntry } from "./catalog.js"
+import { SingerOutput, SingerOutputLive } from "./output.js"
+import { loadTapState } from "./state.js"
+import { singerSyncOutput } from "./syncOutput.js"
+
+/** Tells the runner to exit non-zero; what went wrong is already on stderr. */
+class TapFailed extends Data.TaggedError("TapFailed")<{ readonly reason: string }> {}
+
+const config = Options.text("config").pipe(
+  Options.withDescription("Config JSON file; repeat it to merge several, later files winning (as Meltano passes them)"),
+  Options.repeated
+)
+const discover = Options.boolean("discover").pipe(Options.withDescription("Print the catalog of every stream and exit"))
+const catalog = Options.text("catalog").pipe(Options.withDescription("Catalog JSON: the streams selected in its metadata are synced"), Options.optional)
+const properties = Options.text("properties").pipe(Options.withDescription("The older name of --catalog"), Options.optional)
+const state = Options.text("state").pipe(Options.withDescription("State JSON: the value of the last STATE message"), Options.optional)
+const about = Options.boolean("about").pipe(Options.withDescription("Describe the tap: capabilities and settings"))
+const format = Options.choice("format", ["json", "markdown"]).pipe(
+  Options.withDescription("Format of --about (default markdown)"),
+  Options.optional
+)
+
+/** Reads every `--config` file and merges them in order, key by key, the later file winning. */
+const loadMergedSettings = (files: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    if (files.length === 0) {
+      return yield* new InputError({ file: "--config", message: "--config FILE is required (the tap's settings: api_token, start_date, …)" })
+    }
+    const output = yield* SingerOutput
+    let merged: Record<string, unknown> = {}
+    for (const file of files) {
+      const value = yield* readJsonFile(file, "Config")
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        return yield* new InputError({ file, message: `Config file ${file} must hold a JSON object` })
+      }
+      merged = { ...merged, ...value }
+    }
+    // The token is masked in everything written to stdout from here on (see MessageOutput.redact).
+    if (typeof merged["api_token"] === "string") yield* output.redact(merged["api_token"].trim())
+    return yield* decodeSettings(merged, files.join(" + "))
+  })
+
+/** A failure that ends the whole run: one line on stderr, then a non-zero exit. */
+const reportFailure = (error: SyncError) =>
+  Effect.zipRight(Console.error(`CRITICAL ${describeFailure(error).message}`), Effect.fail(new TapFailed({ reason: error._tag })))
+
+const printText = (text: string) => Effect.flatMap(SingerOutput, (output) => output.emitLines(text.endsWith("\n") ? text : `${text}\n`))
+
+/** `--discover`'s catalog, the warnings of discovery on stderr. */
+const discoverEntries = (configFile: string) =>
+  Effect.gen(function* () {
+    const { streams, warnings } = yield* discoverStreams(configFile)
+    for (const warning of warnings) yield* Console.error(`WARNING ${warning}`)
+    return streams.map(singerCatalogEntry)
+  })
+
+const sync = (configFiles: ReadonlyArray<string>, catalogFile: string | undefined, stateFile: string | undefined) =>
+  Effect.gen(function* () {
+    const settings = yield* loadMergedSettings(configFiles)
+    const label = configFiles.join(" + ")
+    const api = apiLayer(settings)
+    // Every input file is checked before discovery spends rate-limited export requests.
+    const tapState = yield* loadTapState(stateFile)
+    const streams: ReadonlyArray<SelectedStream> =
+      catalogFile === undefined
+        ? // Without a catalog the tap syncs every stream (SPEC.md: the catalog only filters).
+          allStreams(yield* discoverEntries(label).pipe(Effect.provide(api)))
+        : yield* loadSingerCatalog(catalogFile)
+    if (streams.length === 0) {
+      yield* Console.error("WARNING No stream is selected in the catalog: nothing to sync.")
+      return
+    }
+    const failed = yield* readStreams(
+      streams.map((s) => ({ name: s.name, syncMode: s.method === "INCREMENTAL" ? ("incremental" as const) : ("full_refresh" as const) })),
+      tapState.cursors
+    ).pipe(Effect.provide(singerSyncOutput(streams, tapState)), Effect.provide(api))
+    if (failed.length > 0) {
+      yield* Console.error(`ERROR Sync incomplete: ${failed.join(", ")} failed; the other streams completed.`)
+      return yield* new TapFailed({ reason: `streams failed: ${failed.join(", ")}` })
+    }
+  })
+
+export const tapCommand = Command.make(
+  TAP_NAME,
+  { config, discover, catalog, properties, state, about, format },
+  (args) => {
+    if (args.about) {
+      const json = Option.getOrElse(args.format, () => "markdown") === "json"
+      return printText(json ? JSON.stringify(aboutJson(), null, 2) : aboutMarkdown())
+    }
+    const run = Effect.gen(function* () {
+      if (Option.isSome(args.catalog) && Option.isSome(args.properties)) {
+        return yield* new InputError({ file: "--properties", message: "Pass the catalog once: --catalog or its older name --properties, not both" })
+      }
+      if (args.discover) {
+        const settings = yield* loadMergedSettings(args.config)
+        const streams = yield* discoverEntries(args.config.join(" + ")).pipe(Effect.provide(apiLayer(settings)))
+        return yield* printText(JSON.stringify({ streams }, null, 2))
+      }
+      const catalogFile = Option.getOrUndefined(Option.orElse(args.catalog, () => args.properties))
+      return yield* sync(args.config, catalogFile, Option.getOrUndefined(args.state))
+    })
+    return run.pipe(Effect.catchAll((error) => (error._tag === "TapFailed" ? Effect.fail(error) : reportFailure(error))))
+  }
+).pipe(Command.withDescription("Singer tap for the Enterpret Knowledge Graph Export API"))
+
+/** The tap's command line, stdout for Singer messages only, everything else on stderr. */
+export const runTap = (argv: ReadonlyArray<string>) => {
+  const cli = Command.run(tapCommand, { name: TAP_NAME, version: VERSION })
+  const program = Effect.suspend(() => cli(argv)).pipe(
+    // Whatever happens, every message already emitted reaches stdout before the process ends.
+    Effect.ensuring(Effect.flatMap(SingerOutput, (output) => output.settle)),
+    Effect.withConsole(stderrConsole()),
+    Effect.provide(Layer.mergeAll(NodeContext.layer, SingerOutputLive))
+  )
+  NodeRuntime.runMain(program, {
+    disableErrorReporting: true,
+    // An interrupted sync (SIGINT/SIGTERM) must exit non-zero, unlike the default teardown.
+    teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? 0 : 1)
+  })
+}

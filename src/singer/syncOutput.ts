@@ -1,0 +1,57 @@
+import { Console, Effect, Layer } from "effect"
+import { singerRecordEnvelope } from "../protocol/recordEnvelope.js"
+import { CURSOR_FIELD } from "../sync/state.js"
+import { SyncOutput } from "../sync/syncOutput.js"
+import type { SelectedStream } from "./catalog.js"
+import { SingerOutput } from "./output.js"
+import type { TapState } from "./state.js"
+
+/**
+ * The sync's events as Singer messages: a SCHEMA when a stream starts (so before its first
+ * RECORD), RECORD lines framed by `singerRecordEnvelope`, and after every checkpoint a STATE
+ * whose value holds every stream's bookmark, since Meltano keeps only the last STATE it sees.
+ * An INCREMENTAL stream's bookmark moves to each checkpoint; a FULL_TABLE stream reads from
+ * `start_date` every time and leaves its bookmark as it was. Everything for people goes to
+ * stderr (the Console the tap runs with).
+ */
+export const singerSyncOutput = (streams: ReadonlyArray<SelectedStream>, state: TapState) =>
+  Layer.effect(
+    SyncOutput,
+    Effect.map(SingerOutput, (output) => {
+      const byName = new Map(streams.map((s) => [s.name, s]))
+      const bookmarks = new Map(Object.entries(state.bookmarks))
+      const stateMessage = () => ({ type: "STATE" as const, value: { bookmarks: Object.fromEntries(bookmarks) } })
+      return SyncOutput.of({
+        recordEnvelope: (stream, windowEnd, fileUrl) => singerRecordEnvelope(stream, windowEnd, fileUrl, Date.now()),
+        records: (lines, written) => output.emitLines(lines, written),
+        started: (stream) => {
+          const selected = byName.get(stream)!
+          return Effect.zipRight(
+            Console.error(`INFO Stream ${stream}: syncing (${selected.method})`),
+            output.emit({
+              type: "SCHEMA",
+              stream,
+              schema: selected.schema,
+              key_properties: selected.keyProperties,
+              ...(selected.method === "INCREMENTAL" ? { bookmark_properties: [CURSOR_FIELD] } : {})
+            })
+          )
+        },
+        rateLimited: (stream, retryAtMs) =>
+          Console.error(
+            `INFO Stream ${stream}: rate limited (429), waiting${retryAtMs === undefined ? "" : ` until ${new Date(retryAtMs).toISOString()}`}`
+          ),
+        estimate: () => Effect.void,
+        checkpoint: (stream, cursor, recordCount) =>
+          Effect.suspend(() => {
+            if (byName.get(stream)?.method === "INCREMENTAL") bookmarks.set(stream, { [CURSOR_FIELD]: cursor })
+            return Effect.zipRight(
+              output.emit(stateMessage()),
+              Console.error(`INFO Stream ${stream}: ${recordCount} record${recordCount === 1 ? "" : "s"} up to ${cursor}`)
+            )
+          }),
+        failed: (stream, report) => Console.error(`ERROR Stream ${stream} failed (${report.failureType}): ${report.message}`),
+        ended: (stream, complete) => Console.error(`INFO Stream ${stream}: ${complete ? "complete" : "incomplete"}`)
+      })
+    })
+  )

@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+// `tap-enterpret`: the Singer tap, on the same engine as `source-enterpret read`.
+const { runTap } = await import("./singer/cli.js")
+runTap(process.argv)
