@@ -1,12 +1,16 @@
 # syntax=docker/dockerfile:1
 # source-enterpret: the Airbyte source for the Enterpret Knowledge Graph Export API.
 #
-#   docker build -t airbyte/source-enterpret:dev .
-#   docker run --rm airbyte/source-enterpret:dev spec
+#   docker build -t ghcr.io/source-enterpret/source-enterpret:dev .
+#   docker run --rm ghcr.io/source-enterpret/source-enterpret:dev spec
 #
-# The base image is pinned by version and digest; metadata.yaml's connectorBuildOptions.baseImage
-# names the same image (a test keeps them equal).
-ARG BASE_IMAGE=node:20.20.2-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0
+# The base image is Node 24 (the LTS line; Node 20 reached end of life on 2026-04-30), pinned by
+# version and digest. The digest is the multi-platform index of node:24.21.0-bookworm-slim as
+# docker-library/repo-info records it (repos/node/remote/24.21.0-bookworm-slim.md, commit
+# 3179cb4d576b9929bf86873c87f279ac67661c6e); it was not pulled here. metadata.yaml's
+# connectorBuildOptions.baseImage names the same image and .ci/run tests on the same Node
+# version (integration_tests/e2e/metadata.test.ts keeps the three equal).
+ARG BASE_IMAGE=node:24.21.0-bookworm-slim@sha256:0e0ff40c39bc087845bfb27465a0df4ea419520094bc35842ff83dd8cbe6f9b6
 
 # ---- build: install every dependency, type-check, bundle dist/ and pack the npm package ----
 FROM ${BASE_IMAGE} AS build
@@ -24,9 +28,11 @@ RUN npx tsc -p tsconfig.build.json --noEmit \
 # dist/ is a self-contained esbuild bundle, so the package has no runtime dependencies and the
 # production install below copies nothing but dist/, README.md and package.json.
 FROM ${BASE_IMAGE}
-LABEL io.airbyte.name="airbyte/source-enterpret" \
+LABEL io.airbyte.name="ghcr.io/source-enterpret/source-enterpret" \
       io.airbyte.version="0.1.0" \
       org.opencontainers.image.title="source-enterpret" \
+      org.opencontainers.image.version="0.1.0" \
+      org.opencontainers.image.source="https://github.com/source-enterpret/source-enterpret" \
       org.opencontainers.image.description="Airbyte source for the Enterpret Knowledge Graph Export API" \
       org.opencontainers.image.licenses="MIT"
 ENV NODE_ENV=production

@@ -3,7 +3,7 @@ import { Effect, Either, Redacted } from "effect"
 import { describe, expect, it } from "vitest"
 import { InputError } from "../src/config/inputFile.js"
 import { decodeSettings, type SettingsShape as Settings } from "../src/config/settings.js"
-import { connectionSpecification, connectorSpecification } from "../src/config/spec.js"
+import { HOUR_PATTERN_DESCRIPTOR, connectionSpecification, connectorSpecification } from "../src/config/spec.js"
 
 const TOKEN = "tok_VerySecretValue_8c1f"
 const FILE = "secrets/config.json"
@@ -387,11 +387,25 @@ describe("connectionSpecification", () => {
     expect(props["max_concurrent_downloads"]).toMatchObject({ type: "integer", minimum: 1, maximum: 32 })
   })
 
-  it("is wrapped in a connector specification that supports incremental", () => {
+  it("is wrapped in a connector specification without deprecated or destination-only keys", () => {
     const full = connectorSpecification()
-    expect(full.supportsIncremental).toBe(true)
+    expect(Object.keys(full).sort()).toEqual(["connectionSpecification", "documentationUrl"])
+    expect(full).not.toHaveProperty("supportsIncremental")
+    expect(full).not.toHaveProperty("supported_destination_sync_modes")
     expect(full.connectionSpecification).toEqual(spec)
     expect(typeof full.documentationUrl).toBe("string")
+  })
+
+  it("gives the whole-hour fields, and only them, a pattern_descriptor for Airbyte's form", () => {
+    const described = Object.entries(properties(spec)).filter(([, p]) => "pattern_descriptor" in p).map(([name]) => name)
+    expect(described.sort()).toEqual(["end_date", "start_date"])
+    for (const name of described) {
+      const property = properties(spec)[name]!
+      expect(property["pattern_descriptor"]).toBe(HOUR_PATTERN_DESCRIPTOR)
+      // Every form the descriptor names is one the pattern accepts.
+      const pattern = new RegExp(property["pattern"] as string)
+      for (const example of ["2025-12-12", "2025-12-12T06:00Z"]) expect(pattern.test(example), `${name}: ${example}`).toBe(true)
+    }
   })
 
   it("returns a fresh object each time (callers may not corrupt it for others)", () => {

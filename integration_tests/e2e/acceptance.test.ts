@@ -1,11 +1,14 @@
 // What Airbyte's Connector Acceptance Tests check at `test_strictness_level: high`, made here
 // against the built CLI (the suite needs a Docker engine): spec, connection, discovery, basic read
 // with schema validation and expected records, full refresh twice, incremental sequential reads and
-// reads from each checkpoint, and a future state. Also: integration_tests/'s acceptance files are
-// still exactly what the connector produces (regenerate them with generate.js when this fails).
+// reads from each checkpoint, and a future state. Also: acceptance-test-config.yml loads under the
+// suite's current rules, and integration_tests/'s acceptance files are still exactly what the
+// connector produces (regenerate them with generate.js when this fails).
 import { Ajv } from "ajv"
 import addFormatsModule from "ajv-formats"
-import { readFileSync } from "node:fs"
+import { Either } from "effect"
+import { existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { parse } from "yaml"
 import {
@@ -25,8 +28,10 @@ import {
   jsonText,
   pointAt,
   readJsonFile,
+  repoRoot,
   startAcceptanceEmulator
 } from "../acceptance/acceptance.js"
+import { type AcceptanceTestConfig, namedPaths, parseAcceptanceTestConfig, pathProblems } from "../acceptance/catConfig.js"
 import { type Emulator, defaultToken } from "../emulator/index.js"
 import { type CliRun, ofType, runCli, writeInputs } from "../support/cli.js"
 import { expectNoSecret, expectReadInvariants, stateOf } from "../support/invariants.js"
@@ -75,36 +80,80 @@ const statesByStream = (run: CliRun): Map<string, AirbyteMessage[]> => {
   return out
 }
 
-describe("acceptance files", () => {
-  it("declare every test of the high strictness level, and point at the documented emulator", () => {
-    const acceptance = parse(readFileSync(integrationFile("acceptance-test-config.yml"), "utf8")) as {
-      connector_image: string
-      test_strictness_level: string
-      acceptance_tests: Record<string, { tests: Array<Record<string, unknown>> }>
-    }
-    const metadata = parse(readFileSync(integrationFile("../metadata.yaml"), "utf8")) as { data: { dockerRepository: string } }
-    expect(acceptance.connector_image).toBe(`${metadata.data.dockerRepository}:dev`)
-    expect(acceptance.test_strictness_level).toBe("high")
-    const tests = acceptance.acceptance_tests
+const root = repoRoot()
+const acceptanceDocument = (): Record<string, unknown> =>
+  parse(readFileSync(join(root, "acceptance-test-config.yml"), "utf8")) as Record<string, unknown>
+const loaded = (document: unknown): AcceptanceTestConfig => {
+  const result = parseAcceptanceTestConfig(document)
+  if (Either.isLeft(result)) throw new Error(`acceptance-test-config.yml does not load:\n${result.left}`)
+  return result.right
+}
+/** The loader's complaint about a document, or "" when it loads. */
+const complaint = (document: unknown): string => Either.match(parseAcceptanceTestConfig(document), { onLeft: (e) => e, onRight: () => "" })
+
+describe("acceptance-test-config.yml", () => {
+  it("sits at the connector's root and loads under the suite's current rules, every path a file from the root", () => {
+    expect(existsSync(integrationFile("acceptance-test-config.yml")), "the old copy in integration_tests/").toBe(false)
+    const config = loaded(acceptanceDocument())
+    expect(pathProblems(config, root)).toEqual([])
+    const paths = namedPaths(config).map((p) => p.path)
+    expect(paths.length).toBeGreaterThanOrEqual(10)
+    for (const path of paths) expect(path, "the JSON files stay in integration_tests/").toMatch(/^integration_tests\/[\w.-]+$/)
+
+    const metadata = parse(readFileSync(join(root, "metadata.yaml"), "utf8")) as { data: { dockerRepository: string } }
+    expect(config.connector_image).toBe(`${metadata.data.dockerRepository}:dev`)
+    expect(config.test_strictness_level).toBe("high")
+    const tests = config.acceptance_tests
     expect(Object.keys(tests).sort()).toEqual(["basic_read", "connection", "discovery", "full_refresh", "incremental", "spec"])
     for (const [name, section] of Object.entries(tests)) {
-      expect(section.tests.length, name).toBeGreaterThan(0)
-      for (const test of section.tests) {
-        for (const [key, value] of Object.entries(test)) {
-          if (key.endsWith("_path")) expect(() => readFileSync(integrationFile(value as string)), `${name}.${key}`).not.toThrow()
-        }
-      }
+      expect(section?.tests?.length, name).toBeGreaterThan(0)
+      // Without config_path the suite reads secrets/config.json, which this connector has no use for.
+      for (const test of section!.tests!) expect((test as { config_path?: string }).config_path, name).toBeDefined()
     }
-    const basic = tests["basic_read"]!.tests[0]!
-    expect(basic["configured_catalog_path"], "high strictness builds basic_read's catalog from discover").toBeUndefined()
-    expect(basic["empty_streams"]).toEqual([{ name: EMPTY_STREAM, bypass_reason: expect.stringMatching(/\w/) }])
-    expect(basic["expect_records"]).toMatchObject({ path: "expected_records.jsonl", extra_records: false, extra_fields: false, exact_order: false })
-    expect(tests["incremental"]!.tests[0]!["future_state"]).toEqual({ future_state_path: "abnormal_state.json" })
-    expect(tests["connection"]!.tests.map((t) => [t["config_path"], t["status"]])).toEqual([
-      ["sample_config.json", "succeed"],
-      ["invalid_config.json", "failed"]
+    const basic = tests.basic_read!.tests![0]!
+    expect(basic.configured_catalog_path, "high strictness builds basic_read's catalog from discover").toBeUndefined()
+    expect(basic.empty_streams).toEqual([{ name: EMPTY_STREAM, bypass_reason: expect.stringMatching(/\w/) }])
+    expect(basic.expect_records).toEqual({ path: "integration_tests/expected_records.jsonl", exact_order: false })
+    expect(tests.incremental!.tests![0]!.future_state).toEqual({ future_state_path: "integration_tests/abnormal_state.json" })
+    expect(tests.connection!.tests!.map((t) => [t.config_path, t.status])).toEqual([
+      ["integration_tests/sample_config.json", "succeed"],
+      ["integration_tests/invalid_config.json", "failed"]
     ])
+  })
 
+  it("the rules reject what the suite rejects: removed or unknown keys, paths not from the root", () => {
+    const withBasicRead = (change: (test: Record<string, unknown>) => void) => {
+      const document = acceptanceDocument()
+      const tests = (document["acceptance_tests"] as Record<string, { tests: Array<Record<string, unknown>> }>)
+      change(tests["basic_read"]!.tests[0]!)
+      return document
+    }
+    // The keys removed from ExpectedRecordsConfig upstream, which the previous file used.
+    expect(complaint(withBasicRead((t) => Object.assign(t["expect_records"] as object, { extra_fields: false })))).toMatch(
+      /acceptance_tests\.basic_read\.tests\.0\.expect_records\.extra_fields: is unexpected/
+    )
+    expect(complaint(withBasicRead((t) => Object.assign(t["expect_records"] as object, { extra_records: false })))).toMatch(/extra_records: is unexpected/)
+    expect(complaint(withBasicRead((t) => (t["validate_everything"] = true)))).toMatch(/basic_read\.tests\.0\.validate_everything: is unexpected/)
+    expect(complaint({ ...acceptanceDocument(), connector_name: "x" })).toMatch(/^connector_name: is unexpected/m)
+    expect(complaint(withBasicRead((t) => Object.assign(t["expect_records"] as object, { bypass_reason: "none" })))).toMatch(/bypass_reason if a path is set/)
+    expect(complaint(withBasicRead((t) => (t["timeout_seconds"] = -1)))).toMatch(/timeout_seconds/)
+    expect(complaint({ connector_image: "x", tests: { spec: [{ spec_path: "spec.json" }] } })).toMatch(/legacy/)
+    // GenericTestConfig alone is lenient in the suite: an unknown key beside `tests` is ignored.
+    const lenient = acceptanceDocument()
+    Object.assign((lenient["acceptance_tests"] as Record<string, object>)["spec"]!, { note: "ignored" })
+    expect(complaint(lenient)).toBe("")
+
+    // Paths relative to integration_tests/ (the previous layout), absolute or leaving the root.
+    const problems = (path: string) =>
+      pathProblems(loaded(withBasicRead((t) => (t["config_path"] = path))), root).filter((p) => p.startsWith("acceptance_tests.basic_read"))
+    expect(problems("sample_config.json")).toEqual(["acceptance_tests.basic_read.tests.0.config_path: sample_config.json does not exist relative to the connector's root"])
+    expect(problems(integrationFile("sample_config.json"))[0]).toMatch(/is absolute/)
+    expect(problems("../packaging/integration_tests/sample_config.json")[0]).toMatch(/leaves the connector's root/)
+    expect(problems("integration_tests")[0]).toMatch(/does not exist/)
+    expect(problems("integration_tests/sample_config.json")).toEqual([])
+  })
+
+  it("point at the documented emulator, and abnormal_state.json is current", () => {
     // `npm run emulator -- --seed acceptance ...` serves exactly what sample_config.json names.
     expect(sampleConfig["base_url"]).toBe(DOCUMENTED_API_URL)
     expect(invalidConfig["base_url"]).toBe(DOCUMENTED_API_URL)

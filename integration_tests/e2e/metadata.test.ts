@@ -1,10 +1,13 @@
 // metadata.yaml is Airbyte's connector metadata: its fields agree with package.json, the
-// Dockerfile (labels, base image, entrypoint, user) and the connector's own spec.
+// Dockerfile (labels, base image, entrypoint, user), .ci/run (the Node the tests run on) and the
+// connector's own spec.
+import { execFileSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { parse } from "yaml"
-import { repoRoot } from "../acceptance/acceptance.js"
+import { integrationFile, readJsonFile, repoRoot } from "../acceptance/acceptance.js"
+import { allowedHostsFor } from "../acceptance/allowedHosts.js"
 import { imageFacts } from "../acceptance/dockerfile.js"
 import { runCli } from "../support/cli.js"
 
@@ -33,32 +36,81 @@ describe("metadata.yaml", () => {
     expect(["alpha", "beta", "generally_available", "custom"]).toContain(data["releaseStage"])
     expect(["community", "certified", "archived"]).toContain(data["supportLevel"])
     expect(data["tags"]).toContain("language:typescript")
-    expect(data["dockerRepository"]).toBe(`airbyte/${pkg.name}`)
+    expect(data["dockerRepository"]).toMatch(new RegExp(`^[a-z0-9.-]+(?:/[a-z0-9._-]+)+/${pkg.name}$`))
     expect(data["githubIssueLabel"]).toBe(pkg.name)
     expect(data["dockerImageTag"]).toBe(pkg.version)
     expect(data["license"]).toBe(pkg.license)
   })
 
-  it("documentationUrl is the spec's, and allowedHosts cover the default API host and the signed-URL host", async () => {
+  it("documentationUrl is the spec's; allowedHosts cover the default API host, a custom base_url's host and the signed-URL host", async () => {
     const run = await runCli(["spec"])
     const spec = run.messages[0]!["spec"] as {
       documentationUrl: string
       connectionSpecification: { properties: { base_url: { default: string } } }
     }
     expect(data["documentationUrl"]).toBe(spec.documentationUrl)
-    const hosts = (data["allowedHosts"] as { hosts: string[] }).hosts
-    const covers = (host: string) =>
+    const patterns = (data["allowedHosts"] as { hosts: string[] }).hosts
+    const covers = (hosts: string[], host: string) =>
       hosts.some((pattern) => (pattern.startsWith("*.") ? host.endsWith(pattern.slice(1)) : host === pattern))
-    expect(covers(new URL(spec.connectionSpecification.properties.base_url.default).hostname)).toBe(true)
+    // A config without base_url (the default applies): Airbyte drops the unresolved ${base_url}.
+    const plain = allowedHostsFor(patterns, { api_token: "t", start_date: "2025-12-01" })
+    expect(plain).not.toContainEqual(expect.stringContaining("${"))
+    expect(covers(plain, new URL(spec.connectionSpecification.properties.base_url.default).hostname)).toBe(true)
     // Enterpret's signed CSV URLs are S3's (the export document's examples).
-    expect(covers("s3.amazonaws.com")).toBe(true)
+    expect(covers(plain, "s3.amazonaws.com")).toBe(true)
+    expect(covers(plain, "proxy.example.com")).toBe(false)
+    // A proxy in base_url is allowed by its host, whatever its path and port.
+    const proxied = allowedHostsFor(patterns, { api_token: "t", start_date: "2025-12-01", base_url: "https://proxy.example.com:8443/enterpret/export" })
+    expect(covers(proxied, "proxy.example.com")).toBe(true)
+    expect(covers(proxied, "s3.amazonaws.com")).toBe(true)
   })
 
-  it("connectorBuildOptions.baseImage is the Dockerfile's base image, an official Node 20 image pinned by version and digest", () => {
+  it("suggestedStreams are core objects that discover offers", () => {
+    const suggested = (data["suggestedStreams"] as { streams: string[] }).streams
+    expect(suggested).toEqual(expect.arrayContaining(["feedback_record", "feedback_summary", "product_feedback_envelope"]))
+    const discovered = (readJsonFile(integrationFile("configured_catalog.json")) as { streams: Array<{ stream: { name: string } }> }).streams.map((s) => s.stream.name)
+    for (const name of suggested) expect(discovered, name).toContain(name)
+    expect(suggested.length).toBeLessThan(discovered.length)
+  })
+
+  it("connectorBuildOptions.baseImage is the Dockerfile's base image: an official Node 24 LTS image pinned by version and digest", () => {
     const baseImage = (data["connectorBuildOptions"] as { baseImage: string }).baseImage
     expect(image.stages.length).toBeGreaterThanOrEqual(2)
     for (const stage of image.stages) expect(canonicalImage(stage.image)).toBe(canonicalImage(baseImage))
-    expect(canonicalImage(baseImage)).toMatch(/^node:20\.\d+\.\d+-bookworm-slim@sha256:[0-9a-f]{64}$/)
+    expect(canonicalImage(baseImage)).toMatch(/^node:24\.\d+\.\d+-bookworm-slim@sha256:[0-9a-f]{64}$/)
+  })
+
+  it("CI runs the end-to-end tests on the image's Node version", () => {
+    const version = /^node:(\d+\.\d+\.\d+)-/.exec(canonicalImage(image.stages[0]!.image))![1]!
+    // .ci/run's own line that reads the version, run as .ci/run runs it.
+    const ci = readFileSync(join(root, ".ci", "run"), "utf8")
+    const line = ci.split("\n").find((l) => l.startsWith("IMAGE_NODE="))
+    expect(line).toBeDefined()
+    expect(execFileSync("bash", ["-c", `${line}; printf %s "$IMAGE_NODE"`], { cwd: root, encoding: "utf8" })).toBe(version)
+    expect(ci).toMatch(/npx -y -p "node@\$IMAGE_NODE" node node_modules\/vitest\/vitest\.mjs run integration_tests\/e2e /)
+    // In that run (SOURCE_ENTERPRET_EXPECT_NODE set), this very test and the CLI it spawns run on it.
+    const expected = process.env["SOURCE_ENTERPRET_EXPECT_NODE"]
+    if (expected !== undefined) {
+      expect(expected).toBe(version)
+      expect(process.version).toBe(`v${version}`)
+      expect(execFileSync(process.execPath, ["--version"], { encoding: "utf8" }).trim()).toBe(`v${version}`)
+    }
+  })
+})
+
+describe("the project's Docker namespace", () => {
+  it("is used everywhere an image is named, never Airbyte's own organisation", () => {
+    const repository = data["dockerRepository"] as string
+    expect(repository).not.toMatch(/^(?:docker\.io\/)?airbyte\//)
+    for (const file of ["README.md", "Dockerfile", "acceptance-test-config.yml", "metadata.yaml", "package.json"]) {
+      const text = readFileSync(join(root, file), "utf8")
+      expect(text, file).not.toMatch(/(?<![\w.-])airbyte\/source-enterpret/)
+      // Every image reference names the project's repository, or is the README's private-registry example.
+      for (const m of text.matchAll(/(?<![\w/.-])((?:[\w.-]+\/)+source-enterpret):[\w.${}-]+/g)) {
+        if (m[1]!.startsWith("registry.example.com/")) continue
+        expect(m[1], `${file}: ${m[0]}`).toBe(repository)
+      }
+    }
   })
 })
 

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { HOUR_PATTERN, parseHour } from "./hours.js"
+import { HOUR_PATTERN, parseHour, START_HOUR_PATTERN } from "./hours.js"
 import { shownValue } from "./shownValue.js"
 
 /**
@@ -11,13 +11,27 @@ import { shownValue } from "./shownValue.js"
 // Digits and date punctuation only: a mistyped date, which no token looks like, so it may be shown.
 const DATE_LIKE = /^[\d:.+\- TZ]{1,40}$/
 
-const wholeHour = (title: string, description: string) =>
+/**
+ * The earliest `start_date`: Enterpret did not exist before, and a year like `0202` or `0000` is a
+ * typo that asked for tens of millions of windows' worth of empty history (0.1.0 built them all
+ * up front and ran out of memory).
+ */
+export const EARLIEST_START = "2000-01-01"
+
+const wholeHour = (title: string, description: string, earliest?: string) =>
   Schema.String.pipe(
-    Schema.filter((text) => parseHour(text) !== undefined, {
-      message: (issue) =>
-        `must be a whole UTC hour such as 2025-12-12T00:00Z, 2025-12-12T00:00:00Z or 2025-12-12, got ${shownValue(issue.actual, DATE_LIKE)}`,
-      jsonSchema: { pattern: HOUR_PATTERN }
-    })
+    Schema.filter(
+      (text) => {
+        if (parseHour(text) === undefined) {
+          return `must be a whole UTC hour such as 2025-12-12T00:00Z, 2025-12-12T00:00:00Z or 2025-12-12, got ${shownValue(text, DATE_LIKE)}`
+        }
+        // Whole-hour forms all start with the year, so comparing text compares dates.
+        if (earliest !== undefined && text < earliest) return `must be ${earliest} or later (${JSON.stringify(text)} looks like a typo of the year)`
+        return true
+      },
+      // The same rule for the form: a year from 2000 on (a lookahead on the first digit) for start_date.
+      { jsonSchema: { pattern: earliest === undefined ? HOUR_PATTERN : START_HOUR_PATTERN } }
+    )
   ).annotations({ title, description, examples: ["2025-12-12T00:00Z", "2025-12-12"] })
 
 const wholeNumber = (min: number, max: number, title: string, description: string) => {
@@ -29,11 +43,6 @@ const wholeNumber = (min: number, max: number, title: string, description: strin
   ).annotations({ title, description })
 }
 
-/**
- * The earliest `start_date`: Enterpret did not exist before, and a year like `0202` or `0000` is a
- * typo that would otherwise ask for 18 million hourly windows' worth of empty history.
- */
-export const EARLIEST_START = "2000-01-01"
 
 const boundedInt = (min: number, max: number, fallback: number, title: string, description: string) =>
   Schema.optionalWith(wholeNumber(min, max, title, description).annotations({ default: fallback }), { default: () => fallback })
@@ -107,12 +116,8 @@ export const ConfigSchema = Schema.Struct({
   }),
   start_date: wholeHour(
     "Start date",
-    "First UTC hour to export. Records created or updated in Enterpret from this hour on are synced."
-  ).pipe(
-    Schema.filter((text) => text >= EARLIEST_START, {
-      message: (issue) => `must be ${EARLIEST_START} or later (${JSON.stringify(issue.actual)} looks like a typo of the year)`,
-      jsonSchema: { pattern: "^(?:[2-9]\\d{3})" }
-    })
+    "First UTC hour to export (2000 or later). Records created or updated in Enterpret from this hour on are synced.",
+    EARLIEST_START
   ),
   end_date: Schema.optional(
     wholeHour("End date", "Exclusive upper bound (UTC hour). Leave empty to sync up to the last complete hour.")
