@@ -229,7 +229,7 @@ describe("tap-enterpret sync", () => {
     expect(lastState(run.messages)).toEqual({ bookmarks: { theme: { _ab_export_window_end: END_ISO } } })
   })
 
-  it("bad input is one clear line on stderr naming the file and field, nothing on stdout, exit 1", async () => {
+  it("bad input is one clear line on stderr naming the file and field with nothing on stdout; a rejected token stops the sync with no STATE; exit 1", async () => {
     const bad = await tapSync({ configs: configs(), catalog: selectStreams(discovered, ["theme"]), state: { bookmarks: { theme: { _ab_export_window_end: "yesterday" } } } })
     expect(bad.code).toBe(1)
     expect(bad.stdout).toBe("")
@@ -244,6 +244,11 @@ describe("tap-enterpret sync", () => {
     })
     expect(wrongKey.code).toBe(1)
     expect(wrongKey.stderr).toMatch(/replication-key must be _ab_export_window_end/)
-    expectNoStackTrace(bad.stderr + noConfig.stderr + wrongKey.stderr)
+    const wrongToken = await tapSync({ configs: [...configs(), { api_token: "not-the-token-1234" }], catalog: selectStreams(discovered, SELECTED) })
+    expect(wrongToken.code).toBe(1)
+    expect(wrongToken.stderr).toMatch(/^CRITICAL Enterpret rejected the API token \(401 UNAUTHORIZED\)/m)
+    expect(statesOf(wrongToken.messages)).toEqual([])
+    expectNoSecret("not-the-token-1234", wrongToken.stdout, wrongToken.stderr)
+    expectNoStackTrace(bad.stderr + noConfig.stderr + wrongKey.stderr + wrongToken.stderr)
   })
 })
