@@ -2,7 +2,6 @@ import { Command, Options } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Console, Data, Effect, Exit, Layer, Option } from "effect"
 import { apiLayer } from "../cli/layers.js"
-import { stderrConsole } from "../cli/stderrConsole.js"
 import { InputError, readJsonFile } from "../config/inputFile.js"
 import { decodeSettings } from "../config/settings.js"
 import { discoverStreams } from "../discover/discover.js"
@@ -11,6 +10,7 @@ import { readStreams } from "../sync/read.js"
 import { VERSION } from "../version.js"
 import { aboutJson, aboutMarkdown, TAP_NAME } from "./about.js"
 import { allStreams, loadSingerCatalog, type SelectedStream, singerCatalogEntry } from "./catalog.js"
+import { installLastResort } from "../cli/lastResort.js"
 import { SingerOutput, SingerOutputLive } from "./output.js"
 import { loadTapState } from "./state.js"
 import { singerSyncOutput } from "./syncOutput.js"
@@ -118,11 +118,12 @@ export const tapCommand = Command.make(
 
 /** The tap's command line, stdout for Singer messages only, everything else on stderr. */
 export const runTap = (argv: ReadonlyArray<string>) => {
+  installLastResort(TAP_NAME)
   const cli = Command.run(tapCommand, { name: TAP_NAME, version: VERSION })
   const program = Effect.suspend(() => cli(argv)).pipe(
     // Whatever happens, every message already emitted reaches stdout before the process ends.
     Effect.ensuring(Effect.flatMap(SingerOutput, (output) => output.settle)),
-    Effect.withConsole(stderrConsole()),
+    // SingerOutputLive also sets the Console: stderr, masking the token.
     Effect.provide(Layer.mergeAll(NodeContext.layer, SingerOutputLive))
   )
   NodeRuntime.runMain(program, {
