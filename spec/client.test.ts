@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Fiber, Layer, Redacted, TestClock } from "effect"
 import { Settings, type SettingsShape } from "../src/config/settings.js"
 import { TimingDefault } from "../src/config/timing.js"
-import { EnterpretApi, EnterpretApiLive } from "../src/enterpret/client.js"
+import { EnterpretApi, EnterpretApiLive, MAX_ANSWER_BYTES } from "../src/enterpret/client.js"
 import { FileDownloader, FileDownloaderLive } from "../src/enterpret/download.js"
 import {
   ApiAuthError,
@@ -36,10 +36,10 @@ const settings: SettingsShape = {
   requestTimeoutMs: 5_000
 }
 
-const withApi = (answer: (request: SentRequest) => FakeAnswer) => {
+const withApi = (answer: (request: SentRequest) => FakeAnswer, overrides: Partial<SettingsShape> = {}) => {
   const http = fakeHttp(answer)
   const layer = Layer.mergeAll(EnterpretApiLive.pipe(Layer.provide(ApiRateLimiterLive)), FileDownloaderLive).pipe(
-    Layer.provide(Layer.mergeAll(Layer.succeed(Settings, settings), TimingDefault, http.layer))
+    Layer.provide(Layer.mergeAll(Layer.succeed(Settings, { ...settings, ...overrides }), TimingDefault, http.layer))
   )
   return { sent: http.sent, layer }
 }
@@ -168,8 +168,8 @@ describe("EnterpretApi.exportPage: what each answer means (status.ts)", () => {
 
   it.effect("429 with Retry-After: waits exactly that long, tells the RateLimitReporter, then retries", () =>
     Effect.gen(function* () {
-      const { sent, reports, run } = exportOnce([{ status: 429, headers: { "retry-after": "20" }, body: {} }, { body: { files: ["u"] } }], { maxRetries: 1 })
-      expect(yield* run).toEqual(Either.right({ files: ["u"], cursor: undefined }))
+      const { sent, reports, run } = exportOnce([{ status: 429, headers: { "retry-after": "20" }, body: {} }, { body: { files: ["https://files.example.test/u.csv"] } }], { maxRetries: 1 })
+      expect(yield* run).toEqual(Either.right({ files: ["https://files.example.test/u.csv"], cursor: undefined }))
       expect(sent.map((r) => r.atMs)).toEqual([0, 20_000])
       expect(reports).toEqual([20_000])
     })
@@ -259,4 +259,94 @@ describe("statusVerdict", () => {
     const host = [200, 401, 403, 404, 408, 429, 502].map((s) => statusVerdict(s, "file-host"))
     expect(host).toEqual(["ok", "rejected", "expired", "rejected", "transient", "rate-limited", "transient"])
   })
+})
+
+describe("a 429 that asks for too long a wait (issue 15)", () => {
+  const tenYears = String(10 * 365 * 24 * 3600)
+
+  it.effect("the API's: fails with WaitTooLong at once instead of waiting ten years, and leaves the limiter unpaused", () =>
+    Effect.gen(function* () {
+      let calls = 0
+      const { sent, layer } = withApi(
+        () =>
+          calls++ === 0
+            ? { status: 429, headers: { "retry-after": tenYears }, body: { error: { code: "RATE_LIMITED", message: "slow down" } } }
+            : { body: { objects: [] } },
+        { maxRetries: 3 }
+      )
+      const fiber = yield* Effect.flatMap(EnterpretApi, (api) =>
+        Effect.zip(Effect.either(api.exportPage({ objectId: "feedback", startMs: settings.startMs, endMs: settings.endMs! })), api.listObjects)
+      ).pipe(Effect.provide(layer), Effect.fork)
+      // A minute of test time is far less than any wait it might have started.
+      yield* TestClock.adjust("1 minute")
+      const done = yield* Fiber.poll(fiber)
+      expect(done._tag, "still waiting").toBe("Some")
+      const [page] = yield* Fiber.join(fiber)
+      expect(Either.isLeft(page) && page.left).toMatchObject({ _tag: "WaitTooLong", retryAfter: tenYears })
+      expect(sent).toHaveLength(2) // the 429, then the objects listing: no retry, no pause
+    })
+  )
+
+  it.effect("the file host's: a Retry-After of 1 and 400 zeros fails the download with WaitTooLong", () =>
+    Effect.gen(function* () {
+      const { layer } = withApi(() => ({ status: 429, headers: { "retry-after": `1${"0".repeat(400)}` }, body: "" }))
+      const result = yield* Effect.flatMap(FileDownloader, (downloader) =>
+        downloader.download("https://files.example.test/f.csv?X-Amz-Signature=abc", { onSize: () => Effect.void, onChunk: () => Effect.void })
+      ).pipe(Effect.provide(layer), Effect.either)
+      expect(Either.isLeft(result) && result.left).toMatchObject({ _tag: "WaitTooLong", waitMs: Number.POSITIVE_INFINITY })
+    })
+  )
+})
+
+describe("an answer larger than MAX_ANSWER_BYTES (issue 15)", () => {
+  const huge = `{"objects":[],"padding":"${"x".repeat(MAX_ANSWER_BYTES)}"}`
+
+  it.effect.each<readonly [string, Record<string, string>]>([
+    ["without Content-Length", {}],
+    ["with its Content-Length", { "content-length": String(huge.length) }]
+  ])("%s: fails with a clear InvalidResponse instead of reading it all", ([, headers]) =>
+    Effect.gen(function* () {
+      const { layer } = withApi(() => ({ body: huge, headers }))
+      const result = yield* Effect.flatMap(EnterpretApi, (api) => api.listObjects).pipe(Effect.provide(layer), Effect.either)
+      expect(Either.isLeft(result) && result.left).toMatchObject({
+        _tag: "InvalidResponse",
+        what: "listing exportable objects",
+        message: expect.stringMatching(/^the API's answer was larger than 16 MB, the most one answer may take/)
+      })
+    })
+  )
+})
+
+describe("file URLs in an export answer (issue 15)", () => {
+  const page = (files: ReadonlyArray<string>) =>
+    Effect.gen(function* () {
+      const { layer } = withApi(() => ({ body: { files } }))
+      return yield* Effect.flatMap(EnterpretApi, (api) => api.exportPage({ objectId: "feedback", startMs: settings.startMs, endMs: settings.endMs! })).pipe(
+        Effect.provide(layer),
+        Effect.either
+      )
+    })
+
+  it.effect.each<readonly [string, string]>([
+    ["file:///etc/passwd", "the scheme file:, not http(s): file:///etc/passwd"],
+    ["ftp://files.example.test/a.csv?sig=1", "the scheme ftp:, not http(s): ftp://files.example.test/a.csv"],
+    [`data:text/csv,${"a,b%0A".repeat(100)}`, "the scheme data:, not http(s): data:text/csv,a,b%0A"],
+    ["not a url", "not a URL: not a url"]
+  ])("%s fails the page with a message (a defect before: every stream died silently)", ([url, says]) =>
+    Effect.gen(function* () {
+      const result = yield* page(["https://files.example.test/ok.csv?sig=1", url])
+      expect(Either.isLeft(result) && result.left).toMatchObject({ _tag: "InvalidResponse", what: expect.stringMatching(/^exporting feedback /) })
+      const message = Either.isLeft(result) ? result.left.message : ""
+      expect(message).toContain(says)
+      expect(message.length).toBeLessThan(250)
+    })
+  )
+
+  it.effect("user:pass@ is cut from a signed URL, the rest left byte for byte", () =>
+    Effect.gen(function* () {
+      const signed = "https://files.example.test/a%2Fb.csv?X-Amz-Signature=ab%2Bc&X-Amz-Date=1"
+      const result = yield* page([signed.replace("https://", "https://user:p%40ss@"), signed])
+      expect(Either.getOrThrow(result).files).toEqual([signed, signed])
+    })
+  )
 })

@@ -1,3 +1,4 @@
+import { Cause, Effect, Exit, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import { InputError } from "../src/config/inputFile.js"
 import {
@@ -10,7 +11,8 @@ import {
   TransientError,
   UrlExpired
 } from "../src/enterpret/errors.js"
-import { describeFailure, FileContentError, type SyncError } from "../src/sync/failures.js"
+import { OutputClosed } from "../src/protocol/writer.js"
+import { defectAsFailure, describeFailure, FileContentError, InternalError, type SyncError } from "../src/sync/failures.js"
 
 const cases: ReadonlyArray<readonly [SyncError, string, RegExp]> = [
   [new InputError({ file: "c.json", message: "Config file c.json is invalid: window_hours: …" }), "config_error", /^Config file c\.json is invalid/],
@@ -32,5 +34,25 @@ describe("describeFailure: one message and failure_type per tagged error", () =>
     expect(report.failureType).toBe(failureType)
     expect(report.message).toMatch(message)
     expect(report.internal.length).toBeGreaterThan(0)
+  })
+})
+
+describe("defectAsFailure: no silent deaths (issue 15)", () => {
+  it("turns a defect into an InternalError reported as a system_error, short and without a stack", () => {
+    const exit = Effect.runSyncExit(defectAsFailure(new TypeError(`Protocol "file:" not supported. ${"x".repeat(1_000)}`)))
+    const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
+    expect(Option.isSome(error) && error.value).toBeInstanceOf(InternalError)
+    const report = describeFailure(Option.getOrThrow(error))
+    expect(report.failureType).toBe("system_error")
+    expect(report.message).toMatch(/^The connector met an internal error \(TypeError: Protocol "file:" not supported\. x+…\)\. Please report it/)
+    expect(report.message.length).toBeLessThan(450)
+    expect(report.message).not.toMatch(/\n\s+at /)
+  })
+
+  it("leaves a closed stdout a defect: the command must stop, nothing can be reported", () => {
+    const closed = new OutputClosed({ cause: { code: "EPIPE" } })
+    const exit = Effect.runSyncExit(defectAsFailure(closed))
+    expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toBe(closed)
+    expect(Exit.isFailure(exit) && Option.isNone(Cause.failureOption(exit.cause))).toBe(true)
   })
 })

@@ -12,7 +12,9 @@ import {
 } from "../src/enterpret/errors.js"
 import { RateLimitReporter } from "../src/enterpret/rateLimitReporter.js"
 import { withRetry } from "../src/enterpret/retry.js"
-import { retryAtFrom } from "../src/enterpret/retryAfter.js"
+import { MAX_WAIT_MS, rateLimitFrom, retryAtFrom } from "../src/enterpret/retryAfter.js"
+import { rateLimitedMessage } from "../src/protocol/messages.js"
+import { describeFailure } from "../src/sync/failures.js"
 
 type Failure = { readonly _tag: string; readonly retryAtMs?: number | undefined }
 
@@ -285,4 +287,46 @@ describe("retryAtFrom (Retry-After)", () => {
       expect(retryAtFrom(header, now)).toBeUndefined()
     }
   )
+})
+
+describe("rateLimitFrom: one wait is capped at MAX_WAIT_MS", () => {
+  const now = Date.parse("2025-12-12T10:00:00Z")
+
+  it.each([
+    ["600", now + 600_000],
+    ["59", now + 59_000],
+    ["Fri, 12 Dec 2025 10:10:00 GMT", now + MAX_WAIT_MS],
+    [undefined, undefined]
+  ])("waits for %j: at most 10 minutes", (header, retryAtMs) => {
+    const error = rateLimitFrom(header, now, "exporting x")
+    expect(error).toBeInstanceOf(RateLimited)
+    expect((error as RateLimited).retryAtMs).toBe(retryAtMs)
+  })
+
+  it.each([
+    ["601", "601", 601_000],
+    ["315360000", "315360000", 315_360_000_000], // ten years
+    ["Tue, 12 Dec 2035 10:00:00 GMT", "Tue, 12 Dec 2035 10:00:00 GMT", Date.parse("2035-12-12T10:00:00Z") - now],
+    [`1${"0".repeat(400)}`, `10000000000000000000… (401 characters)`, Number.POSITIVE_INFINITY]
+  ])("stops for %j instead of waiting, saying what was asked", (header, shown, waitMs) => {
+    const error = rateLimitFrom(header, now, "exporting x")
+    expect(error).toMatchObject({ _tag: "WaitTooLong", what: "exporting x", retryAfter: shown, waitMs })
+  })
+
+  it("says the cap and what to expect, with a readable wait, for a person", () => {
+    const tenYears = describeFailure(rateLimitFrom("315360000", now, "exporting feedback_record") as never)
+    expect(tenYears).toMatchObject({ failureType: "transient_error" })
+    expect(tenYears.message).toBe(
+      "While exporting feedback_record, the server answered 429 asking to wait 3650d (Retry-After: 315360000), longer than the 10 minutes one wait may take. The stream stops; the next sync resumes from its last checkpoint."
+    )
+    const forever = describeFailure(rateLimitFrom(`1${"0".repeat(400)}`, now, "downloading f") as never)
+    expect(forever.message).toContain("asking to wait forever (Retry-After: 10000000000000000000… (401 characters))")
+  })
+
+  it("never writes quota_reset: null (JSON has no Infinity)", () => {
+    const message = JSON.parse(JSON.stringify(rateLimitedMessage("s", Number.POSITIVE_INFINITY))) as {
+      trace: { stream_status: { reasons: Array<Record<string, unknown>> } }
+    }
+    expect(message.trace.stream_status.reasons).toEqual([{ type: "RATE_LIMITED" }])
+  })
 })

@@ -4,6 +4,7 @@ import { HOUR_MS } from "../src/config/hours.js"
 import { probeHeader } from "../src/discover/headerProbe.js"
 import { ApiAuthError, RateLimited, TransientError } from "../src/enterpret/errors.js"
 import { MAX_PAGES } from "../src/enterpret/pagination.js"
+import { DownloadSlots } from "../src/sync/downloadSlots.js"
 import { readStreams } from "../src/sync/read.js"
 import { readStream } from "../src/sync/streamReader.js"
 import { readWindow } from "../src/sync/windowReader.js"
@@ -247,6 +248,41 @@ describe("probeHeader in process", () => {
       expect(exit).toEqual(Exit.succeed(["record_id", "text"]))
       // Last day, last week, then start_date (the month step lies before start_date).
       expect(h.exportRequests.map((r) => (NOW - r.startMs) / HOUR_MS)).toEqual([24, 24 * 7, (NOW - T0) / HOUR_MS])
+    })
+  )
+})
+
+describe("readWindow in process: one long page (issue 15)", () => {
+  const day = { startMs: T0, endMs: T0 + 24 * HOUR_MS }
+
+  /** The download slots, counting the fibers that wait for one: what a page's fan-out costs. */
+  const countingSlots = (permits: number) => {
+    const real = Effect.unsafeMakeSemaphore(permits)
+    const counts = { waiting: 0, mostWaiting: 0 }
+    const slots: Effect.Semaphore = Object.assign(Object.create(real) as Effect.Semaphore, {
+      withPermits:
+        (n: number) =>
+        <A, E, R>(self: Effect.Effect<A, E, R>) =>
+          Effect.suspend(() => {
+            counts.waiting++
+            counts.mostWaiting = Math.max(counts.mostWaiting, counts.waiting)
+            return real.withPermits(n)(Effect.suspend(() => (counts.waiting--, self)))
+          })
+    })
+    return { slots, counts }
+  }
+
+  it.effect("2,000 files in one page: never more fibers waiting for a slot than max_concurrent_downloads, every file read", () =>
+    Effect.gen(function* () {
+      const files = Array.from({ length: 2_000 }, (_, i) => csvFile("big", T0 + HOUR_MS, i % 100 === 0 ? 1 : 0, i))
+      const h = makeHarness({ files, filesPerPage: 2_000 })
+      const { slots, counts } = countingSlots(h.settings.maxConcurrentDownloads)
+      const exit = yield* underTestClock(readWindow("big", day).pipe(Effect.provideService(DownloadSlots, slots), Effect.provide(h.layer)))
+      expect(exit).toEqual(Exit.succeed({ records: 20, bytes: expect.any(Number) }))
+      expect(h.exportRequests).toHaveLength(1)
+      expect(new Set(h.downloads).size).toBe(2_000)
+      // Before: every file of the page was forked at once, 1,996 of them waiting on the slots.
+      expect(counts.mostWaiting).toBeLessThanOrEqual(h.settings.maxConcurrentDownloads)
     })
   )
 })

@@ -94,6 +94,71 @@ describe("a hostile API", () => {
   })
 })
 
+describe("a hostile export answer or file host", () => {
+  const STREAMS = ["theme", "feedback_summary"]
+
+  it.each([
+    ["file:", "file:///etc/passwd"],
+    ["ftp:", "ftp://files.example.test/x.csv"],
+    ["data: (6 kB)", `data:text/csv,record_id%0A${"1%0A".repeat(2_000)}`]
+  ])(
+    "a %s URL fails that stream alone, with a message; the other completes",
+    async (_scheme, url) => {
+      emulator.hostile.extraFileUrls("theme", [url])
+      const run = await read({ config: configFor(emulator), catalog: catalogFor(STREAMS) })
+      expect(run.code).toBe(1)
+      expectReadInvariants(run.messages)
+      const errors = traceErrors(run.messages)
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).toMatchObject({ failure_type: "system_error", stream_descriptor: { name: "theme" } })
+      expect(errors[0]!.message).toMatch(/^While exporting theme .*, the API listed a file URL with the scheme (file|ftp|data):, not http\(s\)/)
+      expect(errors[0]!.message.length).toBeLessThan(400)
+      expect(finalStatus(run.messages, "theme")).toBe("INCOMPLETE")
+      expect(finalStatus(run.messages, "feedback_summary")).toBe("COMPLETE")
+      expectNoStackTrace(run.stderr)
+    }
+  )
+
+  it.each([
+    ["the API", "export" as const, String(10 * 365 * 24 * 3600)],
+    ["the file host", "storage" as const, `1${"0".repeat(400)}`]
+  ])("a 429 from %s asking for too long a wait fails that stream at once with a message", async (_who, endpoint, retryAfter) => {
+    emulator.hostile.rateLimitWithRetryAfter(endpoint, retryAfter, 1)
+    const run = await read({ config: configFor(emulator), catalog: catalogFor(STREAMS) }, { timeoutMs: 30_000 })
+    expect(run.code).toBe(1)
+    expectReadInvariants(run.messages)
+    const errors = traceErrors(run.messages)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]!.failure_type).toBe("transient_error")
+    expect(errors[0]!.message).toMatch(/the server answered 429 asking to wait (3650d|forever) \(Retry-After: .*\), longer than the 10 minutes one wait may take/)
+    const failed = errors[0]!.stream_descriptor!.name
+    expect(finalStatus(run.messages, STREAMS.find((s) => s !== failed)!)).toBe("COMPLETE")
+    // Never `"quota_reset": null` (the protocol check of every message would fail too).
+    expect(run.stdout).not.toContain("quota_reset\":null")
+  })
+
+  it("check against an API answering 40 MB: a FAILED status with a clear message, nothing on stderr", async () => {
+    emulator.hostile.hugeAnswer("objects", 40 * 1024 * 1024)
+    const result = await check(configFor(emulator))
+    expect(result.status).toBe("FAILED")
+    expect(result.message).toMatch(/^While listing exportable objects, the API's answer was larger than 16 MB/)
+    expect(result.run.stderr).toBe("")
+  })
+
+  it("user:pass@ in signed URLs: no Basic auth sent, none in _ab_source_file_url", async () => {
+    emulator.hostile.userinfoInUrls("alice:s3cr3t-pass")
+    emulator.clearLog()
+    const run = await read({ config: configFor(emulator), catalog: catalogFor(["theme"]) })
+    expect(run.code, run.stderr).toBe(0)
+    const downloads = emulator.requestLog.filter((e) => e.listener === "storage")
+    expect(downloads.length).toBeGreaterThan(0)
+    expect(downloads.map((e) => e.authorization)).toEqual(downloads.map(() => undefined))
+    expect(run.stdout).not.toContain("alice")
+    expect(run.stdout).not.toContain("s3cr3t")
+    expect(run.stdout).toContain(`"_ab_source_file_url":"${emulator.storageUrl}/`)
+  })
+})
+
 describe("a closed stdout", () => {
   it("read | head -1: stops at its next message, exits non-zero, says why on stderr", async () => {
     // 78 one-hour windows at 10 export requests a (1 s) minute: about 8 s if it ran to the end.

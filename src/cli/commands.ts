@@ -8,7 +8,7 @@ import { errorTraceMessage, logMessage } from "../protocol/messages.js"
 import { AirbyteSyncOutputLive } from "../protocol/airbyteSyncOutput.js"
 import { AirbyteOutput } from "../protocol/writer.js"
 import { loadCatalog } from "../sync/catalog.js"
-import { describeFailure, type SyncError } from "../sync/failures.js"
+import { defectAsFailure, describeFailure, type SyncError } from "../sync/failures.js"
 import { readStreams } from "../sync/read.js"
 import { loadState } from "../sync/state.js"
 import { apiLayer } from "./layers.js"
@@ -68,6 +68,8 @@ const check = Command.make("check", { config }, ({ config }) =>
           )
         )
       ),
+      // Whatever goes wrong, check answers: a CONNECTION_STATUS, exit 0 (the contract).
+      Effect.catchAllDefect(defectAsFailure),
       Effect.either
     )
     yield* output.emit({
@@ -86,7 +88,7 @@ const discover = Command.make("discover", { config }, ({ config }) =>
     const settings = yield* loadSettings(config)
     const catalog = yield* discoverCatalog(config).pipe(Effect.provide(apiLayer(settings)))
     yield* output.emit({ type: "CATALOG", catalog })
-  }).pipe(Effect.catchAll(reportFailure))
+  }).pipe(Effect.catchAllDefect(defectAsFailure), Effect.catchAll(reportFailure))
 )
 
 const read = Command.make("read", { config, catalog, state }, ({ config, catalog, state }) =>
@@ -97,7 +99,7 @@ const read = Command.make("read", { config, catalog, state }, ({ config, catalog
       const streams = yield* loadCatalog(catalog)
       const cursors = yield* loadState(state._tag === "Some" ? state.value : undefined)
       return yield* readStreams(streams, cursors).pipe(Effect.provide(AirbyteSyncOutputLive), Effect.provide(apiLayer(settings)))
-    }).pipe(Effect.catchAll(reportFailure))
+    }).pipe(Effect.catchAllDefect(defectAsFailure), Effect.catchAll(reportFailure))
     if (failed.length > 0) {
       yield* output.emit(logMessage("ERROR", `Sync incomplete: ${failed.join(", ")} failed; the other streams completed.`))
       return yield* new CommandFailed({ message: `streams failed: ${failed.join(", ")}` })

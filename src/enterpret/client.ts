@@ -1,4 +1,4 @@
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { Chunk, Clock, Context, Duration, Effect, Layer, Schema, Stream } from "effect"
 import { Settings } from "../config/settings.js"
 import { toApiTime } from "../config/hours.js"
@@ -9,13 +9,13 @@ import {
   ApiRequestError,
   InvalidResponse,
   ObjectNotFound,
-  RateLimited,
-  TransientError
+  TransientError,
+  withoutSignature
 } from "./errors.js"
 import { paginate } from "./pagination.js"
 import { ApiRateLimiter, type SlidingWindowLimiter } from "./rateLimiter.js"
 import { withRetry } from "./retry.js"
-import { retryAtFrom } from "./retryAfter.js"
+import { rateLimitFrom } from "./retryAfter.js"
 import { apiMessage, statusVerdict, transportMessage } from "./status.js"
 
 export interface ExportableObject {
@@ -65,6 +65,63 @@ export class EnterpretApi extends Context.Tag("source-enterpret/EnterpretApi")<
     readonly exportPage: (request: ExportRequest) => Effect.Effect<ExportPage, ApiError>
   }
 >() {}
+
+/**
+ * The most of one API answer that is read: 16 MB. A page of signed URLs is about 400 bytes a
+ * file, so this is some 40,000 files in one page, and the objects list is a few kB; parsed, it
+ * costs at most about 4x in memory. A larger answer (a proxy's error page, a runaway API: one of
+ * 110 MB took 490 MB of RSS, one of 700 MB crashed the process) fails the request with a message
+ * once this much has arrived, without holding more.
+ */
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024
+
+const tooLarge = (what: string) =>
+  new InvalidResponse({
+    what,
+    message: `the API's answer was larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MB, the most one answer may take (a page of files is a few kB); a proxy in base_url's path or an API fault`
+  })
+
+/** The body as text, read up to MAX_ANSWER_BYTES: a `Content-Length` above it fails before reading. */
+const readAnswer = (response: HttpClientResponse.HttpClientResponse, what: string) => {
+  const declared = Number(response.headers["content-length"])
+  if (declared > MAX_ANSWER_BYTES) return Effect.fail(tooLarge(what))
+  const parts: Array<Uint8Array> = []
+  let size = 0
+  return response.stream.pipe(
+    Stream.runForEach((chunk) => {
+      size += chunk.length
+      if (size > MAX_ANSWER_BYTES) return Effect.fail(tooLarge(what))
+      parts.push(chunk)
+      return Effect.void
+    }),
+    Effect.map(() => Buffer.concat(parts, size).toString("utf8"))
+  )
+}
+
+/**
+ * A file URL from an export answer as it may be fetched: http(s) only (a `file:`, `ftp:` or
+ * `data:` URL would be read from this machine or not at all, and Node's client throws on it),
+ * and without `user:pass@`, which Node would send as Basic auth and which would stay in
+ * `_ab_source_file_url`. Cut textually, so the signed part is left byte for byte as signed.
+ */
+export const fileUrl = (url: string): string | { readonly problem: string } => {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return { problem: `the API listed a file URL that is not a URL: ${shownUrl(url)}` }
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    return { problem: `the API listed a file URL with the scheme ${shownUrl(parsed.protocol)}, not http(s): ${shownUrl(url)}` }
+  }
+  return parsed.username === "" && parsed.password === "" ? url : url.replace(/^(https?:\/\/)[^/?#]*@/i, "$1")
+}
+
+/** A URL in a message: no query (a signature), no user:pass@, at most 100 characters (a data: URL holds a file). */
+const shownUrl = (url: string): string => {
+  const bare = withoutSignature(url).replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, "$1")
+  return bare.length > 100 ? `${bare.slice(0, 100)}…` : bare
+}
 
 /** The description of one export request, in errors and logs. */
 export const describeExport = (request: ExportRequest): string =>
@@ -117,7 +174,7 @@ export const makeEnterpretApi = Effect.gen(function* () {
     Effect.gen(function* () {
       const exchange = Effect.gen(function* () {
         const response = yield* http.execute(HttpClientRequest.post(path).pipe(HttpClientRequest.bodyUnsafeJson(body)))
-        const text = yield* response.text
+        const text = yield* readAnswer(response, what)
         return { status: response.status, headers: response.headers, text }
       }).pipe(
         Effect.timeoutFail({
@@ -138,10 +195,10 @@ export const makeEnterpretApi = Effect.gen(function* () {
         case "not-found":
           return yield* new ObjectNotFound({ objectId: objectId!, message: `${what}: HTTP 404 ${apiMessage(text)}` })
         case "rate-limited": {
-          const retryAtMs = retryAtFrom(headers["retry-after"], yield* Clock.currentTimeMillis)
+          const limited = rateLimitFrom(headers["retry-after"], yield* Clock.currentTimeMillis, what)
           // The API's quota is the organisation's: every stream holds off until it resets.
-          if (retryAtMs !== undefined) yield* pace.pauseUntil(retryAtMs)
-          return yield* new RateLimited({ what, retryAtMs })
+          if (limited._tag === "RateLimited" && limited.retryAtMs !== undefined) yield* pace.pauseUntil(limited.retryAtMs)
+          return yield* limited
         }
         case "transient":
           return yield* new TransientError({ what, message: `HTTP ${status} ${apiMessage(text)}` })
@@ -198,7 +255,18 @@ export const makeEnterpretApi = Effect.gen(function* () {
         request.objectId
       ),
       retry
-    ).pipe(Effect.map((page): ExportPage => ({ files: page.files ?? [], cursor: page.cursor || undefined })))
+    ).pipe(
+      Effect.flatMap((page) => {
+        const files = page.files ?? []
+        const checked: Array<string> = []
+        for (const url of files) {
+          const file = fileUrl(url)
+          if (typeof file !== "string") return Effect.fail(new InvalidResponse({ what: describeExport(request), message: file.problem }))
+          checked.push(file)
+        }
+        return Effect.succeed<ExportPage>({ files: checked, cursor: page.cursor || undefined })
+      })
+    )
 
   return EnterpretApi.of({ listObjects, exportPage })
 })

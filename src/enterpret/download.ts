@@ -3,8 +3,8 @@ import { NodeStream } from "@effect/platform-node"
 import { Clock, Context, Duration, Effect, Layer, Stream } from "effect"
 import { createGunzip } from "node:zlib"
 import { Settings } from "../config/settings.js"
-import { DownloadRejected, type DownloadError, RateLimited, TransientError, UrlExpired, withoutSignature } from "./errors.js"
-import { retryAtFrom } from "./retryAfter.js"
+import { DownloadRejected, type DownloadError, TransientError, UrlExpired, withoutSignature } from "./errors.js"
+import { rateLimitFrom } from "./retryAfter.js"
 import { statusVerdict, transportMessage } from "./status.js"
 
 export interface DownloadHandlers<E, R> {
@@ -46,10 +46,8 @@ export const makeFileDownloader = Effect.gen(function* () {
           break
         case "expired":
           return yield* new UrlExpired({ file })
-        case "rate-limited": {
-          const retryAtMs = retryAtFrom(response.headers["retry-after"], yield* Clock.currentTimeMillis)
-          return yield* new RateLimited({ what, retryAtMs })
-        }
+        case "rate-limited":
+          return yield* rateLimitFrom(response.headers["retry-after"], yield* Clock.currentTimeMillis, what)
         case "transient":
           return yield* transient(`HTTP ${status} from the file host`)
         default:

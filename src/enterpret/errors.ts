@@ -24,6 +24,17 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
   retryAtMs: Schema.optional(Schema.Number)
 }) {}
 
+/**
+ * A 429 whose `Retry-After` asks for a longer wait than one wait may take (`MAX_WAIT_MS` in
+ * retryAfter.ts): the stream stops with a message instead of waiting silently for years.
+ * `retryAfter` is the header as it may be shown (cut short).
+ */
+export class WaitTooLong extends Schema.TaggedError<WaitTooLong>()("WaitTooLong", {
+  what: Schema.String,
+  retryAfter: Schema.String,
+  waitMs: Schema.Number
+}) {}
+
 /** A 5xx, a timeout, a reset connection or a download that broke off: all worth retrying. */
 export class TransientError extends Schema.TaggedError<TransientError>()("TransientError", {
   what: Schema.String,
@@ -47,9 +58,9 @@ export class DownloadRejected extends Schema.TaggedError<DownloadRejected>()("Do
   status: Schema.Number
 }) {}
 
-export type ApiError = ApiAuthError | ApiRequestError | ObjectNotFound | RateLimited | TransientError | InvalidResponse
+export type ApiError = ApiAuthError | ApiRequestError | ObjectNotFound | RateLimited | WaitTooLong | TransientError | InvalidResponse
 
-export type DownloadError = UrlExpired | DownloadRejected | RateLimited | TransientError
+export type DownloadError = UrlExpired | DownloadRejected | RateLimited | WaitTooLong | TransientError
 
 export const isRetryable = (error: { readonly _tag: string }): error is RateLimited | TransientError =>
   error._tag === "RateLimited" || error._tag === "TransientError"

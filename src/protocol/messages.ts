@@ -104,7 +104,8 @@ export const rateLimitedMessage = (stream: string, quotaReset: number | undefine
     stream_status: {
       stream_descriptor: { name: stream },
       status: "RUNNING",
-      reasons: [{ type: "RATE_LIMITED", ...(quotaReset === undefined ? {} : { rate_limited: { quota_reset: quotaReset } }) }]
+      // JSON has no Infinity: a reset time that is not a finite number is left out, never `null`.
+      reasons: [{ type: "RATE_LIMITED", ...(quotaReset === undefined || !Number.isFinite(quotaReset) ? {} : { rate_limited: { quota_reset: quotaReset } }) }]
     }
   }
 })

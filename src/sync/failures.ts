@@ -1,8 +1,10 @@
 // The sync layer's own error (a file's content), and how every failure a command meets is reported.
-import { Schema } from "effect"
+import { Duration, Effect, Schema } from "effect"
 import type { InputError } from "../config/inputFile.js"
 import type { ApiError, DownloadError } from "../enterpret/errors.js"
+import { MAX_WAIT_MS } from "../enterpret/retryAfter.js"
 import type { FailureType } from "../protocol/messages.js"
+import { OutputClosed } from "../protocol/writer.js"
 
 /** A file whose content is not the CSV the header promises; fails its window, names the line. */
 export class FileContentError extends Schema.TaggedError<FileContentError>()("FileContentError", {
@@ -16,8 +18,26 @@ export class FileContentError extends Schema.TaggedError<FileContentError>()("Fi
   }
 }
 
+/**
+ * A defect (a bug, or a fault no error type foresaw) turned into a failure, so that it is
+ * reported like any other instead of ending the process without a word.
+ */
+export class InternalError extends Schema.TaggedError<InternalError>()("InternalError", {
+  message: Schema.String
+}) {}
+
+/**
+ * A defect as an InternalError, its message cut to 300 characters and never a stack. A closed
+ * stdout stays a defect: nothing can be reported any more and the command must stop.
+ */
+export const defectAsFailure = (defect: unknown): Effect.Effect<never, InternalError> => {
+  if (defect instanceof OutputClosed) return Effect.die(defect)
+  const text = defect instanceof Error ? `${defect.name}: ${defect.message}` : String(defect)
+  return Effect.fail(new InternalError({ message: text.length > 300 ? `${text.slice(0, 300)}…` : text }))
+}
+
 /** Every failure a command can meet: the API's, the file host's, a file's content, an input file. */
-export type SyncError = ApiError | DownloadError | FileContentError | InputError
+export type SyncError = ApiError | DownloadError | FileContentError | InputError | InternalError
 
 export interface FailureReport {
   readonly failureType: FailureType
@@ -50,6 +70,12 @@ export const describeFailure = (error: SyncError): FailureReport => {
       return { failureType: "system_error", message: `Enterpret rejected a request: ${error.message}`, internal: error.message }
     case "InvalidResponse":
       return { failureType: "system_error", message: `While ${error.what}, ${error.message}`, internal: error.message }
+    case "WaitTooLong":
+      return {
+        failureType: "transient_error",
+        message: `While ${error.what}, the server answered 429 asking to wait ${Number.isFinite(error.waitMs) ? Duration.format(Duration.millis(error.waitMs)) : "forever"} (Retry-After: ${error.retryAfter}), longer than the ${MAX_WAIT_MS / 60_000} minutes one wait may take. The stream stops; the next sync resumes from its last checkpoint.`,
+        internal: `429 Retry-After ${error.retryAfter} while ${error.what}`
+      }
     case "RateLimited":
       return {
         failureType: "transient_error",
@@ -76,5 +102,11 @@ export const describeFailure = (error: SyncError): FailureReport => {
       }
     case "FileContentError":
       return { failureType: "system_error", message: error.message, internal: error.detail }
+    case "InternalError":
+      return {
+        failureType: "system_error",
+        message: `The connector met an internal error (${error.message}). Please report it with this message; the next sync resumes from the last checkpoint.`,
+        internal: error.message
+      }
   }
 }
