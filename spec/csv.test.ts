@@ -1,10 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { basename, dirname, join } from "node:path"
-import { beforeAll, describe, expect, it } from "vitest"
-import { CsvRows, type Row } from "../src/csv/csvParser.js"
-import { CsvScanner } from "../src/csv/csvScanner.js"
-import type { RowReader, RowReaderOptions } from "../src/csv/rowReader.js"
+import { describe, expect, it } from "vitest"
 import { columnNames } from "../src/csv/header.js"
 import { CsvFileError, type FileContext, RecordEncoder } from "../src/csv/recordEncoder.js"
 import { airbyteRecordEnvelope } from "../src/protocol/recordEnvelope.js"
@@ -36,12 +33,17 @@ const randomChunks = (bytes: Uint8Array, next: () => number, maxSize: number): A
   return chunks
 }
 
-const parseRows = (chunks: ReadonlyArray<Uint8Array>, options: { readonly firstRowOnly?: boolean } = {}): Array<Row> => {
-  const parser = makeReader(options)
-  const rows: Array<Row> = []
-  for (const chunk of chunks) rows.push(...parser.push(chunk))
-  rows.push(...parser.end())
-  return rows
+type Row = ReadonlyArray<string | null>
+
+/**
+ * The header and the cells of each record the encoder writes for a file, in column order: the
+ * rows, read back from the output (the fields the connector adds left out).
+ */
+const parseRows = (chunks: ReadonlyArray<Uint8Array>): Array<Row> => {
+  const { out, encoder } = encodeChunks(chunks)
+  if (encoder.header === undefined) return []
+  const records = out === "" ? [] : out.trimEnd().split("\n").map((line) => (JSON.parse(line) as RecordLine).record.data)
+  return [encoder.header, ...records.map((data) => encoder.header!.map((name) => data[name]!))]
 }
 const rowsOf = (text: string) => parseRows([bytesOf(text)])
 
@@ -62,11 +64,12 @@ interface RecordLine {
   readonly record: { readonly stream: string; readonly emitted_at: number; readonly data: Record<string, string | null> }
 }
 
+const decoder = new TextDecoder()
 const encodeChunks = (chunks: ReadonlyArray<Uint8Array>, ctx: FileContext = context()) => {
-  const encoder = new RecordEncoder(ctx, makeReader())
+  const encoder = new RecordEncoder(ctx)
   let out = ""
-  for (const chunk of chunks) out += encoder.push(chunk)
-  out += encoder.end()
+  for (const chunk of chunks) out += decoder.decode(encoder.push(chunk))
+  out += decoder.decode(encoder.end())
   return { out, encoder }
 }
 /** The RECORD lines of a file, parsed; checks every line is one complete JSON object ending in \n. */
@@ -92,22 +95,7 @@ const csvError = (run: () => unknown): CsvFileError => {
 }
 const encodeError = (chunks: ReadonlyArray<Uint8Array>) => csvError(() => encodeChunks(chunks))
 
-/**
- * Both readers behind RowReader pass the same suite: CsvScanner, which the connector uses, and
- * csv-parse, the reference it replaced for speed (see README, "Benchmark").
- */
-const IMPLEMENTATIONS: ReadonlyArray<readonly [string, (options?: RowReaderOptions) => RowReader]> = [
-  ["CsvScanner", (options) => new CsvScanner(options)],
-  ["csv-parse", (options) => new CsvRows(options)]
-]
-let makeReader: (options?: RowReaderOptions) => RowReader = IMPLEMENTATIONS[0]![1]
-
-describe.each(IMPLEMENTATIONS)("%s", (_name, make) => {
-beforeAll(() => {
-  makeReader = make
-})
-
-describe("CsvRows: cells", () => {
+describe("RecordEncoder: cells", () => {
   it("reads an unquoted empty cell as null and a quoted empty cell as the empty string", () => {
     expect(rowsOf('a,b,c,d\n,"",x,\n')).toEqual([
       ["a", "b", "c", "d"],
@@ -143,7 +131,7 @@ describe("CsvRows: cells", () => {
   })
 })
 
-describe("CsvRows: line endings", () => {
+describe("RecordEncoder: line endings", () => {
   const expected = [
     ["a", "b"],
     ["1", "2"],
@@ -168,7 +156,7 @@ describe("CsvRows: line endings", () => {
   })
 })
 
-describe("CsvRows and RecordEncoder: chunk boundaries", () => {
+describe("RecordEncoder: chunk boundaries", () => {
   // Multi-byte characters of every UTF-8 length (é: 2, €: 3, 𝄞 and 😀: 4), a BOM, quoted
   // separators, quoted and unquoted empties, both line endings and a cell that spans lines.
   const text =
@@ -224,9 +212,7 @@ describe("CsvRows and RecordEncoder: chunk boundaries", () => {
     }
   })
 
-  it("gives the same records and error lines for one chunk far larger than the pieces it is parsed in", () => {
-    // RecordEncoder parses a large chunk 8 KiB at a time: pieces must cut characters, quoted
-    // cells and CRLFs anywhere without changing a record or a line number.
+  it("gives the same records and error lines for one large chunk as for many small ones", () => {
     const rows = Array.from({ length: 3000 }, (_, i) => `r${i},"row ${i}: ${"é😀, \"\"".repeat(i % 7)}\nnext",x${i % 13},${i}\r\n`)
     const big = bytesOf("record_id,text,lang,score\r\n" + rows.join(""))
     expect(big.length).toBeGreaterThan(100_000)
@@ -254,23 +240,64 @@ describe("CsvRows and RecordEncoder: chunk boundaries", () => {
     }
   })
 
-  it("returns rows as their chunks arrive, not only at the end", () => {
-    // A line ending may be the start of a CRLF, so csv-parse holds a row whose ending is among
-    // the last two bytes of what it has; every other complete row is returned by that push.
-    const parser = makeReader()
-    expect(parser.push(bytesOf("a,b\n1,"))).toEqual([["a", "b"]])
-    expect(parser.push(bytesOf("2\n3,4\n5,"))).toEqual([
-      ["1", "2"],
-      ["3", "4"]
-    ])
-    // csv-parse returns the last row only at the end; CsvScanner as soon as its LF arrives.
-    expect([...parser.push(bytesOf("6\n")), ...parser.end()]).toEqual([["5", "6"]])
+  it.each([
+    ["unquoted", (cell: string) => cell],
+    ["quoted", (cell: string) => `"${cell}"`]
+  ])("works linearly through one 20 MB %s cell in 64 KiB chunks (bytes moved, not time)", (_what, write) => {
+    // Each byte is scanned once (the scanner never goes back in a chunk, nor over an earlier
+    // one); what else it does is move output: growing the buffer and keeping a partial row at
+    // its start. Both must stay within a small multiple of the cell, however many chunks it
+    // spans: a rescan or a copy of the partial row per chunk would be 300 times the cell here.
+    for (const megabytes of [1, 20]) {
+      const unit = "plain words é😀 and more "
+      const cell = unit.repeat(Math.round((megabytes * 1e6) / Buffer.byteLength(unit)))
+      const bytes = bytesOf(`id,text\n1,${write(cell)}\n2,x\n`)
+      const encoder = new RecordEncoder(context())
+      let out = 0
+      const lines: Array<Uint8Array> = []
+      for (let at = 0; at < bytes.length; at += 1 << 16) {
+        const piece = encoder.push(bytes.subarray(at, at + (1 << 16)))
+        out += piece.length
+        if (piece.length > 0) lines.push(piece)
+      }
+      lines.push(encoder.end())
+      expect(encoder.rowsEmitted).toBe(2)
+      expect(encoder.bytesMoved / bytes.length, `${megabytes} MB`).toBeLessThan(4)
+      const first = JSON.parse(decoder.decode(Buffer.concat(lines)).split("\n")[0]!) as RecordLine
+      expect(first.record.data["text"]).toBe(cell)
+      expect(out).toBeGreaterThan(bytes.length)
+    }
+  })
+
+  it("hands out each record as soon as the chunk that ends its row arrives", () => {
+    const encoder = new RecordEncoder(context())
+    const cells = (out: Uint8Array) =>
+      decoder
+        .decode(out)
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => (JSON.parse(line) as RecordLine).record.data["a"])
+    expect(cells(encoder.push(bytesOf("a,b\n1,")))).toEqual([])
+    expect(cells(encoder.push(bytesOf("2\n3,4\n5,")))).toEqual(["1", "3"])
+    expect(cells(encoder.push(bytesOf("6\n")))).toEqual(["5"])
+    expect(cells(encoder.end())).toEqual([])
   })
 })
 
-describe("CsvRows: header only", () => {
-  it("reads only the first row with firstRowOnly, even when later rows are broken", () => {
-    expect(parseRows([bytesOf('id,name\n1,2,3\n"unclosed\n')], { firstRowOnly: true })).toEqual([["id", "name"]])
+describe("RecordEncoder: header only", () => {
+  it("reads only the first row with headerOnly, even when later rows are broken", () => {
+    const encoder = new RecordEncoder(context(), { headerOnly: true })
+    expect(encoder.push(bytesOf('id,\n1,2,3\n"unclosed\n'))).toHaveLength(0)
+    expect(encoder.end()).toHaveLength(0)
+    expect(encoder.header).toEqual(["id", "column_2"])
+  })
+
+  it("knows the header once its row has ended, whatever the chunks", () => {
+    const encoder = new RecordEncoder(context(), { headerOnly: true })
+    encoder.push(bytesOf('\uFEFF"i'))
+    expect(encoder.header).toBeUndefined()
+    encoder.push(bytesOf('d",x\r'))
+    expect(encoder.header).toEqual(["id", "x"])
   })
 })
 
@@ -424,8 +451,8 @@ describe("RecordEncoder: skipRows (resuming a broken-off download)", () => {
     for (let cut = 1; cut < bytes.length; cut += 7) {
       const first = new RecordEncoder(context())
       const got: Array<string | null | undefined> = []
-      const take = (lines: string) => {
-        for (const line of lines.split("\n")) if (line !== "") got.push((JSON.parse(line) as RecordLine).record.data["n"])
+      const take = (lines: Uint8Array) => {
+        for (const line of decoder.decode(lines).split("\n")) if (line !== "") got.push((JSON.parse(line) as RecordLine).record.data["n"])
       }
       take(first.push(bytes.subarray(0, cut))) // the download breaks off here
       const second = new RecordEncoder(context({ skipRows: first.rowsSeen }))
@@ -570,6 +597,4 @@ describe("csv-spectrum (a peer's test suite)", () => {
     const csv = new Uint8Array(readFileSync(join(root, "csvs", "empty.csv")))
     expect(recordsOf([csv])[0]!.record.data["b"]).toBe("")
   })
-})
-
 })

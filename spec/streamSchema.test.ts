@@ -75,7 +75,7 @@ describe("airbyteStream", () => {
       envelope: airbyteRecordEnvelope("feedback_record", "2025-12-13T00:00:00Z", "https://files.example.com/feedback_record/part-1.csv", Date.now()),
       skipRows: 0
     })
-    const out = encoder.push(new TextEncoder().encode(csv)) + encoder.end()
+    const out = new TextDecoder().decode(Buffer.concat([encoder.push(new TextEncoder().encode(csv)), encoder.end()]))
     const header = encoder.header
     expect(header).toEqual(["record_id", "text", "score"])
     const schema = schemaOf(airbyteStream(feedback, header!))

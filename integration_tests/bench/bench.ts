@@ -3,8 +3,8 @@
 // run on the same bytes (see the issue "Throughput and memory" and README "Benchmark").
 //
 // 1. The emulator generates (once; reused later) large bench objects into a directory on disk.
-// 2. Per object: the connector's `read`, a bare Node pipeline and Python's standard library, one
-//    after another, each a child process whose stdout goes into a counting sink; their record
+// 2. Per object: the connector's `read`, a bare Node pipeline, Python's standard library and
+//    Python csv + orjson (the Python CDK's serialiser), one after another, each a child process whose stdout goes into a counting sink; their record
 //    counts must agree (a benchmark that compares different work fails).
 // 3. Peak RSS of `read` for a single file of --base-mb against one of --big-mb.
 // 4. `spec` cold start against `node -e 0`; export requests of a backfill against the fewest.
@@ -36,6 +36,7 @@ const progress = (line: string): void => {
 
 const NODE_BASELINE = fileURLToPath(new URL("./baselines/nodePipeline.js", import.meta.url))
 const pythonBaseline = (): string => join(repoRoot(), "integration_tests", "bench", "baselines", "python_baseline.py")
+const orjsonBaseline = (): string => join(repoRoot(), "integration_tests", "bench", "baselines", "python_orjson_baseline.py")
 
 interface Window {
   start: string
@@ -55,7 +56,7 @@ const checkBaseline = (m: Measurement): Measurement => {
   return m
 }
 
-const benchObject = async (emu: Emulator, discovered: Discovered, id: string, kind: "feedback" | "wide", window: Window, o: BenchOptions, python: boolean, scratch: string): Promise<ObjectResult> => {
+const benchObject = async (emu: Emulator, discovered: Discovered, id: string, kind: "feedback" | "wide", window: Window, o: BenchOptions, python: boolean, orjson: boolean, scratch: string): Promise<ObjectResult> => {
   const files = emu.benchFiles().filter((f) => f.objectId === id)
   const inputBytes = files.reduce((n, f) => n + f.bytes, 0)
   const inputs = inputsFor(discovered, [id], "full_refresh")
@@ -80,13 +81,21 @@ const benchObject = async (emu: Emulator, discovered: Discovered, id: string, ki
     )
     progress(`${id}: python: ${describe(py)}`)
   }
-  const counts = [connector, node, ...(py === undefined ? [] : [py])]
+  let pyOrjson: Measurement | undefined
+  if (orjson) {
+    progress(`${id}: Python csv + orjson baseline`)
+    pyOrjson = await repeated(o.repeat, async () =>
+      checkBaseline(await measureChild("python3", [orjsonBaseline(), planPath], { label: `python orjson baseline ${id}`, timeoutMs: 60 * 60_000 }))
+    )
+    progress(`${id}: python orjson: ${describe(pyOrjson)}`)
+  }
+  const counts = [connector, node, ...(py === undefined ? [] : [py]), ...(pyOrjson === undefined ? [] : [pyOrjson])]
   if (connector.records === 0 || counts.some((m) => m.records !== connector.records)) {
     throw new Error(
       `${id}: the runners did not do the same work: ${counts.map((m) => `${m.label} ${m.records} records`).join(", ")}`
     )
   }
-  return { object: id, kind, files: files.length, inputBytes, connector, node, python: py }
+  return { object: id, kind, files: files.length, inputBytes, connector, node, python: py, orjson: pyOrjson }
 }
 
 const rssPoint = async (emu: Emulator, discovered: Discovered, id: string, o: BenchOptions): Promise<RssPoint> => {
@@ -122,6 +131,9 @@ const main = async (): Promise<void> => {
   const benchDir = resolve(o.benchDir ?? join(tmpdir(), "source-enterpret-bench"))
   const m = machine()
   const pythonSkipped = o.skipPython ? "skipped (--skip-python)" : m.python === undefined ? "skipped: python3 is not installed" : undefined
+  const orjsonSkipped =
+    pythonSkipped ?? (m.orjson === undefined ? "skipped: python3 cannot import orjson (`pip install orjson` to measure against it)" : undefined)
+  if (orjsonSkipped !== undefined) progress(`Python csv + orjson baseline ${orjsonSkipped}`)
   const scratch = mkdtempSync(join(tmpdir(), "source-enterpret-bench-run-"))
 
   const objects = [
@@ -158,7 +170,7 @@ const main = async (): Promise<void> => {
       syncMode: "full_refresh"
     })
     const measured: ObjectResult[] = []
-    for (const b of objects.slice(0, 2)) measured.push(await benchObject(emu, discovered, b.id, b.kind, window, o, pythonSkipped === undefined, scratch))
+    for (const b of objects.slice(0, 2)) measured.push(await benchObject(emu, discovered, b.id, b.kind, window, o, pythonSkipped === undefined, orjsonSkipped === undefined, scratch))
     const rss = o.skipRss
       ? undefined
       : { base: await rssPoint(emu, discovered, "bench_50mb", o), big: await rssPoint(emu, discovered, "bench_big", o) }
@@ -180,6 +192,7 @@ const main = async (): Promise<void> => {
       small: o.small,
       measureMethod: hasGnuTime() ? "from GNU time" : "sampled from /proc",
       pythonSkipped,
+      orjsonSkipped,
       objects: measured,
       rss,
       coldStart,

@@ -12,6 +12,8 @@ export interface Machine {
   readonly node: string
   /** e.g. "3.11.7"; undefined when python3 is not installed */
   readonly python: string | undefined
+  /** e.g. "3.8.3"; undefined when python3 cannot import orjson */
+  readonly orjson: string | undefined
   readonly date: string
   /** the 1-minute load average when the run started: other work on the machine skews every number */
   readonly load: number
@@ -33,6 +35,11 @@ export const pythonVersion = (): string | undefined => {
   return `${probe.stdout}${probe.stderr}`.trim().replace(/^Python\s+/, "")
 }
 
+export const orjsonVersion = (): string | undefined => {
+  const probe = spawnSync("python3", ["-c", "import orjson; print(orjson.__version__)"], { encoding: "utf8" })
+  return probe.status === 0 ? probe.stdout.trim() : undefined
+}
+
 export const machine = (): Machine => ({
   cpu: cpuModel(),
   cores: availableParallelism(),
@@ -40,6 +47,7 @@ export const machine = (): Machine => ({
   os: `${type()} ${release()}`,
   node: process.version,
   python: pythonVersion(),
+  orjson: orjsonVersion(),
   date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC",
   load: loadavg()[0] ?? 0
 })

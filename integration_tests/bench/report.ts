@@ -2,13 +2,14 @@
 // with each ratio, the targets, peak RSS against file size, `spec` cold start, export requests,
 // and (with --cpu-prof) where the connector's CPU goes. The README quotes it.
 import type { Measurement } from "./measure.js"
-import { type BenchResults, MB, type Runner, recordsPerSecond } from "./results.js"
+import { type BenchResults, MB, type Runner, recordsPerCpuSecond, recordsPerSecond } from "./results.js"
 import { checkTargets } from "./targets.js"
 
 const RUNNER_NAMES: Record<Runner, string> = {
   connector: "**connector** `read`",
   node: "bare Node: csv-parse + JSON.stringify",
-  python: "Python stdlib: csv.DictReader + json.dumps"
+  python: "Python stdlib: csv.DictReader + json.dumps",
+  orjson: "Python csv.DictReader + orjson.dumps"
 }
 
 const fixed = (n: number | undefined, digits: number): string => (n === undefined || !Number.isFinite(n) ? "n/a" : n.toFixed(digits))
@@ -26,6 +27,9 @@ const table = (head: ReadonlyArray<string>, align: ReadonlyArray<"l" | "r">, row
 const throughputRow = (object: string, runner: Runner, m: Measurement, inputBytes: number, connector: Measurement): string[] => {
   const rps = recordsPerSecond(m)
   const ratio = recordsPerSecond(connector) / rps
+  const perCpu = recordsPerCpuSecond(m)
+  const ours = recordsPerCpuSecond(connector)
+  const cpuRatio = perCpu === undefined || ours === undefined ? "n/a" : `${(ours / perCpu).toFixed(2)}x`
   return [
     object,
     RUNNER_NAMES[runner],
@@ -33,10 +37,12 @@ const throughputRow = (object: string, runner: Runner, m: Measurement, inputByte
     seconds(m.wallMs),
     seconds(m.cpuMs),
     int(rps),
+    perCpu === undefined ? "n/a" : int(perCpu),
     fixed(inputBytes / MB / (m.wallMs / 1000), 1),
     mb(m.peakRssBytes),
     mb(m.stdoutBytes),
-    runner === "connector" ? "1.00x" : `${ratio.toFixed(2)}x`
+    runner === "connector" ? "1.00x" : `${ratio.toFixed(2)}x`,
+    runner === "connector" ? "1.00x" : cpuRatio
   ]
 }
 
@@ -55,23 +61,26 @@ export const renderReport = (r: BenchResults): string => {
   )
   out.push("Throughput: one stream, one hour-long export window over loopback HTTP from the emulator, stdout into a counting sink. " +
     "Every runner downloads the same signed URLs and writes the same RECORD envelopes (with `_ab_export_window_end` and `_ab_source_file_url`); " +
-    "record counts are checked equal. *connector ÷ this* is the connector's records/s divided by that row's.", "")
+    "record counts are checked equal. *connector ÷ this* is the connector's records/s divided by that row's; " +
+    "*per CPU s* divides records per CPU second (user + system time of every thread), what a record costs whatever the cores.", "")
   const rows: string[][] = []
   for (const o of r.objects) {
     const label = `${o.object} (${o.kind}, ${mb(o.inputBytes)} MB in ${o.files} files)`
     rows.push(throughputRow(label, "connector", o.connector, o.inputBytes, o.connector))
     rows.push(throughputRow(label, "node", o.node, o.inputBytes, o.connector))
     if (o.python !== undefined) rows.push(throughputRow(label, "python", o.python, o.inputBytes, o.connector))
+    if (o.orjson !== undefined) rows.push(throughputRow(label, "orjson", o.orjson, o.inputBytes, o.connector))
   }
   out.push(
     ...table(
-      ["object", "runner", "records", "wall s", "CPU s", "records/s", "input MB/s", "peak RSS MB", "output MB", "connector ÷ this"],
-      ["l", "l", "r", "r", "r", "r", "r", "r", "r", "r"],
+      ["object", "runner", "records", "wall s", "CPU s", "records/s", "records/CPU s", "input MB/s", "peak RSS MB", "output MB", "connector ÷ this", "per CPU s"],
+      ["l", "l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
       rows
     ),
     ""
   )
   if (r.pythonSkipped !== undefined) out.push(`Python baseline: ${r.pythonSkipped}.`, "")
+  if (r.orjsonSkipped !== undefined) out.push(`Python csv + orjson baseline: ${r.orjsonSkipped}.`, "")
 
   out.push("Targets (ratios from this run):", "")
   out.push(

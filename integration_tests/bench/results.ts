@@ -5,7 +5,7 @@ import type { Machine } from "./machine.js"
 import type { Measurement } from "./measure.js"
 import type { ProfileSummary } from "./profile.js"
 
-export type Runner = "connector" | "node" | "python"
+export type Runner = "connector" | "node" | "python" | "orjson"
 
 export interface ObjectResult {
   readonly object: string
@@ -16,6 +16,8 @@ export interface ObjectResult {
   readonly node: Measurement
   /** undefined when the Python baseline was skipped */
   readonly python: Measurement | undefined
+  /** Python csv + orjson; undefined when skipped */
+  readonly orjson: Measurement | undefined
 }
 
 export interface RssPoint {
@@ -33,6 +35,8 @@ export interface BenchResults {
   readonly measureMethod: string
   /** why there is no Python baseline, when there is none */
   readonly pythonSkipped: string | undefined
+  /** why there is no Python csv + orjson baseline, when there is none */
+  readonly orjsonSkipped: string | undefined
   readonly objects: ReadonlyArray<ObjectResult>
   /** the smaller and the larger single file; undefined when skipped */
   readonly rss: { readonly base: RssPoint; readonly big: RssPoint } | undefined
@@ -45,4 +49,6 @@ export interface BenchResults {
 }
 
 export const recordsPerSecond = (m: Measurement): number => m.records / (m.wallMs / 1000)
+/** Records per second of CPU time (user + system, every thread): what a record costs, whatever the cores. */
+export const recordsPerCpuSecond = (m: Measurement): number | undefined => (m.cpuMs === undefined || m.cpuMs <= 0 ? undefined : m.records / (m.cpuMs / 1000))
 export const MB = 1_000_000

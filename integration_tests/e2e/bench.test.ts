@@ -12,6 +12,7 @@ import type { BenchResults } from "../bench/results.js"
 const BENCH = fileURLToPath(new URL("../../build/integration_tests/bench/bench.js", import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), "source-enterpret-bench-test-"))
 const python = spawnSync("python3", ["--version"]).status === 0
+const orjson = python && spawnSync("python3", ["-c", "import orjson"]).status === 0
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -49,17 +50,22 @@ describe("npm run bench -- --small", () => {
     expect(result.stdout).toBe(markdown)
     expect(markdown).toMatch(/^Machine: .+, \d+ cores, .*Node v\d+/m)
 
-    const runners = ["**connector** `read`", "bare Node: csv-parse + JSON.stringify", ...(python ? ["Python stdlib: csv.DictReader + json.dumps"] : [])]
+    const runners = [
+      "**connector** `read`",
+      "bare Node: csv-parse + JSON.stringify",
+      ...(python ? ["Python stdlib: csv.DictReader + json.dumps"] : []),
+      ...(orjson ? ["Python csv.DictReader + orjson.dumps"] : [])
+    ]
     for (const object of ["bench_feedback", "bench_wide"]) {
       const table = rows(markdown, `${object} (`)
       expect(table.map((cells) => cells[1])).toEqual(runners)
-      // records, wall s, CPU s, records/s, input MB/s, peak RSS MB, output MB, ratio
+      // records, wall s, CPU s, records/s, records/CPU s, input MB/s, peak RSS MB, output MB, ratio, ratio per CPU s
       const records = table.map((cells) => numberIn(cells[2]))
       expect(new Set(records).size).toBe(1)
       for (const cells of table) {
-        for (const i of [2, 3, 4, 5, 6, 7, 8, 9]) {
-          // CPU s and peak RSS MB are "n/a" where neither GNU time nor /proc exists
-          if ((i === 4 || i === 7) && cells[i] === "n/a") continue
+        for (const i of [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]) {
+          // CPU times and peak RSS MB are "n/a" where neither GNU time nor /proc exists
+          if ([4, 6, 8, 11].includes(i) && cells[i] === "n/a") continue
           expect(numberIn(cells[i]), `${object}: ${cells.join(" | ")}`).toBeGreaterThan(0)
         }
       }
@@ -73,15 +79,16 @@ describe("npm run bench -- --small", () => {
     expect(markdown).toMatch(/^Peak RSS ratio, .*: (\d+\.\d\dx|n\/a)\.$/m)
     expect(numberIn(rows(markdown, "`node -e 0`")[0]?.[1])).toBeGreaterThan(0)
     expect(numberIn(rows(markdown, "`node dist/main.js spec`")[0]?.[1])).toBeGreaterThan(0)
-    for (const target of ["read records/s ≥ Python stdlib baseline", "read records/s ≥ 0.8x bare Node pipeline", "peak RSS flat", "spec cold start", "export requests of a backfill"]) {
+    if (!orjson) expect(markdown).toMatch(/^Python csv \+ orjson baseline: skipped/m)
+    for (const target of ["read records/s ≥ Python stdlib baseline", "read records/s ≥ 2x Python csv + orjson", "read records per CPU second ≥ 1.5x Python csv + orjson", "read records/s ≥ 0.8x bare Node pipeline", "peak RSS flat", "spec cold start", "export requests of a backfill"]) {
       expect(markdown).toContain(target)
     }
 
     const results = JSON.parse(readFileSync(json, "utf8")) as BenchResults
     expect(results.objects.map((o) => o.object)).toEqual(["bench_feedback", "bench_wide"])
     for (const o of results.objects) {
-      const runs = [o.connector, o.node, ...(o.python === undefined ? [] : [o.python])]
-      expect(runs).toHaveLength(python ? 3 : 2)
+      const runs = [o.connector, o.node, ...(o.python === undefined ? [] : [o.python]), ...(o.orjson === undefined ? [] : [o.orjson])]
+      expect(runs).toHaveLength(2 + (python ? 1 : 0) + (orjson ? 1 : 0))
       for (const m of runs) {
         expect(m.records).toBe(o.connector.records)
         expect(m.wallMs).toBeGreaterThan(0)

@@ -110,6 +110,18 @@ describe("storage faults", () => {
     await expect(download(url)).rejects.toThrow()
   })
 
+  it("cutDownloadTwice: the file's next download is cut again, earlier; other files are not", async () => {
+    emu.faults.cutDownloadTwice(0.9, 0.1)
+    const first = await get(url)
+    expect(first.complete).toBe(false)
+    expect(first.bytes).toBe(Math.floor(0.9 * first.length))
+    const second = await get(url)
+    expect(second.complete).toBe(false)
+    expect(second.bytes).toBe(Math.floor(0.1 * first.length))
+    expect((await get(url)).complete).toBe(true)
+    expect(emu.requestLog.filter((e) => e.listener === "storage").map((e) => e.fault).slice(-3)).toEqual(["cut", "recut", undefined])
+  })
+
   it("resetConnection, serverError and slow on storage", async () => {
     emu.faults.resetConnection("storage")
     expect((await get(url)).status).toBe("reset")

@@ -16,8 +16,8 @@ export type StorageAction =
   | { kind: "429"; retryAfterSeconds: number }
   | { kind: "5xx"; status: number }
   | { kind: "expire" }
-  /** cut after `afterBytes`, or after `fraction` of the body */
-  | { kind: "cut"; afterBytes?: number; fraction?: number }
+  /** cut after `afterBytes`, or after `fraction` of the body; `again`: the same file was cut before */
+  | { kind: "cut"; afterBytes?: number; fraction?: number; again?: boolean }
 
 export interface Decision<A> {
   delayMs: number
@@ -32,17 +32,22 @@ interface Armed {
   status?: number
   retryAfter?: number
   afterBytes?: number
+  fraction?: number
+  /** a cut whose file is cut again, after this fraction of the body, on its next download */
+  thenFraction?: number
   delayMs?: number
 }
 
 const API_RANDOM: RandomFaultKind[] = ["429", "5xx", "reset", "slow"]
-const STORAGE_RANDOM: RandomFaultKind[] = ["5xx", "reset", "cut", "expire", "slow"]
+const STORAGE_RANDOM: RandomFaultKind[] = ["5xx", "reset", "cut", "doubleCut", "expire", "slow"]
 
 export class FaultSet implements Faults {
   private armed: Record<"burst" | "error" | "slow" | "expire" | "cut" | "reset" | "invalid", Armed[]> = {
     burst: [], error: [], slow: [], expire: [], cut: [], reset: [], invalid: []
   }
   private readonly malformed = new Set<string>()
+  /** Files whose next download is cut (earlier than the last one): a double cut's second half. */
+  private readonly recut = new Map<string, { afterBytes?: number; fraction?: number }>()
   private randomMode: { rate: number; next: () => number; kinds: RandomFaultKind[] } | undefined
 
   private arm(list: keyof FaultSet["armed"], a: Partial<Armed> & { endpoint: FaultEndpoint }): void {
@@ -67,6 +72,9 @@ export class FaultSet implements Faults {
   cutDownload(afterBytes: number, count = 1): void {
     this.arm("cut", { endpoint: "storage", remaining: count, afterBytes })
   }
+  cutDownloadTwice(fraction: number, thenFraction: number): void {
+    this.arm("cut", { endpoint: "storage", fraction, thenFraction })
+  }
   resetConnection(endpoint: FaultEndpoint, count = 1): void {
     this.arm("reset", { endpoint, remaining: count })
   }
@@ -82,6 +90,7 @@ export class FaultSet implements Faults {
   reset(): void {
     for (const k of Object.keys(this.armed) as Array<keyof FaultSet["armed"]>) this.armed[k] = []
     this.malformed.clear()
+    this.recut.clear()
     this.randomMode = undefined
   }
 
@@ -145,19 +154,34 @@ export class FaultSet implements Faults {
     return { delayMs: delayMs + (r === "slow" ? 300 : 0), action: undefined }
   }
 
-  decideStorage(): Decision<StorageAction> {
+  /** `file`: the path downloaded, for a double cut to find the same file again. */
+  decideStorage(file = ""): Decision<StorageAction> {
     const due = this.due("storage")
     const delayMs = this.slowDelay(due)
     const shared = this.sharedArmed(due)
     if (shared !== undefined) return { delayMs, action: shared }
     if (this.consume(due.get("expire"))) return { delayMs, action: { kind: "expire" } }
+    const again = this.recut.get(file)
+    if (again !== undefined) {
+      this.recut.delete(file)
+      return { delayMs, action: { kind: "cut", ...again, again: true } }
+    }
     const cut = this.consume(due.get("cut"))
-    if (cut) return { delayMs, action: { kind: "cut", afterBytes: cut.afterBytes ?? 0 } }
+    if (cut) {
+      if (cut.thenFraction !== undefined) this.recut.set(file, { fraction: cut.thenFraction })
+      return { delayMs, action: cut.fraction !== undefined ? { kind: "cut", fraction: cut.fraction } : { kind: "cut", afterBytes: cut.afterBytes ?? 0 } }
+    }
     const r = this.randomKind(STORAGE_RANDOM)
     if (r === "5xx") return { delayMs, action: { kind: "5xx", status: 503 } }
     if (r === "reset") return { delayMs, action: { kind: "reset" } }
     if (r === "expire") return { delayMs, action: { kind: "expire" } }
     if (r === "cut") return { delayMs, action: { kind: "cut", fraction: this.randomMode?.next() ?? 0.5 } }
+    if (r === "doubleCut") {
+      // Cut, and cut the file's next download earlier still: its resume point must not go back.
+      const fraction = this.randomMode?.next() ?? 0.5
+      this.recut.set(file, { fraction: fraction * (this.randomMode?.next() ?? 0.5) })
+      return { delayMs, action: { kind: "cut", fraction } }
+    }
     return { delayMs: delayMs + (r === "slow" ? 300 : 0), action: undefined }
   }
 }

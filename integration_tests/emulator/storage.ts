@@ -19,7 +19,7 @@ function resolve(ctx: Ctx, path: string): Body | undefined {
     const f = ctx.bench.files.filter((b) => b.objectId === ref.o)[ref.i]
     return f === undefined ? undefined : { kind: "file", path: f.path, size: f.bytes }
   }
-  if (!ctx.ds.has(ref.snap.o)) return undefined
+  if (!ctx.ds.has(ref.snap.objectId)) return undefined
   const data = ctx.files.render(ref.snap, ref.i)
   return data === undefined ? undefined : { kind: "buffer", data }
 }
@@ -51,13 +51,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Prom
   let action: StorageAction | undefined
   if (!head && ctx.hostile.answerStorage(res)) return
   if (!head) {
-    const fault = ctx.faults.decideStorage()
+    const fault = ctx.faults.decideStorage(entry.path)
     if (fault.delayMs > 0) {
       entry.fault = "slow"
       await sleep(fault.delayMs)
     }
     action = fault.action
-    if (action !== undefined) entry.fault = action.kind
+    if (action !== undefined) entry.fault = action.kind === "cut" && action.again === true ? "recut" : action.kind
     if (action?.kind === "reset") return resetSocket(req)
     if (action?.kind === "429") {
       res.setHeader("Retry-After", String(action.retryAfterSeconds))

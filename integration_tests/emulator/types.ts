@@ -3,7 +3,7 @@
 export type Scale = "tiny" | "demo" | "bench" | number
 export type ApiEndpoint = "export" | "objects"
 export type FaultEndpoint = ApiEndpoint | "storage"
-export type RandomFaultKind = "429" | "5xx" | "reset" | "cut" | "expire" | "slow"
+export type RandomFaultKind = "429" | "5xx" | "reset" | "cut" | "doubleCut" | "expire" | "slow"
 
 export interface BenchObjectSpec {
   id: string
@@ -62,6 +62,8 @@ export interface Faults {
   slow(endpoint: FaultEndpoint, delayMs: number, count?: number): void
   expireUrls(count: number): void
   cutDownload(afterBytes: number, count?: number): void
+  /** The next download is cut after `fraction` of its body, and the next download of that file after `thenFraction`. */
+  cutDownloadTwice(fraction: number, thenFraction: number): void
   resetConnection(endpoint: FaultEndpoint, count?: number): void
   malformedRow(objectId: string): void
   invalidJson(endpoint: ApiEndpoint, count?: number): void

@@ -2,8 +2,6 @@ import { Clock, Duration, Effect, Fiber, Layer, Redacted, TestClock } from "effe
 import { HOUR_MS } from "../../src/config/hours.js"
 import { Settings, type SettingsShape } from "../../src/config/settings.js"
 import { DEFAULT_RETRY_BASE_MS, TimingDefault } from "../../src/config/timing.js"
-import { EncoderPool } from "../../src/csv/encoderPool.js"
-import { inlineFileEncoder } from "../../src/csv/fileEncoder.js"
 import { EnterpretApi, type ExportPage, type ExportRequest } from "../../src/enterpret/client.js"
 import { type DownloadHandlers, FileDownloader } from "../../src/enterpret/download.js"
 import {
@@ -185,7 +183,6 @@ export const makeHarness = (options: HarnessOptions) => {
   const layer = Layer.mergeAll(
     Layer.succeed(EnterpretApi, api),
     Layer.succeed(FileDownloader, FileDownloader.of({ download })),
-    Layer.succeed(EncoderPool, EncoderPool.of({ open: inlineFileEncoder })),
     DownloadSlotsLive,
     output
   ).pipe(Layer.provideMerge(base))

@@ -7,7 +7,6 @@ import { EnterpretApiLive } from "../enterpret/client.js"
 import { FileDownloaderLive } from "../enterpret/download.js"
 import { ApiRateLimiterLive } from "../enterpret/rateLimiter.js"
 import { DownloadSlotsLive } from "../sync/downloadSlots.js"
-import { EncoderPoolLive } from "../csv/encoderPool.js"
 
 /** The timing knobs from the environment; an unusable value is a config error naming the variable. */
 const timing = TimingLive.pipe(
@@ -20,7 +19,6 @@ export const apiLayer = (settings: SettingsShape) => {
   return Layer.mergeAll(
     EnterpretApiLive.pipe(Layer.provide(ApiRateLimiterLive)),
     FileDownloaderLive,
-    DownloadSlotsLive,
-    EncoderPoolLive
+    DownloadSlotsLive
   ).pipe(Layer.provideMerge(base))
 }

@@ -1,8 +1,7 @@
 import { Clock, Data, Effect, Option, Stream } from "effect"
 import { HOUR_MS } from "../config/hours.js"
 import { Settings } from "../config/settings.js"
-import { newRowReader } from "../csv/rowReader.js"
-import { columnNames } from "../csv/header.js"
+import { RecordEncoder } from "../csv/recordEncoder.js"
 import { exportPages } from "../enterpret/client.js"
 import { FileDownloader } from "../enterpret/download.js"
 import { syncEnd } from "../sync/windows.js"
@@ -27,17 +26,18 @@ export const probeHeader = (objectId: string) =>
 
     const firstLine = (url: string) =>
       Effect.suspend(() => {
-        const rows = newRowReader({ firstRowOnly: true })
-        const seek = (take: () => ReadonlyArray<ReadonlyArray<string | null>>) =>
+        const reader = new RecordEncoder({ envelope: { head: "", tail: "" }, skipRows: 0 }, { headerOnly: true })
+        const seek = (read: () => unknown) =>
           Effect.suspend(() => {
-            const first = take()[0]
+            read()
+            const header = reader.header
             // Stopping the body as soon as the header is known saves downloading the file.
-            return first === undefined ? Effect.void : Effect.fail(new HeaderFound({ header: columnNames(first) }))
+            return header === undefined ? Effect.void : Effect.fail(new HeaderFound({ header }))
           })
         return downloader
-          .download(url, { onSize: () => Effect.void, onChunk: (chunk) => seek(() => rows.push(chunk)) })
+          .download(url, { onSize: () => Effect.void, onChunk: (chunk) => seek(() => reader.push(chunk)) })
           .pipe(
-            Effect.zipRight(seek(() => rows.end())),
+            Effect.zipRight(seek(() => reader.end())),
             Effect.as<ReadonlyArray<string> | undefined>(undefined),
             Effect.catchTags({
               HeaderFound: (found) => Effect.succeed(found.header),

@@ -1,22 +1,24 @@
 import { type CastingContext, Parser } from "csv-parse"
-import type { Cell, Row, RowReader, RowReaderOptions } from "./rowReader.js"
 
-export type { Cell, Row } from "./rowReader.js"
+/** A cell: the text, or null for an unquoted empty cell (`""` is the empty string). */
+export type Cell = string | null
+export type Row = ReadonlyArray<Cell>
 
 const cell = (value: string, context: CastingContext): Cell => (value === "" && !context.quoting ? null : value)
 
 /**
- * csv-parse driven synchronously: each `push` parses one chunk and returns the complete rows in
+ * The reference reader the connector's RecordEncoder is held to (csv-parse, the library the
+ * project started with; see README "Why not csv-parse"). csv-parse driven synchronously: each `push` parses one chunk and returns the complete rows in
  * it, so the caller handles a whole chunk at a time and no per-row promise or event is needed.
  * The header is the first row, like any other. A malformed file throws csv-parse's CsvError,
  * which carries the line.
  */
-export class CsvRows implements RowReader {
+export class CsvRows {
   private readonly parser: Parser
   private readonly rows: Array<Array<Cell>> = []
   private failure: Error | undefined
 
-  constructor(options: RowReaderOptions = {}) {
+  constructor(options: { readonly firstRowOnly?: boolean } = {}) {
     this.parser = new Parser({
       ...(options.firstRowOnly ? { to: 1 } : {}),
       bom: true,

@@ -1,4 +1,4 @@
-import type { Cell, Row, RowReader, RowReaderOptions } from "./rowReader.js"
+import type { Cell, Row } from "./csvParseRows.js"
 
 const COMMA = 44
 const QUOTE = 34
@@ -16,7 +16,10 @@ export class CsvSyntaxError extends Error {
 }
 
 /**
- * An RFC 4180 reader over decoded text, resumable at any byte boundary. It exists because
+ * The connector's CSV reader before the byte-level RecordEncoder, kept as the differential
+ * tests' record of what "before" was (its rows, through JSON.stringify, are the bytes the
+ * connector wrote; its error lines are the connector's). An RFC 4180 reader over decoded text,
+ * resumable at any byte boundary. It exists because
  * csv-parse converts every field from a Buffer and, to tell `""` from an unquoted empty cell,
  * needs a `cast` callback that builds three objects per cell: 5 to 15 times slower than this on
  * the benchmark (see README). It scans with charCodeAt and slices substrings, so a cell costs one
@@ -24,7 +27,7 @@ export class CsvSyntaxError extends Error {
  * unquoted cell, text after a closing quote, an unclosed quote or a row whose cell count differs
  * from the header's is an error naming the line. Empty lines are skipped.
  */
-export class CsvScanner implements RowReader {
+export class CsvScanner {
   private readonly decoder = new TextDecoder("utf-8")
   private text = ""
   /** Where scanning resumes in `text`. */
@@ -50,7 +53,7 @@ export class CsvScanner implements RowReader {
   /** Newlines passed so far, plus one: the current line, as csv-parse counts. */
   lines = 1
 
-  constructor(options: RowReaderOptions = {}) {
+  constructor(options: { readonly firstRowOnly?: boolean } = {}) {
     this.firstRowOnly = options.firstRowOnly === true
   }
 
