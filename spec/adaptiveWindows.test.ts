@@ -2,7 +2,8 @@
 // what cursor.ts plans is what is asked for, a paged first page is split before any download,
 // every record comes once, and checkpoints follow at least every 3 export requests.
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit } from "effect"
+import { Cause, Effect, Exit, Option } from "effect"
+import { ApiAuthError } from "../src/enterpret/errors.js"
 import { HOUR_MS } from "../src/config/hours.js"
 import { readStream } from "../src/sync/streamReader.js"
 import { readWindow } from "../src/sync/windowReader.js"
@@ -58,6 +59,27 @@ describe("readStream on adaptive windows", () => {
       for (const r of h.exportRequests) counts[cursors.findIndex((c) => c > r.startMs)]!++
       expect(Math.max(...counts)).toBeLessThanOrEqual(3)
       expect(h.of("checkpoint").reduce((n, c) => n + c.recordCount, 0)).toBe(ids.length)
+    })
+  )
+})
+
+describe("readStream over an absurd range (issue 15 point 8)", () => {
+  it.effect("plans windows one at a time: from 100,000 years ago in hourly windows the first requests go out at once", () =>
+    Effect.gen(function* () {
+      // 0.1.0 built every window up front: from year 0 in hourly windows, 17.7 million objects
+      // (1.8 GB, 2.8 s) before the first request; from here, 900 million, out of memory.
+      // start_date refuses years before 2000 now; the engine must not depend on that.
+      const yearZero = Date.UTC(-100_000, 0, 1)
+      const stop = new ApiAuthError({ status: 401, message: "stop here" })
+      const h = makeHarness({
+        files: burst,
+        settings: { startMs: yearZero, windowHours: 1, endMs: END },
+        apiFault: (_, call) => (call >= 3 ? stop : undefined)
+      })
+      const exit = yield* underTestClock(readStream({ name: "feedback", syncMode: "incremental" }, undefined, END).pipe(Effect.provide(h.layer)))
+      expect(Exit.isFailure(exit) && Cause.failureOption(exit.cause)).toEqual(Option.some(stop))
+      expect(h.exportRequests.map((r) => r.endMs - r.startMs)).toEqual([HOUR_MS, HOUR_MS, HOUR_MS, HOUR_MS])
+      expect(h.of("checkpoint")).toHaveLength(3)
     })
   )
 })
