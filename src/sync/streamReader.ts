@@ -14,7 +14,7 @@ import {
   splitWindow,
   startCursor
 } from "./cursor.js"
-import { describeFailure } from "./failures.js"
+import { defectAsFailure, describeFailure } from "./failures.js"
 import { SyncOutput } from "./syncOutput.js"
 import { readWindow } from "./windowReader.js"
 
@@ -65,6 +65,8 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
 
     return yield* body.pipe(
       Effect.map((): StreamOutcome => "complete"),
+      // A defect (a bug, a fault nothing foresaw) fails this stream alone, with a message.
+      Effect.catchAllDefect(defectAsFailure),
       Effect.catchIf(
         (error): error is Exclude<typeof error, ApiAuthError> => error._tag !== "ApiAuthError",
         (error) => {
