@@ -78,6 +78,9 @@ describe("stream selection (catalog metadata, as Meltano writes it)", () => {
   it("accepts a catalog without metadata that selects in the schema (the older form)", () => {
     const legacy = { streams: [{ tap_stream_id: "theme", stream: "theme", schema: { ...entry.schema, selected: true }, key_properties: ["record_id"] }] }
     expect(selected(legacy).map((s) => s.name)).toEqual(["theme"])
+    expect(selected({ streams: [{ tap_stream_id: "theme", schema: {}, selected: true, replication_method: "FULL_TABLE" }] })).toEqual([
+      { name: "theme", schema: {}, keyProperties: [], method: "FULL_TABLE" }
+    ])
     expect(selected({ streams: [{ tap_stream_id: "theme", schema: {} }] })).toEqual([])
   })
 

@@ -5,6 +5,8 @@ import { probeHeader } from "../src/discover/headerProbe.js"
 import { ApiAuthError, RateLimited, TransientError } from "../src/enterpret/errors.js"
 import { MAX_PAGES } from "../src/enterpret/pagination.js"
 import { DownloadSlots } from "../src/sync/downloadSlots.js"
+import { RateLimitReporter } from "../src/enterpret/rateLimitReporter.js"
+import { readFile } from "../src/sync/fileReader.js"
 import { readStreams } from "../src/sync/read.js"
 import { readStream } from "../src/sync/streamReader.js"
 import { readWindow } from "../src/sync/windowReader.js"
@@ -283,6 +285,60 @@ describe("readWindow in process: one long page (issue 15)", () => {
       expect(new Set(h.downloads).size).toBe(2_000)
       // Before: every file of the page was forked at once, 1,996 of them waiting on the slots.
       expect(counts.mostWaiting).toBeLessThanOrEqual(h.settings.maxConcurrentDownloads)
+    })
+  )
+})
+
+describe("readFile in process", () => {
+  const file = csvFile("theme", T0 + 5 * HOUR_MS, 9)
+  const job = (refreshUrl: (expired: string) => Effect.Effect<string, never>) => ({
+    stream: "theme",
+    windowEnd: cursorAt(24),
+    url: `https://files.test/${file.name}?sig=0`,
+    refreshUrl
+  })
+
+  it.effect("a 429 from the file host is waited out and told to the RateLimitReporter in context; every record once", () =>
+    Effect.gen(function* () {
+      const h = makeHarness({
+        files: [file],
+        chunkBytes: 5,
+        downloadFault: (_, attempt) =>
+          attempt === 0 ? { cutAfterBytes: 60 } : attempt === 1 ? new RateLimited({ what: "downloading", retryAtMs: NOW + 3_000 }) : undefined
+      })
+      const waits: Array<number | undefined> = []
+      const exit = yield* underTestClock(
+        readFile(job(() => Effect.die("no refresh expected"))).pipe(
+          Effect.provide(h.layer),
+          Effect.provideService(RateLimitReporter, { waiting: (retryAtMs) => Effect.sync(() => void waits.push(retryAtMs)) })
+        )
+      )
+      expect(exit).toEqual(Exit.succeed({ records: 9, bytes: file.csv.length }))
+      expect(waits).toEqual([NOW + 3_000])
+      expect(idsRead(h)).toEqual(idsOf([file]).sort())
+      expect(h.downloads).toHaveLength(3)
+    })
+  )
+
+  it.effect("an expired URL is swapped for the one refreshUrl gives, and the file is read from it", () =>
+    Effect.gen(function* () {
+      const h = makeHarness({ files: [file], expired: (_, signedAt) => signedAt === 0 })
+      const refreshed: Array<string> = []
+      const exit = yield* underTestClock(
+        readFile(
+          job((expired) =>
+            Effect.sync(() => {
+              refreshed.push(expired)
+              return `https://files.test/${file.name}?sig=7`
+            })
+          )
+        ).pipe(Effect.provide(h.layer))
+      )
+      expect(exit).toEqual(Exit.succeed({ records: 9, bytes: file.csv.length }))
+      expect(refreshed).toEqual([`https://files.test/${file.name}?sig=0`])
+      expect(h.downloads).toEqual([`https://files.test/${file.name}?sig=0`, `https://files.test/${file.name}?sig=7`])
+      // The records name the file without its signature, whichever URL served it.
+      expect(new Set(h.records().map((r) => r["_ab_source_file_url"]))).toEqual(new Set([`https://files.test/${file.name}`]))
     })
   )
 })

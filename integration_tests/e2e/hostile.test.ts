@@ -8,6 +8,7 @@ import { FAST_ENV, MAIN, ofType, runCli, writeInputs } from "../support/cli.js"
 import { catalogFor, configFor, startTestEmulator } from "../support/fixture.js"
 import { expectNoSecret, expectReadInvariants } from "../support/invariants.js"
 import { expectNoStackTrace, finalStatus, read, traceErrors } from "../support/reads.js"
+import { type Catalog, runTapText, selectStreams, tapSync } from "../support/singer/tap.js"
 
 let emulator: Emulator
 beforeAll(async () => {
@@ -78,6 +79,17 @@ describe("a hostile API", () => {
     expect(error?.message).toMatch(/Enterpret rejected a request: .*HTTP 400 .*Authorization: Bearer \*\*\*\*/)
     expectNoSecret(emulator.token, run.stdout, run.stderr)
     expectReadInvariants(run.messages)
+  })
+
+  it("the Singer tap masks the token in its stderr log too", async () => {
+    const config = configFor(emulator)
+    const files = writeInputs({ config })
+    const discovered = JSON.parse((await runTapText(["--config", files["config"]!, "--discover"])).stdout) as Catalog
+    emulator.hostile.errorEchoingAuthorization("export", 1)
+    const run = await tapSync({ configs: [config], catalog: selectStreams(discovered, ["theme"]) })
+    expect(run.code).not.toBe(0)
+    expect(run.stderr).toMatch(/ERROR Stream theme failed \(system_error\): Enterpret rejected a request: .*Authorization: Bearer \*\*\*\*/)
+    expectNoSecret(emulator.token, run.stdout, run.stderr)
   })
 
   it("an object listed twice becomes one stream, and its catalog reads", async () => {

@@ -9,6 +9,8 @@ import { parse } from "yaml"
 import { integrationFile, readJsonFile, repoRoot } from "../acceptance/acceptance.js"
 import { allowedHostsFor } from "../acceptance/allowedHosts.js"
 import { imageFacts } from "../acceptance/dockerfile.js"
+import { DEFAULT_RATE_MINUTE_MS } from "../../src/config/timing.js"
+import { MAX_WAIT_MS } from "../../src/enterpret/retryAfter.js"
 import { runCli } from "../support/cli.js"
 
 const root = repoRoot()
@@ -63,6 +65,18 @@ describe("metadata.yaml", () => {
     const proxied = allowedHostsFor(patterns, { api_token: "t", start_date: "2025-12-01", base_url: "https://proxy.example.com:8443/enterpret/export" })
     expect(covers(proxied, "proxy.example.com")).toBe(true)
     expect(covers(proxied, "s3.amazonaws.com")).toBe(true)
+  })
+
+  it("maxSecondsBetweenMessages outlasts the longest silence of a patient read: a capped rate-limit wait, the limiter's minute and the request after it", async () => {
+    const run = await runCli(["spec"])
+    const properties = (run.messages[0]!["spec"] as { connectionSpecification: { properties: Record<string, { default?: number }> } }).connectionSpecification.properties
+    const requestTimeoutSeconds = properties["request_timeout_seconds"]!.default!
+    const silence = MAX_WAIT_MS / 1000 + DEFAULT_RATE_MINUTE_MS / 1000 + requestTimeoutSeconds
+    const allowed = data["maxSecondsBetweenMessages"] as number
+    expect(Number.isInteger(allowed)).toBe(true)
+    expect(allowed).toBeGreaterThanOrEqual(silence)
+    // ...and not so long that a hung source goes unnoticed for hours.
+    expect(allowed).toBeLessThanOrEqual(2 * silence)
   })
 
   it("suggestedStreams are core objects that discover offers", () => {

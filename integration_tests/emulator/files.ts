@@ -6,14 +6,22 @@ import { hashOf } from "./hash.js"
 import { HOUR, floorHour } from "./timeFormat.js"
 import { rowFor } from "./values.js"
 
-/** What an export request saw: object, window [s, e), clock, dataset revision, malformed-row fault. */
+/**
+ * What an export request saw, carried in its cursor and file URLs so that every page and file of
+ * the answer is rendered from the same view of the data.
+ */
 export interface Snapshot {
-  o: string
-  s: number
-  e: number
-  n: number
-  r: number
-  m: 0 | 1
+  /** The exported object. */
+  objectId: string
+  /** The window [startMs, endMs), epoch ms. */
+  startMs: number
+  endMs: number
+  /** The emulator's clock when the first page was asked for: later rows are not in it. */
+  nowMs: number
+  /** The dataset revision then (deltas applied so far). */
+  revision: number
+  /** 1 when the malformed-row fault was armed for the object: one row of a file gets an extra cell. */
+  malformed: 0 | 1
 }
 
 export interface FileEntry {
@@ -62,7 +70,7 @@ export class FileStore {
   }
 
   private compute(snap: Snapshot): FileEntry[] {
-    const rows = this.ds.select(snap.o, snap.s, snap.e, snap.n, snap.r)
+    const rows = this.ds.select(snap.objectId, snap.startMs, snap.endMs, snap.nowMs, snap.revision)
     if (rows.length === 0) return []
     const byHour = new Map<number, Selected[]>()
     for (const row of rows) {
@@ -72,13 +80,13 @@ export class FileStore {
       else list.push(row)
     }
     const files: FileEntry[] = []
-    const from = Math.max(snap.s, this.span.start)
-    const to = Math.min(snap.e, floorHour(snap.n) + HOUR)
+    const from = Math.max(snap.startMs, this.span.start)
+    const to = Math.min(snap.endMs, floorHour(snap.nowMs) + HOUR)
     for (let hour = from; hour < to; hour += HOUR) {
       const hourRows = byHour.get(hour)
       if (hourRows === undefined) {
         // an hour without changes sometimes still yields a file with only the header
-        if (hour < this.span.end && hashOf(this.ds.seed, "header-only", snap.o, hour) % 4 === 0) {
+        if (hour < this.span.end && hashOf(this.ds.seed, "header-only", snap.objectId, hour) % 4 === 0) {
           files.push({ hour, part: 0, rows: [] })
         }
         continue
@@ -105,13 +113,13 @@ export class FileStore {
     if (cached !== undefined) return cached
     const entry = this.list(snap)[index]
     if (entry === undefined) return undefined
-    const def = this.ds.data(snap.o).def
-    const rows: Cell[][] = entry.rows.map(({ rec, ver }) => rowFor(this.ds, snap.o, rec, ver))
-    if (snap.m === 1 && rows.length > 0) {
+    const def = this.ds.data(snap.objectId).def
+    const rows: Cell[][] = entry.rows.map(({ rec, ver }) => rowFor(this.ds, snap.objectId, rec, ver))
+    if (snap.malformed === 1 && rows.length > 0) {
       const bad = rows[Math.floor(rows.length / 2)]
       bad?.push("unexpected extra cell")
     }
-    const style = styleFor(this.ds.seed, snap.o, entry.hour, entry.part)
+    const style = styleFor(this.ds.seed, snap.objectId, entry.hour, entry.part)
     const buf = Buffer.from(renderCsv(def.columns, rows, style), "utf8")
     this.rendered.set(key, buf)
     return buf

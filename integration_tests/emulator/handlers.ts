@@ -50,13 +50,13 @@ function timeField(body: Record<string, unknown>, field: "startTime" | "endTime"
 
 /** File references of a snapshot: the window's files, or the bench object's files. */
 function fileRefs(ctx: Ctx, snap: Snapshot): Array<{ ref: FileRef; label: string }> {
-  const def = ctx.catalog.find((d) => d.id === snap.o)
+  const def = ctx.catalog.find((d) => d.id === snap.objectId)
   if (def?.kind === "bench") {
     const h = ctx.bench.hour
-    if (!(h >= snap.s && h < snap.e && h <= snap.n)) return []
+    if (!(h >= snap.startMs && h < snap.endMs && h <= snap.nowMs)) return []
     return ctx.bench.files
-      .filter((f) => f.objectId === snap.o)
-      .map((_, i) => ({ ref: { k: "b", o: snap.o, i }, label: `${isoSeconds(h).slice(0, 13)}-part-${i}` }))
+      .filter((f) => f.objectId === snap.objectId)
+      .map((_, i) => ({ ref: { k: "b", o: snap.objectId, i }, label: `${isoSeconds(h).slice(0, 13)}-part-${i}` }))
   }
   return ctx.files.list(snap).map((f, i) => ({
     ref: { k: "w", snap, i },
@@ -82,13 +82,20 @@ export function exportObject(body: unknown, ctx: Ctx): Reply {
   const now = ctx.clock.nowMs()
   const cursor = typeof cursorRaw === "string" && cursorRaw !== "" ? decodeCursor(cursorRaw, (x) => ctx.signer.mac(x)) : undefined
   if (typeof cursorRaw === "string" && cursorRaw !== "" && cursor === undefined) return bad("cursor is invalid")
-  const e = end !== undefined ? floorHour(end) : cursor !== undefined ? cursor.snap.e : floorHour(now)
+  const e = end !== undefined ? floorHour(end) : cursor !== undefined ? cursor.snap.endMs : floorHour(now)
   if (s > e) return bad("startTime must not be after endTime (both are rounded down to the hour)")
-  if (cursor !== undefined && (cursor.snap.o !== objectID || cursor.snap.s !== s || cursor.snap.e !== e)) {
+  if (cursor !== undefined && (cursor.snap.objectId !== objectID || cursor.snap.startMs !== s || cursor.snap.endMs !== e)) {
     return bad("cursor does not belong to this objectID, startTime and endTime")
   }
   if (s === e) return { status: 200, body: { files: [] } }
-  const snap: Snapshot = cursor?.snap ?? { o: objectID, s, e, n: now, r: ctx.ds.rev, m: ctx.faults.isMalformed(objectID) ? 1 : 0 }
+  const snap: Snapshot = cursor?.snap ?? {
+    objectId: objectID,
+    startMs: s,
+    endMs: e,
+    nowMs: now,
+    revision: ctx.ds.rev,
+    malformed: ctx.faults.isMalformed(objectID) ? 1 : 0
+  }
   const from = cursor?.p ?? 0
   const refs = fileRefs(ctx, snap)
   const page = refs.slice(from, from + ctx.filesPerPage)

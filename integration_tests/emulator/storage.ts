@@ -19,7 +19,7 @@ function resolve(ctx: Ctx, path: string): Body | undefined {
     const f = ctx.bench.files.filter((b) => b.objectId === ref.o)[ref.i]
     return f === undefined ? undefined : { kind: "file", path: f.path, size: f.bytes }
   }
-  if (!ctx.ds.has(ref.snap.o)) return undefined
+  if (!ctx.ds.has(ref.snap.objectId)) return undefined
   const data = ctx.files.render(ref.snap, ref.i)
   return data === undefined ? undefined : { kind: "buffer", data }
 }

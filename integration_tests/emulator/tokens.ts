@@ -23,12 +23,12 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function isSnapshot(v: unknown): v is Snapshot {
   return (
     isRecord(v) &&
-    typeof v.o === "string" &&
-    typeof v.s === "number" &&
-    typeof v.e === "number" &&
-    typeof v.n === "number" &&
-    typeof v.r === "number" &&
-    (v.m === 0 || v.m === 1)
+    typeof v.objectId === "string" &&
+    typeof v.startMs === "number" &&
+    typeof v.endMs === "number" &&
+    typeof v.nowMs === "number" &&
+    typeof v.revision === "number" &&
+    (v.malformed === 0 || v.malformed === 1)
   )
 }
 

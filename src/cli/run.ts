@@ -3,11 +3,13 @@ import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Effect, Exit, Layer } from "effect"
 import { AirbyteOutput, AirbyteOutputLive } from "../protocol/writer.js"
 import { rootCommand } from "./commands.js"
+import { installLastResort } from "./lastResort.js"
 import { stderrConsole } from "./stderrConsole.js"
 import { VERSION } from "../version.js"
 
 /** The whole command line: spec, check, discover, read, with help and usage errors on stderr. */
 export const runCli = (argv: ReadonlyArray<string>) => {
+  installLastResort("source-enterpret")
   const cli = Command.run(rootCommand, { name: "source-enterpret", version: VERSION })
   const program = Effect.suspend(() => cli(argv)).pipe(
     // Whatever happens, every message already emitted reaches stdout before the process ends.

@@ -5,12 +5,13 @@ import { Console as NodeConsole } from "node:console"
  * An Effect Console bound to stderr. stdout carries Airbyte messages only, so the help and usage
  * errors that @effect/cli prints through Console must go here instead.
  */
-export const stderrConsole = (): Console.Console => {
+export const stderrConsole = (mask: (text: string) => string = (text) => text): Console.Console => {
   const unsafe = new NodeConsole({ stdout: process.stderr, stderr: process.stderr })
+  // Text is masked on the way out (the token, see MessageOutput.mask); other values go as they are.
   const lift =
     <Args extends ReadonlyArray<unknown>>(f: (...args: Args) => void) =>
     (...args: Args) =>
-      Effect.sync(() => f(...args))
+      Effect.sync(() => f(...(args.map((arg) => (typeof arg === "string" ? mask(arg) : arg)) as unknown as Args)))
   return {
     [Console.TypeId]: Console.TypeId,
     assert: lift((condition: boolean, ...args: ReadonlyArray<unknown>) =>

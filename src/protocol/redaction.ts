@@ -43,6 +43,8 @@ export const makeRedactor = () => {
       secrets.push({ text: secret, bytes: plain ? Buffer.from(secret, "utf8") : undefined, everywhere: secret.length >= MIN_EVERYWHERE })
       recordSecrets = secrets.filter((s) => s.everywhere && s.bytes !== undefined)
     },
+    /** Free text for people (a stderr line): every secret masked. */
+    text: (text: string): string => maskText(text, "message"),
     /** The message as one JSON line (without the newline), every secret masked. */
     message: (message: unknown): string => (secrets.length === 0 ? JSON.stringify(message) : JSON.stringify(message, replacer)),
     /**

@@ -30,6 +30,8 @@ export interface MessageOutput<Message> {
    * an error body that repeats the Authorization header, a record, a log line.
    */
   readonly redact: (secret: string) => Effect.Effect<void>
+  /** The text with every secret so far masked, for what is written elsewhere (stderr). */
+  readonly mask: (text: string) => string
 }
 
 /** The only thing that writes stdout in the Airbyte commands. */
@@ -181,7 +183,8 @@ export const makeMessageOutput = <Message>(out: Writable, options?: MessageOutpu
         Effect.suspend(() => settled(writer.append(redactor.lines(lines), written)))
       ),
     settle: Effect.promise(() => writer.settle()),
-    redact: (secret) => Effect.sync(() => redactor.add(secret))
+    redact: (secret) => Effect.sync(() => redactor.add(secret)),
+    mask: (text) => redactor.text(text)
   }
 }
 

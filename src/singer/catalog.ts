@@ -79,7 +79,8 @@ const InputEntry = Schema.Struct({
   schema: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
   key_properties: Schema.optional(Schema.Array(Schema.String)),
   metadata: Schema.optional(Schema.Array(Metadata)),
-  // Catalogs older than metadata put these on the entry itself.
+  // Catalogs older than metadata put these on the entry itself (Meltano still writes them there too).
+  selected: Schema.optional(Schema.Boolean),
   replication_method: Schema.optional(Schema.String),
   replication_key: Schema.optional(Schema.String)
 })
@@ -128,8 +129,8 @@ export const decodeSingerCatalog = (value: unknown, file: string) =>
       if (seen.has(entry.tap_stream_id)) return yield* fail(`stream ${entry.tap_stream_id} is listed twice`)
       seen.add(entry.tap_stream_id)
       const metadata = streamMetadata(entry)
-      // A catalog without stream metadata may still select the legacy way, in the schema.
-      const chosen = metadata === undefined ? entry.schema["selected"] === true : isSelected(metadata)
+      // A catalog without stream metadata may still select the legacy way, on the entry or in its schema.
+      const chosen = metadata === undefined ? entry.selected === true || entry.schema["selected"] === true : isSelected(metadata)
       if (!chosen) continue
       const declaredKeys = metadata?.["table-key-properties"]
       selected.push({

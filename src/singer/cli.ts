@@ -1,22 +1,22 @@
 import { Command, Options } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Console, Data, Effect, Exit, Layer, Option } from "effect"
+import { Console, Effect, Exit, Layer, Option, Schema } from "effect"
 import { apiLayer } from "../cli/layers.js"
-import { stderrConsole } from "../cli/stderrConsole.js"
 import { InputError, readJsonFile } from "../config/inputFile.js"
 import { decodeSettings } from "../config/settings.js"
 import { discoverStreams } from "../discover/discover.js"
-import { describeFailure, type SyncError } from "../sync/failures.js"
+import { defectAsFailure, describeFailure, type SyncError } from "../sync/failures.js"
 import { readStreams } from "../sync/read.js"
 import { VERSION } from "../version.js"
 import { aboutJson, aboutMarkdown, TAP_NAME } from "./about.js"
 import { allStreams, loadSingerCatalog, type SelectedStream, singerCatalogEntry } from "./catalog.js"
+import { installLastResort } from "../cli/lastResort.js"
 import { SingerOutput, SingerOutputLive } from "./output.js"
 import { loadTapState } from "./state.js"
 import { singerSyncOutput } from "./syncOutput.js"
 
 /** Tells the runner to exit non-zero; what went wrong is already on stderr. */
-class TapFailed extends Data.TaggedError("TapFailed")<{ readonly reason: string }> {}
+class TapFailed extends Schema.TaggedError<TapFailed>()("TapFailed", { message: Schema.String }) {}
 
 const config = Options.text("config").pipe(
   Options.withDescription("Config JSON file; repeat it to merge several, later files winning (as Meltano passes them)"),
@@ -53,8 +53,10 @@ const loadMergedSettings = (files: ReadonlyArray<string>) =>
   })
 
 /** A failure that ends the whole run: one line on stderr, then a non-zero exit. */
-const reportFailure = (error: SyncError) =>
-  Effect.zipRight(Console.error(`CRITICAL ${describeFailure(error).message}`), Effect.fail(new TapFailed({ reason: error._tag })))
+const reportFailure = (error: SyncError) => {
+  const { message } = describeFailure(error)
+  return Effect.zipRight(Console.error(`CRITICAL ${message}`), Effect.fail(new TapFailed({ message })))
+}
 
 const printText = (text: string) => Effect.flatMap(SingerOutput, (output) => output.emitLines(text.endsWith("\n") ? text : `${text}\n`))
 
@@ -80,16 +82,13 @@ const sync = (configFiles: ReadonlyArray<string>, catalogFile: string | undefine
         : yield* loadSingerCatalog(catalogFile)
     if (streams.length === 0) {
       yield* Console.error("WARNING No stream is selected in the catalog: nothing to sync.")
-      return
+      return []
     }
-    const failed = yield* readStreams(
+    /** The streams that failed; the others completed. */
+    return yield* readStreams(
       streams.map((s) => ({ name: s.name, syncMode: s.method === "INCREMENTAL" ? ("incremental" as const) : ("full_refresh" as const) })),
       tapState.cursors
     ).pipe(Effect.provide(singerSyncOutput(streams, tapState)), Effect.provide(api))
-    if (failed.length > 0) {
-      yield* Console.error(`ERROR Sync incomplete: ${failed.join(", ")} failed; the other streams completed.`)
-      return yield* new TapFailed({ reason: `streams failed: ${failed.join(", ")}` })
-    }
   })
 
 export const tapCommand = Command.make(
@@ -100,29 +99,36 @@ export const tapCommand = Command.make(
       const json = Option.getOrElse(args.format, () => "markdown") === "json"
       return printText(json ? JSON.stringify(aboutJson(), null, 2) : aboutMarkdown())
     }
-    const run = Effect.gen(function* () {
-      if (Option.isSome(args.catalog) && Option.isSome(args.properties)) {
-        return yield* new InputError({ file: "--properties", message: "Pass the catalog once: --catalog or its older name --properties, not both" })
+    return Effect.gen(function* () {
+      const failed = yield* Effect.gen(function* () {
+        if (Option.isSome(args.catalog) && Option.isSome(args.properties)) {
+          return yield* new InputError({ file: "--properties", message: "Pass the catalog once: --catalog or its older name --properties, not both" })
+        }
+        if (args.discover) {
+          const settings = yield* loadMergedSettings(args.config)
+          const streams = yield* discoverEntries(args.config.join(" + ")).pipe(Effect.provide(apiLayer(settings)))
+          yield* printText(JSON.stringify({ streams }, null, 2))
+          return []
+        }
+        const catalogFile = Option.getOrUndefined(Option.orElse(args.catalog, () => args.properties))
+        return yield* sync(args.config, catalogFile, Option.getOrUndefined(args.state))
+      }).pipe(Effect.catchAllDefect(defectAsFailure), Effect.catchAll(reportFailure))
+      if (failed.length > 0) {
+        yield* Console.error(`ERROR Sync incomplete: ${failed.join(", ")} failed; the other streams completed.`)
+        return yield* new TapFailed({ message: `streams failed: ${failed.join(", ")}` })
       }
-      if (args.discover) {
-        const settings = yield* loadMergedSettings(args.config)
-        const streams = yield* discoverEntries(args.config.join(" + ")).pipe(Effect.provide(apiLayer(settings)))
-        return yield* printText(JSON.stringify({ streams }, null, 2))
-      }
-      const catalogFile = Option.getOrUndefined(Option.orElse(args.catalog, () => args.properties))
-      return yield* sync(args.config, catalogFile, Option.getOrUndefined(args.state))
     })
-    return run.pipe(Effect.catchAll((error) => (error._tag === "TapFailed" ? Effect.fail(error) : reportFailure(error))))
   }
 ).pipe(Command.withDescription("Singer tap for the Enterpret Knowledge Graph Export API"))
 
 /** The tap's command line, stdout for Singer messages only, everything else on stderr. */
 export const runTap = (argv: ReadonlyArray<string>) => {
+  installLastResort(TAP_NAME)
   const cli = Command.run(tapCommand, { name: TAP_NAME, version: VERSION })
   const program = Effect.suspend(() => cli(argv)).pipe(
     // Whatever happens, every message already emitted reaches stdout before the process ends.
     Effect.ensuring(Effect.flatMap(SingerOutput, (output) => output.settle)),
-    Effect.withConsole(stderrConsole()),
+    // SingerOutputLive also sets the Console: stderr, masking the token.
     Effect.provide(Layer.mergeAll(NodeContext.layer, SingerOutputLive))
   )
   NodeRuntime.runMain(program, {
