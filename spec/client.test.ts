@@ -17,7 +17,7 @@ import {
 import { MAX_PAGES } from "../src/enterpret/pagination.js"
 import { ApiRateLimiterLive } from "../src/enterpret/rateLimiter.js"
 import { RateLimitReporter } from "../src/enterpret/rateLimitReporter.js"
-import { statusVerdict } from "../src/enterpret/status.js"
+import { apiMessage, statusVerdict } from "../src/enterpret/status.js"
 import { fakeHttp, type FakeAnswer, type SentRequest } from "./support/fakeHttp.js"
 
 const settings: SettingsShape = {
@@ -349,4 +349,14 @@ describe("file URLs in an export answer (issue 15)", () => {
       expect(Either.getOrThrow(result).files).toEqual([signed, signed])
     })
   )
+})
+
+describe("apiMessage: an error body reaches a message short (issue 15)", () => {
+  it("cuts the API's own error message, not only bodies it cannot read", () => {
+    const huge = JSON.stringify({ error: { code: "INVALID_REQUEST_ARGUMENT", message: "x".repeat(10_000_000) } })
+    const message = apiMessage(huge)
+    expect(message).toBe(`INVALID_REQUEST_ARGUMENT: ${"x".repeat(200 - "INVALID_REQUEST_ARGUMENT: ".length)}…`)
+    expect(apiMessage('{"error":{"code":"NOT_FOUND","message":"no such object"}}')).toBe("NOT_FOUND: no such object")
+    expect(apiMessage("<html>" + "y".repeat(1_000))).toHaveLength(201)
+  })
 })

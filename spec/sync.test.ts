@@ -289,6 +289,28 @@ describe("readWindow in process: one long page (issue 15)", () => {
   )
 })
 
+describe("readStreams in process: a defect (issue 15)", () => {
+  it.effect("fails the stream it happened in, with a message; the other stream completes", () =>
+    Effect.gen(function* () {
+      const h = makeHarness({
+        files: tenant,
+        page: (request) => {
+          if (request.objectId === "feedback") throw new TypeError('Protocol "file:" not supported. Expected "http:"')
+          return undefined
+        }
+      })
+      const exit = yield* underTestClock(readStreams(streams, noCursors).pipe(Effect.provide(h.layer)))
+      expect(exit).toEqual(Exit.succeed(["feedback"]))
+      expect(h.of("failed", "feedback").map((e) => e.report)).toEqual([
+        expect.objectContaining({ failureType: "system_error", message: expect.stringMatching(/^The connector met an internal error \(TypeError: Protocol "file:" not supported/) })
+      ])
+      expect(h.of("ended", "feedback")).toEqual([{ kind: "ended", stream: "feedback", complete: false }])
+      expect(h.of("ended", "account")).toEqual([{ kind: "ended", stream: "account", complete: true }])
+      expect(idsRead(h, "account")).toEqual(idsOf(filesOf("account")).sort())
+    })
+  )
+})
+
 describe("readFile in process", () => {
   const file = csvFile("theme", T0 + 5 * HOUR_MS, 9)
   const job = (refreshUrl: (expired: string) => Effect.Effect<string, never>) => ({

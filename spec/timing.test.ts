@@ -1,6 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either } from "effect"
+import { apiLayer } from "../src/cli/layers.js"
 import { DEFAULT_RATE_MINUTE_MS, DEFAULT_RETRY_BASE_MS, Timing, TimingLive } from "../src/config/timing.js"
+import { describeFailure } from "../src/sync/failures.js"
+import { testSettings } from "./support/syncHarness.js"
 
 const timingFrom = (env: Record<string, string>) =>
   Timing.pipe(Effect.provide(TimingLive), Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))), Effect.either)
@@ -32,6 +35,25 @@ describe("Timing (read once from the environment)", () => {
       const result = yield* timingFrom({ [name]: value })
       expect(Either.isLeft(result)).toBe(true)
       if (Either.isLeft(result)) expect(String(result.left)).toContain(name)
+    })
+  )
+})
+
+describe("the command layers (cli/layers.ts) with an unusable timing variable", () => {
+  it.effect("fail as a config_error naming the variable, reported like any other config problem", () =>
+    Effect.gen(function* () {
+      const result = yield* Effect.void.pipe(
+        Effect.provide(apiLayer(testSettings())),
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["SOURCE_ENTERPRET_RATE_WINDOW_MS", "soon"]]))),
+        Effect.either
+      )
+      expect(Either.isLeft(result)).toBe(true)
+      if (Either.isLeft(result)) {
+        expect(result.left._tag).toBe("InputError")
+        const report = describeFailure(result.left)
+        expect(report.failureType).toBe("config_error")
+        expect(report.message).toContain("SOURCE_ENTERPRET_RATE_WINDOW_MS")
+      }
     })
   )
 })

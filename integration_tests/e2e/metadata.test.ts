@@ -129,9 +129,11 @@ describe("the project's Docker namespace", () => {
 })
 
 describe("Dockerfile", () => {
-  it("labels the image with metadata.yaml's repository and tag", () => {
+  it("labels the image with metadata.yaml's repository and tag, and links it to the project's repository", () => {
     expect(image.labels["io.airbyte.name"]).toBe(data["dockerRepository"])
     expect(image.labels["io.airbyte.version"]).toBe(data["dockerImageTag"])
+    expect(image.labels["org.opencontainers.image.version"]).toBe(data["dockerImageTag"])
+    expect(image.labels["org.opencontainers.image.source"]).toBe((data["documentationUrl"] as string).replace(/#.*$/, ""))
   })
 
   it("has an absolute exec-form ENTRYPOINT equal to AIRBYTE_ENTRYPOINT, and runs as airbyte in a writable /airbyte", () => {

@@ -39,12 +39,17 @@ export const statusVerdict = (status: number, endpoint: Endpoint, options?: { re
 
 const ErrorBody = Schema.Struct({ error: Schema.Struct({ code: Schema.String, message: Schema.String }) })
 
-/** The API's `{"error": {code, message}}` as `code: message`; other bodies cut to 200 characters. */
+/** At most this much of an error body reaches a message: a hostile API's 10 MB message must not make a 10 MB TRACE. */
+const MESSAGE_CHARACTERS = 200
+
+const cut = (text: string): string => (text.length > MESSAGE_CHARACTERS ? `${text.slice(0, MESSAGE_CHARACTERS)}…` : text)
+
+/** The API's `{"error": {code, message}}` as `code: message`, other bodies as they are; either cut to 200 characters. */
 export const apiMessage = (text: string): string => {
   const parsed = Option.flatMap(Option.liftThrowable(JSON.parse)(text), Schema.decodeUnknownOption(ErrorBody))
   return Option.match(parsed, {
-    onNone: () => (text.length > 200 ? `${text.slice(0, 200)}…` : text) || "(empty body)",
-    onSome: ({ error }) => `${error.code}: ${error.message}`
+    onNone: () => cut(text) || "(empty body)",
+    onSome: ({ error }) => cut(`${error.code}: ${error.message}`)
   })
 }
 

@@ -4,7 +4,7 @@ import { Settings } from "../config/settings.js"
 import type { ApiAuthError } from "../enterpret/errors.js"
 import { RateLimitReporter } from "../enterpret/rateLimitReporter.js"
 import type { CatalogStream } from "./catalog.js"
-import { describeFailure } from "./failures.js"
+import { defectAsFailure, describeFailure } from "./failures.js"
 import { SyncOutput } from "./syncOutput.js"
 import { readWindow } from "./windowReader.js"
 import { exportWindows, syncStart } from "./windows.js"
@@ -55,6 +55,8 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
 
     return yield* body.pipe(
       Effect.map((): StreamOutcome => "complete"),
+      // A defect (a bug, a fault nothing foresaw) fails this stream alone, with a message.
+      Effect.catchAllDefect(defectAsFailure),
       Effect.catchIf(
         (error): error is Exclude<typeof error, ApiAuthError> => error._tag !== "ApiAuthError",
         (error) => {
