@@ -382,6 +382,20 @@ describe("AirbyteOutput redaction", () => {
     for (const l of sink.text().trim().split("\n")) JSON.parse(l)
   })
 
+  it("leaves a value under 4 characters alone: a placeholder, not a token, and masking it would garble messages", async () => {
+    const sink = new SlowSink(1 << 20)
+    const output = makeAirbyteOutput(sink)
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        yield* output.redact("x")
+        yield* output.emit(logMessage("INFO", "max_retries: expected a number"))
+        yield* output.settle
+      })
+    )
+    expect(JSON.parse(sink.text())).toEqual(logMessage("INFO", "max_retries: expected a number"))
+    expect(output.mask("x marks")).toBe("x marks")
+  })
+
   it("masks a short value only in the messages meant for people, never in protocol fields", async () => {
     const sink = new SlowSink(1 << 20)
     const output = makeAirbyteOutput(sink)
