@@ -20,8 +20,9 @@ const Str = Schema.String
 const Bool = Schema.Boolean
 const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative())
 const DeploymentMode = Schema.Literal("cloud", "oss")
-// SEMVER_REGEX of config.py, which its `previous_connector_version` default "latest" also passes.
-const SemVer = Str.pipe(Schema.pattern(/(0|(?:[1-9]\d*))(?:\.(0|(?:[1-9]\d*))(?:\.(0|(?:[1-9]\d*)))?(?:-([\w][\w.\-_]*))?)?/))
+// SEMVER_REGEX of config.py, anchored at the start only, as pydantic's `regex` (re.match) is. Its
+// default "latest" is never validated (pydantic v1 leaves defaults alone); written out, it fails.
+const SemVer = Str.pipe(Schema.pattern(/^(0|(?:[1-9]\d*))(?:\.(0|(?:[1-9]\d*))(?:\.(0|(?:[1-9]\d*)))?(?:-([\w][\w.\-_]*))?)?/))
 
 const BackwardCompatibilityTestsConfig = forbid({
   previous_connector_version: optional(SemVer),

@@ -8,6 +8,7 @@ import { FAST_ENV, MAIN, ofType, runCli, writeInputs } from "../support/cli.js"
 import { catalogFor, configFor, startTestEmulator } from "../support/fixture.js"
 import { expectNoSecret, expectReadInvariants } from "../support/invariants.js"
 import { expectNoStackTrace, finalStatus, read, traceErrors } from "../support/reads.js"
+import { recordsOf } from "../support/replica.js"
 import { type Catalog, runTapText, selectStreams, tapSync } from "../support/singer/tap.js"
 
 let emulator: Emulator
@@ -155,6 +156,24 @@ describe("a hostile export answer or file host", () => {
     expect(result.status).toBe("FAILED")
     expect(result.message).toMatch(/^While listing exportable objects, the API's answer was larger than 16 MB/)
     expect(result.run.stderr).toBe("")
+  })
+
+  it("1,000 files in one export page: every one read once, in a 96 MB heap", async () => {
+    emulator.hostile.headerOnlyFiles("theme", 1_000)
+    emulator.clearLog()
+    const config = configFor(emulator, { start_date: "2025-12-14T00:00Z", end_date: "2025-12-15T00:00Z", window_hours: 24 })
+    // Forking every file of the page at once took 1.2 GB for 1,000 files: this heap would not hold it.
+    const run = await read({ config, catalog: catalogFor(["theme"]) }, { env: { NODE_OPTIONS: "--max-old-space-size=96" } })
+    expect(run.code, run.stderr).toBe(0)
+    expect(finalStatus(run.messages, "theme")).toBe("COMPLETE")
+    const downloads = emulator.requestLog.filter((e) => e.listener === "storage" && e.path.startsWith("/hostile/header-only/"))
+    expect(new Set(downloads.map((e) => e.path)).size).toBe(1_000)
+    expect(downloads).toHaveLength(1_000)
+    // The page's own files too: every record of the day, once.
+    const ids = recordsOf(run.messages).map((r) => r.data["record_id"])
+    expect(ids.length).toBeGreaterThan(0)
+    expect(new Set(ids).size).toBe(ids.length)
+    expectReadInvariants(run.messages)
   })
 
   it("user:pass@ in signed URLs: no Basic auth sent, none in _ab_source_file_url", async () => {

@@ -7,6 +7,9 @@ import { sendError, sendS3Error } from "./http.js"
 import type { Reply } from "./handlers.js"
 import type { ApiEndpoint, FaultEndpoint, HostileModes } from "./types.js"
 
+/** Where the header-only files of `headerOnlyFiles` live on the file host. */
+const HEADER_ONLY = "/hostile/header-only/"
+
 interface RetryAfter {
   endpoint: FaultEndpoint
   value: string
@@ -83,7 +86,13 @@ export class HostileSet implements HostileModes {
   }
 
   /** Answers a download in place of the file host; false when no mode applies. */
-  answerStorage(res: ServerResponse): boolean {
+  answerStorage(req: IncomingMessage, res: ServerResponse): boolean {
+    if ((req.url ?? "").startsWith(HEADER_ONLY)) {
+      // The files of `headerOnlyFiles`: a header and no rows, unsigned (the mode is about the page).
+      res.writeHead(200, { "Content-Type": "text/csv; charset=utf-8", "Content-Length": "10" })
+      res.end("record_id\n")
+      return true
+    }
     const retryAfter = this.takeRetryAfter("storage")
     if (retryAfter === undefined) return false
     res.setHeader("Retry-After", retryAfter)
@@ -107,7 +116,9 @@ export class HostileSet implements HostileModes {
     const extra = this.extraUrls.get(request.objectID)
     if (extra !== undefined && first) files = [...extra, ...files]
     const many = this.manyFiles.get(request.objectID)
-    if (many !== undefined && first && files.length > 0) files = Array.from({ length: many }, (_, i) => files[i % files.length]!)
+    if (many !== undefined && first) {
+      files = [...Array.from({ length: many }, (_, i) => `${storageUrl}${HEADER_ONLY}${request.objectID}/${i}.csv?X-Amz-Signature=none`), ...files]
+    }
     if (this.userinfo !== undefined) {
       const host = storageUrl.replace(/^http:\/\//, "")
       files = files.map((url) => url.replace(`http://${host}`, `http://${this.userinfo}@${host}`))

@@ -49,7 +49,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Prom
   const head = req.method === "HEAD"
   if (req.method !== "GET" && !head) return sendS3Error(res, 405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
   let action: StorageAction | undefined
-  if (!head && ctx.hostile.answerStorage(res)) return
+  if (!head && ctx.hostile.answerStorage(req, res)) return
   if (!head) {
     const fault = ctx.faults.decideStorage(entry.path)
     if (fault.delayMs > 0) {

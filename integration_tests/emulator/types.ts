@@ -89,7 +89,7 @@ export interface HostileModes {
   hugeAnswer(endpoint: ApiEndpoint, bytes: number): void
   /** The first export page of this object lists these URLs before its own (e.g. file://, ftp://, data:). */
   extraFileUrls(objectId: string, urls: string[]): void
-  /** The first export page of this object lists `count` file URLs (its own, repeated), in one page. */
+  /** The first export page of this object lists `count` header-only files before its own. */
   headerOnlyFiles(objectId: string, count: number): void
   /** Signed URLs carry `user:pass@` in their authority. */
   userinfoInUrls(userinfo: string): void

@@ -16,6 +16,12 @@ const MIN_EVERYWHERE = 8
 
 const HUMAN_FIELDS = new Set(["message", "internal_message"])
 
+/**
+ * Shorter values are not masked at all: a placeholder such as `x` is no token Enterpret could
+ * accept, and masking every `x` would garble every message.
+ */
+const MIN_MASKED = 4
+
 interface Secret {
   readonly text: string
   /** Its UTF-8 as it appears inside a JSON string; undefined when JSON would escape it. */
@@ -38,7 +44,7 @@ export const makeRedactor = () => {
 
   return {
     add: (secret: string): void => {
-      if (secret === "" || secrets.some((s) => s.text === secret)) return
+      if (secret.length < MIN_MASKED || secrets.some((s) => s.text === secret)) return
       const plain = JSON.stringify(secret) === `"${secret}"`
       secrets.push({ text: secret, bytes: plain ? Buffer.from(secret, "utf8") : undefined, everywhere: secret.length >= MIN_EVERYWHERE })
       recordSecrets = secrets.filter((s) => s.everywhere && s.bytes !== undefined)
