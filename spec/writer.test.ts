@@ -255,19 +255,24 @@ describe("AirbyteOutput buffer release", () => {
     expect(released.filter((n) => n < 0)).toHaveLength(200)
   })
 
-  it("without releasesChunks, never releases a chunk the stream was handed, only ones copied into a batch", async () => {
+  it("copies record bytes of any size into its batches: each caller's buffer is released before emitLines ends", async () => {
     const sink = new SlowSink(1 << 12)
     const output = makeAirbyteOutput(sink)
     const released: Array<string> = []
+    const small = new TextEncoder().encode('{"small":1}\n')
+    const large = big(1)
     await Effect.runPromise(
       Effect.gen(function* () {
-        yield* output.emitLines(new TextEncoder().encode('{"small":1}\n'), () => released.push("small"))
-        yield* output.emitLines(big(1), () => released.push("large"))
+        yield* output.emitLines(small, () => released.push("small"))
+        expect(released).toEqual(["small"])
+        yield* output.emitLines(large, () => released.push("large"))
+        expect(released).toEqual(["small", "large"])
+        // Overwritten as a reused buffer would be: the output must not change.
+        small.fill(0x20)
+        large.fill(0x20)
         yield* output.settle
       })
     )
-    expect(released).toEqual(["small"])
-    // The stream kept the large chunk itself: it must still hold the bytes given.
     expect(sink.text()).toBe('{"small":1}\n' + new TextDecoder().decode(big(1)))
   })
 })

@@ -19,8 +19,8 @@ export interface MessageOutput<Message> {
   readonly emit: (message: Message) => Effect.Effect<void>
   /**
    * Already-serialised newline-terminated lines, as text or UTF-8 (the record hot path).
-   * `written` is called once the bytes are no longer needed, so that their buffer can be reused;
-   * it may never be called, on a stream that keeps what it is given.
+   * UTF-8 is copied into the writer's batches before this returns, and `written` is called
+   * then: the caller may reuse its buffer at once.
    */
   readonly emitLines: (lines: string | Uint8Array, written?: () => void) => Effect.Effect<void>
   /** Waits until every message so far has been written out, before the process ends. */
@@ -110,13 +110,19 @@ export const makeLineWriter = (
    */
   const append = (text: string | Uint8Array, written?: () => void): Promise<void> | undefined => {
     if (typeof text !== "string") {
-      if (text.length > BATCH_BYTES - used) flushBuffer()
-      if (text.length > BATCH_BYTES) writeBuffer(text, written)
-      else {
-        buffer.set(text, used)
-        used += text.length
-        written?.()
+      // Record bytes are copied into the batches, split wherever a batch fills (a byte stream
+      // does not care where writes begin): one copy at memory speed, and the caller's buffer is
+      // free again at once. The encoder then writes the next chunk's records into the same
+      // buffer instead of leaving each chunk's output (about 100 KB) to the garbage collector,
+      // which let 40-50 MB of dead buffers pile up before it ran (bench: RSS 134 -> N MB).
+      for (let at = 0; at < text.length; ) {
+        if (used === BATCH_BYTES) flushBuffer()
+        const n = Math.min(BATCH_BYTES - used, text.length - at)
+        buffer.set(text.subarray(at, at + n), used)
+        used += n
+        at += n
       }
+      written?.()
       return draining
     }
     // A UTF-16 code unit takes at most 3 bytes of UTF-8, so this bound never splits a line.

@@ -58,7 +58,8 @@ export const readFile = (job: FileJob) =>
           }
           rowsEmitted += encoder.rowsEmitted - before
           resumeAt = Math.max(resumeAt, encoder.rowsSeen)
-          return lines.length === 0 ? Effect.void : output.records(lines)
+          // Once written out (copied, for stdout), the encoder writes the next chunk into the same buffer.
+          return lines.length === 0 ? Effect.void : output.records(lines, () => encoder.release())
         })
       return downloader
         .download(url, {
