@@ -7,6 +7,7 @@ import { createGunzip } from "node:zlib"
 import { Settings } from "../config/settings.js"
 import { DownloadRejected, type DownloadError, TransientError, UrlExpired, withoutSignature } from "./errors.js"
 import { rateLimitFrom } from "./retryAfter.js"
+import { spentDownloadBytes } from "./spentBuffers.js"
 import { statusVerdict, transportMessage } from "./status.js"
 
 export interface DownloadHandlers<E, R> {
@@ -141,6 +142,7 @@ export const makeFileDownloader = Effect.gen(function* () {
             if (counting) received += chunk.length
             waitingSince = undefined
             yield* handlers.onChunk(chunk)
+            spentDownloadBytes(chunk.length)
             waitingSince = clock.unsafeCurrentTimeMillis()
           } else if (ended) {
             return
