@@ -47,6 +47,10 @@ const invalid: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
   ["start_date", { ...base, start_date: "2025-12-01T10:00+02:00" }],
   ["start_date", { ...base, start_date: "01/12/2025" }],
   ["start_date", { ...base, start_date: "" }],
+  // Years before 2000 are typos (0202 for 2020); 0.1.0 accepted them and ran out of memory.
+  ["start_date", { ...base, start_date: "0202-01-01" }],
+  ["start_date", { ...base, start_date: "0000-01-01" }],
+  ["start_date", { ...base, start_date: "1999-12-31T23:00Z" }],
   ["end_date", { ...base, end_date: "2025-04-31" }],
   ["end_date", { ...base, end_date: "2026-01-01T00:15Z" }],
   ["end_date", { ...base, end_date: 1 }],
@@ -216,6 +220,13 @@ describe("decodeSettings: invalid values", () => {
     )
   })
 
+  it("rejects a start_date before 2000 as a typo, naming the field", () => {
+    expect(decodeError({ ...base, start_date: "0202-01-01" }).message).toBe(
+      `Config file ${FILE} is invalid: start_date: must be 2000-01-01 or later ("0202-01-01" looks like a typo of the year)`
+    )
+    expect(decodeOk({ ...base, start_date: "2000-01-01" }).startMs).toBe(Date.parse("2000-01-01T00:00:00Z"))
+  })
+
   it("reports a bad item of objects only by its index, without a misleading second entry", () => {
     expect(decodeError({ ...base, objects: ["a", ""] }).message).toBe(`Config file ${FILE} is invalid: objects.1: must be a non-empty object ID`)
   })
@@ -251,7 +262,8 @@ describe("decodeSettings: valid configs", () => {
     expect(settings.endMs).toBeUndefined()
     expect(settings.baseUrl).toBe("https://api.enterpret.com/export")
     expect(settings.objects).toBeUndefined()
-    expect(settings.windowHours).toBe(24)
+    // No window_hours: adaptive windows (sync/cursor.ts), and the form publishes no default.
+    expect(settings.windowHours).toBeUndefined()
     expect(settings.lookbackHours).toBe(0)
     expect(settings.exportRequestsPerMinute).toBe(10)
     expect(settings.objectsRequestsPerMinute).toBe(60)
@@ -352,7 +364,8 @@ describe("connectionSpecification", () => {
     const props = properties(spec)
     const settings = decodeOk(base)
     expect(props["base_url"]!["default"]).toBe(settings.baseUrl)
-    expect(props["window_hours"]!["default"]).toBe(settings.windowHours)
+    expect(props["window_hours"]!["default"]).toBeUndefined()
+    expect(props["window_hours"]!["description"]).toMatch(/^Leave empty \(recommended\) for adaptive windows/)
     expect(props["lookback_hours"]!["default"]).toBe(settings.lookbackHours)
     expect(props["export_requests_per_minute"]!["default"]).toBe(settings.exportRequestsPerMinute)
     expect(props["objects_requests_per_minute"]!["default"]).toBe(settings.objectsRequestsPerMinute)

@@ -1,7 +1,8 @@
 import { Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { InputError } from "../src/config/inputFile.js"
-import { CURSOR_FIELD, decodeState, type StreamCursors } from "../src/sync/state.js"
+import { CURSOR_FIELD } from "../src/sync/cursor.js"
+import { decodeState, type StreamCursors } from "../src/sync/state.js"
 
 const FILE = "state.json"
 const at = (iso: string) => Date.parse(iso)

@@ -5,7 +5,7 @@ import { RecordEncoder } from "../src/csv/recordEncoder.js"
 import { airbyteRecordEnvelope } from "../src/protocol/recordEnvelope.js"
 import { airbyteStream, PRIMARY_KEY } from "../src/discover/streamSchema.js"
 import { FILE_URL_FIELD } from "../src/protocol/recordFields.js"
-import { CURSOR_FIELD } from "../src/sync/state.js"
+import { CURSOR_FIELD } from "../src/sync/cursor.js"
 
 // ajv-formats is CommonJS: under NodeNext its default export is the module object.
 const addFormats = addFormatsModule.default

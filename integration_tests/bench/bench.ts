@@ -7,7 +7,8 @@
 //    Python csv + orjson (the Python CDK's serialiser), one after another, each a child process whose stdout goes into a counting sink; their record
 //    counts must agree (a benchmark that compares different work fails).
 // 3. Peak RSS of `read` for a single file of --base-mb against one of --big-mb.
-// 4. `spec` cold start against `node -e 0`; export requests of a backfill against the fewest.
+// 4. `spec` cold start against `node -e 0`; export requests of a year's backfill (adaptive and daily
+//    windows) against the floor.
 // 5. A Markdown report to --out (and stdout).
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { loadavg, tmpdir } from "node:os"
@@ -18,7 +19,7 @@ import { type Emulator, isoMinutes, isoSeconds, startEmulator } from "../emulato
 import { measureColdStart } from "./coldStart.js"
 import { type Discovered, REQUESTS_PER_MINUTE, connectorEntry, discoverStreams, inputsFor, measureRead, useConnector } from "./connector.js"
 import { exportPlan, writePlan } from "./exportPlan.js"
-import { measureExportRequests } from "./exportRequests.js"
+import { measureBackfill } from "./exportRequests.js"
 import { machine } from "./machine.js"
 import { type Measurement, hasGnuTime, measureChild, repeated, stopAll } from "./measure.js"
 import { type BenchOptions, USAGE, parseOptions } from "./options.js"
@@ -28,7 +29,9 @@ import { type BenchResults, MB, type ObjectResult, type RssPoint } from "./resul
 
 const NOW = "2025-12-15T10:30Z"
 const HOUR = 3_600_000
-const BACKFILL_DAYS = 3
+/** The year-long tenant of issue #10; --small reads its last quarter (the run stays under a minute). */
+const BACKFILL_DAYS = 365
+const BACKFILL_DAYS_SMALL = 120
 const started = performance.now()
 const progress = (line: string): void => {
   process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`)
@@ -177,9 +180,10 @@ const main = async (): Promise<void> => {
     progress("spec cold start")
     const coldStart = await measureColdStart(o.specRuns)
     progress(`spec ${coldStart.specMs.toFixed(1)} ms, node -e 0 ${coldStart.nodeMs.toFixed(1)} ms`)
-    progress(`export requests of a ${BACKFILL_DAYS}-day backfill`)
-    const exportRequests = await measureExportRequests(BACKFILL_DAYS)
-    progress(`export requests: ${exportRequests.requests} for ${exportRequests.windows} windows + ${exportRequests.extraPages} extra pages`)
+    const days = o.small ? BACKFILL_DAYS_SMALL : BACKFILL_DAYS
+    progress(`export requests of a ${days}-day backfill over the year-long tenant, adaptive and daily windows`)
+    const backfill = await measureBackfill(days)
+    progress(`export requests: adaptive ${backfill.adaptive.requests}, daily ${backfill.daily.requests}, floor ${backfill.floor}`)
     const profiles = []
     if (o.cpuProfDir !== undefined) {
       for (const b of objects.slice(0, 2)) profiles.push(await profileRun(discovered, b.id, resolve(o.cpuProfDir)))
@@ -196,7 +200,7 @@ const main = async (): Promise<void> => {
       objects: measured,
       rss,
       coldStart,
-      exportRequests,
+      backfill,
       profiles,
       totalMs: performance.now() - started,
       loadAtEnd: loadavg()[0] ?? 0

@@ -19,7 +19,8 @@ export interface ConnectorSetup {
   readonly streams: ReadonlyArray<string> | "all"
   readonly startDate: string
   readonly endDate: string
-  readonly windowHours: number
+  /** undefined: adaptive windows */
+  readonly windowHours: number | undefined
   readonly syncMode: "full_refresh" | "incremental"
 }
 

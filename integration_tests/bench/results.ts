@@ -1,6 +1,6 @@
 // Everything one `npm run bench` measured, as the report renders it and `--json` writes it.
 import type { ColdStart } from "./coldStart.js"
-import type { ExportRequests } from "./exportRequests.js"
+import type { Backfill } from "./exportRequests.js"
 import type { Machine } from "./machine.js"
 import type { Measurement } from "./measure.js"
 import type { ProfileSummary } from "./profile.js"
@@ -41,7 +41,7 @@ export interface BenchResults {
   /** the smaller and the larger single file; undefined when skipped */
   readonly rss: { readonly base: RssPoint; readonly big: RssPoint } | undefined
   readonly coldStart: ColdStart
-  readonly exportRequests: ExportRequests
+  readonly backfill: Backfill
   readonly profiles: ReadonlyArray<{ readonly object: string; readonly summary: ProfileSummary }>
   readonly totalMs: number
   /** the 1-minute load average when the run ended */

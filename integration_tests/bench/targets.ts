@@ -16,6 +16,10 @@ export const ORJSON_CPU_RATIO = 1.5
 export const RSS_FLAT_RATIO = 1.25
 export const SPEC_RATIO = 3
 export const NODE_RATIO = 0.8
+/** Issue #10's targets for a year's first sync. */
+export const BACKFILL_FLOOR_RATIO = 2
+export const BACKFILL_DAILY_SHARE = 0.1
+export const BACKFILL_MOST_WITHOUT_CHECKPOINT = 3
 
 const x = (ratio: number): string => `${ratio.toFixed(2)}x`
 
@@ -56,11 +60,26 @@ export const checkTargets = (r: BenchResults): TargetCheck[] => {
     checks.push({ target: `peak RSS flat in file size (${sizes}, ≤ ${RSS_FLAT_RATIO}x)`, measured: x(ratio), met: ratio <= RSS_FLAT_RATIO })
   } else checks.push({ target: "peak RSS flat in file size", measured: "not measured", met: undefined })
   checks.push({ target: `spec cold start ≤ ${SPEC_RATIO}x \`node -e 0\``, measured: x(r.coldStart.ratio), met: r.coldStart.ratio <= SPEC_RATIO })
-  const e = r.exportRequests
+  const b = r.backfill
   checks.push({
-    target: "export requests of a backfill = windows + extra pages",
-    measured: `${e.requests} for ${e.windows} + ${e.extraPages}`,
-    met: e.requests === e.windows + e.extraPages
+    target: `backfill: adaptive export requests ≤ ${BACKFILL_FLOOR_RATIO}x the floor (one window per object)`,
+    measured: `${b.adaptive.requests} vs ${b.floor}: ${x(b.adaptive.requests / b.floor)}`,
+    met: b.adaptive.requests <= BACKFILL_FLOOR_RATIO * b.floor
+  })
+  checks.push({
+    target: `backfill: adaptive export requests ≤ ${BACKFILL_DAILY_SHARE * 100}% of fixed daily windows`,
+    measured: `${b.adaptive.requests} vs ${b.daily.requests}: ${((100 * b.adaptive.requests) / b.daily.requests).toFixed(1)}%`,
+    met: b.adaptive.requests <= BACKFILL_DAILY_SHARE * b.daily.requests
+  })
+  checks.push({
+    target: `backfill: a checkpoint at least every ${BACKFILL_MOST_WITHOUT_CHECKPOINT} export requests of each stream`,
+    measured: `at most ${b.adaptive.mostWithoutCheckpoint}`,
+    met: b.adaptive.mostWithoutCheckpoint <= BACKFILL_MOST_WITHOUT_CHECKPOINT
+  })
+  checks.push({
+    target: "backfill with window_hours 24: export requests = windows + further pages",
+    measured: `${b.daily.requests} for ${b.dailyWindows} + ${b.dailyExtraPages}`,
+    met: b.daily.requests === b.dailyWindows + b.dailyExtraPages
   })
   return checks
 }

@@ -80,7 +80,7 @@ describe("npm run bench -- --small", () => {
     expect(numberIn(rows(markdown, "`node -e 0`")[0]?.[1])).toBeGreaterThan(0)
     expect(numberIn(rows(markdown, "`node dist/main.js spec`")[0]?.[1])).toBeGreaterThan(0)
     if (!orjson) expect(markdown).toMatch(/^Python csv \+ orjson baseline: skipped/m)
-    for (const target of ["read records/s ≥ Python stdlib baseline", "read records/s ≥ 2x Python csv + orjson", "read records per CPU second ≥ 1.5x Python csv + orjson", "read records/s ≥ 0.8x bare Node pipeline", "peak RSS flat", "spec cold start", "export requests of a backfill"]) {
+    for (const target of ["read records/s ≥ Python stdlib baseline", "read records/s ≥ 2x Python csv + orjson", "read records per CPU second ≥ 1.5x Python csv + orjson", "read records/s ≥ 0.8x bare Node pipeline", "peak RSS flat", "spec cold start", "backfill: adaptive export requests ≤", "backfill with window_hours 24"]) {
       expect(markdown).toContain(target)
     }
 
@@ -99,10 +99,11 @@ describe("npm run bench -- --small", () => {
       expect(o.connector.records).toBeGreaterThan(1000)
     }
     expect(results.rss?.big.inputBytes).toBeGreaterThan(results.rss?.base.inputBytes ?? Infinity)
-    const e = results.exportRequests
-    expect(e.windows).toBe(e.streams * (e.days * 24 / e.windowHours))
-    expect(e.requests).toBeGreaterThanOrEqual(e.windows)
-    expect(e.downloads).toBeGreaterThanOrEqual(e.files)
+    const b = results.backfill
+    expect(b.dailyWindows).toBe(b.streams * b.days)
+    expect(b.daily.requests).toBe(b.dailyWindows + b.dailyExtraPages)
+    expect(b.adaptive.requests).toBeGreaterThanOrEqual(b.floor)
+    expect(b.adaptive.records).toBeGreaterThan(0)
     expect(results.coldStart.specMs).toBeGreaterThan(0)
     expect(results.coldStart.nodeMs).toBeGreaterThan(0)
   }, 90_000)

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import type { Emulator } from "../emulator/index.js"
 import { ofType } from "../support/cli.js"
-import { catalogFor, configFor, startTestEmulator } from "../support/fixture.js"
+import { catalogFor, configFor as fixtureConfig, startTestEmulator } from "../support/fixture.js"
 import { expectNoSecret, expectReadInvariants, stateOf } from "../support/invariants.js"
 import type { AirbyteMessage } from "../support/protocol.js"
 import { apiError, type FaultProxy, type ProxyRules, startFaultProxy } from "../support/proxy.js"
@@ -25,6 +25,9 @@ import {
 import { upsert } from "../support/replica.js"
 
 const STREAMS = ["feedback_record", "theme"]
+// These tests aim faults at particular requests and compare the records of each window, so they
+// read fixed daily windows (adaptive ones are tested in windows.test.ts).
+const configFor = (emulator: Emulator, overrides: Record<string, unknown> = {}) => fixtureConfig(emulator, { window_hours: 24, ...overrides })
 
 let emulator: Emulator
 const proxies: Array<FaultProxy> = []

@@ -114,19 +114,33 @@ describe("read", () => {
     expect(withoutInjected(upsert(new Map(), run.messages).get("feedback_record"))).toEqual(truth)
   })
 
-  it("full_refresh reads from start_date whatever the state, and checkpoints each window", async () => {
-    const inputs = writeInputs({
-      config: configFor(emulator),
-      catalog: catalogFor(["theme"], "full_refresh"),
-      state: { theme: { _ab_export_window_end: END.replace("Z", ":00Z") } }
-    })
-    const run = await runCli(["read", "--config", inputs["config"]!, "--catalog", inputs["catalog"]!, "--state", inputs["state"]!])
-    expect(run.code, run.stderr).toBe(0)
-    expectReadInvariants(run.messages)
-    expect(ofType(run.messages, "STATE").length).toBe(4)
+  it("full_refresh reads from start_date without a state, and resumes from the state of an earlier attempt (is_resumable)", async () => {
+    const catalog = catalogFor(["theme"], "full_refresh")
+    const config = configFor(emulator, { window_hours: 24 })
+    const fresh = writeInputs({ config, catalog })
+    const first = await runCli(["read", "--config", fresh["config"]!, "--catalog", fresh["catalog"]!])
+    expect(first.code, first.stderr).toBe(0)
+    expectReadInvariants(first.messages)
+    expect(ofType(first.messages, "STATE").length).toBe(4)
     const truth = emulator.groundTruth("theme", START.replace("Z", ":00Z"), END.replace("Z", ":00Z"))
     expect(truth.size).toBeGreaterThan(0)
-    expect(withoutInjected(upsert(new Map(), run.messages).get("theme"))).toEqual(truth)
+    expect(withoutInjected(upsert(new Map(), first.messages).get("theme"))).toEqual(truth)
+
+    // An attempt cut after two windows left this state: the platform passes it to the next attempt
+    // of the same job, which reads only what is left, and the two together are the whole truth.
+    const saved = ofType(first.messages, "STATE").map((m) => stateOf(m).cursor)[1]!
+    const inputs = writeInputs({ config, catalog, state: { theme: { _ab_export_window_end: saved } } })
+    const resumed = await runCli(["read", "--config", inputs["config"]!, "--catalog", inputs["catalog"]!, "--state", inputs["state"]!])
+    expect(resumed.code, resumed.stderr).toBe(0)
+    expectReadInvariants(resumed.messages)
+    expect(ofType(resumed.messages, "STATE").map((m) => stateOf(m).cursor)).toEqual(ofType(first.messages, "STATE").map((m) => stateOf(m).cursor).slice(2))
+    const ends = recordsOf(resumed.messages).map((r) => r.data["_ab_export_window_end"] as string)
+    expect(ends.length).toBeGreaterThan(0)
+    expect(ends.every((end) => end > saved)).toBe(true)
+    const cut: ReadonlyArray<AirbyteMessage> = first.messages.filter(
+      (m) => m.type !== "RECORD" || ((m["record"] as { data: Record<string, string> }).data["_ab_export_window_end"] ?? "") <= saved
+    )
+    expect(withoutInjected(upsert(upsert(new Map(), cut), resumed.messages).get("theme"))).toEqual(truth)
   })
 
   it("a lookback re-reads recent windows without moving the cursor back", async () => {

@@ -4,7 +4,7 @@
 // no run emits a record twice, and no record of a checkpointed window is ever emitted again.
 // The seed is printed; TEST_SEED=<seed> replays a run's choices.
 import { afterAll, beforeAll, expect, it } from "vitest"
-import type { Emulator } from "../emulator/index.js"
+import { type Emulator, isoMinutes, startEmulator } from "../emulator/index.js"
 import { catalogFor, configFor, startTestEmulator } from "../support/fixture.js"
 import { expectNoSecret, expectReadInvariants } from "../support/invariants.js"
 import { between, seededRandom, testSeed } from "../support/random.js"
@@ -19,7 +19,7 @@ import {
   read,
   traceErrors
 } from "../support/reads.js"
-import { type Replica, upsert } from "../support/replica.js"
+import { type Replica, recordsOf, upsert, withoutInjected } from "../support/replica.js"
 
 const STREAMS = ["feedback_record", "feedback_summary", "product_feedback_envelope", "theme"]
 const INTERRUPTIONS = 3
@@ -90,4 +90,70 @@ it(`a faulty, interrupted and resumed sync ends with exactly the ground truth (s
   for (const { fault } of emulator.requestLog) if (fault !== undefined) faults.set(fault, (faults.get(fault) ?? 0) + 1)
   console.info(`soak seed ${seed}: ${summary.join("; ")}; faults ${JSON.stringify(Object.fromEntries(faults))}`)
   expect([...faults.keys()].sort(), "every kind of fault was met").toEqual(["429", "5xx", "cut", "expire", "recut", "reset"])
+})
+
+// Issue #10: the same with adaptive windows over the year-long tenant (seven objects, a year of
+// history). Windows differ from run to run (each resumed read sizes its own), so what is checked
+// is that nothing a run checkpointed comes again (every record of a resumed run lies past the
+// state it was given) and that the replica ends equal to the ground truth.
+it(`year-long tenant, adaptive windows: a faulty, interrupted and resumed first sync ends with exactly the ground truth (seed ${seed})`, { timeout: 180_000 }, async () => {
+  const year = await startEmulator({
+    seed: `soak-year-${seed}`,
+    tenant: "year",
+    now: "2025-12-15T06:30:00Z",
+    rateLimits: { exportPerMinute: RATE, objectsPerMinute: 60, minuteMs: 1000 }
+  })
+  try {
+    year.faults.random({ rate: 0.1, seed: String(seed), kinds: ["429", "5xx", "reset", "cut", "expire"] })
+    year.faults.cutDownload(200)
+    year.faults.expireUrls(1)
+    const random = seededRandom(seed + 1)
+    const streams = year.objects().map((o) => o.id)
+    const [start, end] = [isoMinutes(year.dataSpan.start.getTime()), isoMinutes(year.dataSpan.end.getTime())]
+    const config = configFor(year, { start_date: start, end_date: end, export_requests_per_minute: RATE, max_retries: 12 })
+    const total = streams.reduce((n, s) => n + year.groundTruth(s, start, end).size, 0)
+    let state = new Map<string, unknown>()
+    const replica: Replica = new Map()
+    let finished = false
+    const summary: Array<string> = []
+    for (let run = 0; run <= INTERRUPTIONS && !finished; run++) {
+      const last = run === INTERRUPTIONS
+      const killAfter = last ? Infinity : between(random, 1, Math.max(1, Math.floor(total / 3)))
+      const signal = SIGNALS[run % SIGNALS.length]!
+      const given = new Map([...state].map(([stream, s]) => [stream, (s as { stream: { stream_state: { _ab_export_window_end: string } } }).stream.stream_state._ab_export_window_end]))
+      let records = 0
+      const result = await read(
+        { config, catalog: catalogFor(streams), state: run === 0 ? undefined : [...state.values()] },
+        {
+          timeoutMs: 150_000,
+          onMessage: (message, child) => {
+            if (message.type === "RECORD" && ++records === killAfter) child.kill(signal)
+          }
+        }
+      )
+      const context = `year run ${run} (seed ${seed}, ${signal} after ${killAfter} records): ${result.stderr}`
+      expectReadInvariants(result.messages)
+      expectNoSecret(year.token, result.stdout, result.stderr)
+      expectNoStackTrace(result.stderr)
+      expect(duplicates(result.messages), context).toEqual([])
+      expect(traceErrors(result.messages), context).toEqual([])
+      const again = recordsOf(result.messages).filter(({ stream, data }) => {
+        const cursor = given.get(stream)
+        return cursor !== undefined && (data["_ab_export_window_end"] as string) <= cursor
+      })
+      expect(again.length, `${context}: records at or before the state given`).toBe(0)
+      finished = result.code === 0
+      summary.push(finished ? `run ${run}: completed, ${records} records` : `run ${run}: ${signal} after ${killAfter} records`)
+      if (!finished) expect(records, `${context}: failed without being interrupted`).toBeGreaterThanOrEqual(killAfter)
+      upsert(replica, result.messages)
+      state = carryState(state, result.messages)
+    }
+    expect(finished, "the last run completed").toBe(true)
+    for (const stream of streams) {
+      expect(withoutInjected(replica.get(stream)), `replica of ${stream}`).toEqual(year.groundTruth(stream, start, end))
+    }
+    console.info(`soak (year) seed ${seed}: ${summary.join("; ")}`)
+  } finally {
+    await year.close()
+  }
 })

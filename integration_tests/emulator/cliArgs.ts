@@ -7,12 +7,14 @@ export const USAGE = `Usage: npm run emulator -- [options]
   --storage-port N      signed-URL (S3-like) port (default: any free port)
   --seed S              data seed (default "demo")
   --scale S             tiny | demo | bench | <number of feedback records> (default demo)
-  --days N              days of history before now (default 3)
+  --tenant T            standard | year (issue #10: 7 objects over a year, dense, sparse and empty;
+                        365 days and 6 files a page by default) (default standard)
+  --days N              days of history before now (default 3; year tenant 365)
   --now TIME            start the clock at TIME (e.g. 2025-12-15T10:30Z) instead of the real time
   --token T             the API token (default: derived from the seed)
   --gzip                serve CSV gzip-compressed to clients that accept it
   --url-ttl SECONDS     lifetime of signed URLs (default 900)
-  --files-per-page N    files per export response (default 2)
+  --files-per-page N    files per export response (default 2; year tenant 6)
   --objects-page-size N objects per objects response (default 4)
   --rows-per-file N     most rows in one CSV file (default 40)
   --export-rpm N        export requests a minute (default 10)
@@ -83,6 +85,12 @@ export function parseCliArgs(argv: string[]): CliConfig {
       case "--seed": options.seed = value(); break
       case "--scale": options.scale = scale(value()); break
       case "--days": options.days = int(flag, value()); break
+      case "--tenant": {
+        const t = value()
+        if (t !== "standard" && t !== "year") throw new Error(`--tenant must be standard or year, got ${JSON.stringify(t)}`)
+        options.tenant = t
+        break
+      }
       case "--now": options.now = value(); break
       case "--token": options.token = value(); break
       case "--url-ttl": options.urlTtlSeconds = int(flag, value()); break

@@ -15,6 +15,7 @@ import { RateLimiter } from "./rateLimit.js"
 import { RequestLog } from "./requestLog.js"
 import { BASE_PATH, createApiServer } from "./server.js"
 import { Signer } from "./signing.js"
+import { generateYear, YEAR_FILES_PER_PAGE, yearCatalog } from "./yearTenant.js"
 import { createStorageServer } from "./storage.js"
 import { DAY, HOUR, floorHour, isoSeconds, toMs } from "./timeFormat.js"
 import type { Emulator, EmulatorOptions } from "./types.js"
@@ -45,9 +46,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const seed = options.seed ?? "demo"
   const startMs = options.now === undefined ? Date.now() : toMs(options.now)
   const clock = new EmuClock(startMs, options.frozenClock ?? options.now !== undefined)
+  const year = options.tenant === "year"
   const spanEnd = floorHour(startMs)
-  const spanStart = spanEnd - Math.max(0, options.days ?? 3) * DAY
-  const ds = generateDataset(seed, options.scale ?? "tiny", spanStart, spanEnd)
+  const spanStart = spanEnd - Math.max(0, options.days ?? (year ? 365 : 3)) * DAY
+  const ds = year ? generateYear(seed, spanStart, spanEnd) : generateDataset(seed, options.scale ?? "tiny", spanStart, spanEnd)
   const benchHour = spanEnd - HOUR
   const benchSpecs = options.bench?.objects ?? []
   const benchFiles = benchSpecs.length === 0 ? [] : await prepareBench(seed, benchSpecs, options.bench?.dir, isoSeconds(benchHour))
@@ -55,7 +57,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let storageUrl = ""
   const ctx: Ctx = {
     ds,
-    files: new FileStore(ds, Math.max(1, options.rowsPerFile ?? 40), { start: spanStart, end: spanEnd }),
+    files: new FileStore(ds, Math.max(1, options.rowsPerFile ?? 40), { start: spanStart, end: spanEnd }, !year),
     clock,
     faults: new FaultSet(),
     hostile: new HostileSet(),
@@ -70,9 +72,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       readOnly: `emu-readonly-${hex8(hashOf(seed, "readonly"))}`
     },
     org: `org-${hex8(hashOf(seed, "org")).slice(0, 6)}`,
-    catalog: [...CORE_OBJECTS, ...TENANT_OBJECTS, ...benchSpecs.map((b) => benchDef(b.id, b.kind))],
+    catalog: [...(year ? yearCatalog() : [...CORE_OBJECTS, ...TENANT_OBJECTS]), ...benchSpecs.map((b) => benchDef(b.id, b.kind))],
     objectsPageSize: Math.max(1, options.objectsPageSize ?? 4),
-    filesPerPage: Math.max(1, options.filesPerPage ?? 2),
+    filesPerPage: Math.max(1, options.filesPerPage ?? (year ? YEAR_FILES_PER_PAGE : 2)),
     gzip: options.gzip ?? false,
     storageUrl: () => storageUrl,
     bench: { files: benchFiles, hour: benchHour }
@@ -100,6 +102,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   return {
     baseUrl: `http://${HOST}:${apiPort}${BASE_PATH}`,
     storageUrl,
+    filesPerPage: ctx.filesPerPage,
     token: ctx.tokens.full,
     readOnlyToken: ctx.tokens.readOnly,
     close: async () => {

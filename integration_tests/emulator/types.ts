@@ -1,6 +1,13 @@
 // The emulator's public types (re-exported by index.ts).
 
 export type Scale = "tiny" | "demo" | "bench" | number
+/**
+ * standard: the nine core objects and two tenant ones, files every active hour (`scale` sets the
+ * size). year: issue #10's year-long tenant (yearTenant.ts): seven objects, two with a file a day,
+ * one about every sixth day, three that change a few times a year, one empty; 365 days and 6 files
+ * a page unless `days`/`filesPerPage` say otherwise; `scale` does not apply.
+ */
+export type Tenant = "standard" | "year"
 export type ApiEndpoint = "export" | "objects"
 export type FaultEndpoint = ApiEndpoint | "storage"
 export type RandomFaultKind = "429" | "5xx" | "reset" | "cut" | "doubleCut" | "expire" | "slow"
@@ -23,6 +30,7 @@ export interface EmulatorOptions {
   frozenClock?: boolean
   days?: number
   scale?: Scale
+  tenant?: Tenant
   objectsPageSize?: number
   filesPerPage?: number
   /** most data rows in one CSV file (an hour with more rows is split into parts); default 40 */
@@ -105,6 +113,8 @@ export interface BenchFile {
 export interface Emulator {
   baseUrl: string
   storageUrl: string
+  /** file URLs in one export answer */
+  filesPerPage: number
   token: string
   readOnlyToken: string
   close(): Promise<void>

@@ -13,6 +13,8 @@ const MONTH_DAY = "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-
 const LEAP_YEAR = "(?:\\d{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
 export const HOUR_PATTERN = `^(?:\\d{4}-${MONTH_DAY}|${LEAP_YEAR}-02-29)(?:T(?:[01]\\d|2[0-3]):00(?::00(?:\\.0+)?)?Z)?$`
 const hourRegExp = new RegExp(HOUR_PATTERN)
+/** HOUR_PATTERN for a year from 2000 on (`start_date`: earlier years are typos, see config/schema.ts). */
+export const START_HOUR_PATTERN = `^(?=[2-9])${HOUR_PATTERN.slice(1)}`
 
 /** Parses one of the accepted forms into epoch ms, or undefined when it is not a real whole hour. */
 export const parseHour = (text: string): number | undefined => {

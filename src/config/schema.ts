@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { HOUR_PATTERN, parseHour } from "./hours.js"
+import { HOUR_PATTERN, parseHour, START_HOUR_PATTERN } from "./hours.js"
 import { shownValue } from "./shownValue.js"
 
 /**
@@ -11,26 +11,41 @@ import { shownValue } from "./shownValue.js"
 // Digits and date punctuation only: a mistyped date, which no token looks like, so it may be shown.
 const DATE_LIKE = /^[\d:.+\- TZ]{1,40}$/
 
-const wholeHour = (title: string, description: string) =>
+/**
+ * The earliest `start_date`: Enterpret did not exist before, and a year like `0202` or `0000` is a
+ * typo that asked for tens of millions of windows' worth of empty history (0.1.0 built them all
+ * up front and ran out of memory).
+ */
+export const EARLIEST_START = "2000-01-01"
+
+const wholeHour = (title: string, description: string, earliest?: string) =>
   Schema.String.pipe(
-    Schema.filter((text) => parseHour(text) !== undefined, {
-      message: (issue) =>
-        `must be a whole UTC hour such as 2025-12-12T00:00Z, 2025-12-12T00:00:00Z or 2025-12-12, got ${shownValue(issue.actual, DATE_LIKE)}`,
-      jsonSchema: { pattern: HOUR_PATTERN }
-    })
+    Schema.filter(
+      (text) => {
+        if (parseHour(text) === undefined) {
+          return `must be a whole UTC hour such as 2025-12-12T00:00Z, 2025-12-12T00:00:00Z or 2025-12-12, got ${shownValue(text, DATE_LIKE)}`
+        }
+        // Whole-hour forms all start with the year, so comparing text compares dates.
+        if (earliest !== undefined && text < earliest) return `must be ${earliest} or later (${JSON.stringify(text)} looks like a typo of the year)`
+        return true
+      },
+      // The same rule for the form: a year from 2000 on (a lookahead on the first digit) for start_date.
+      { jsonSchema: { pattern: earliest === undefined ? HOUR_PATTERN : START_HOUR_PATTERN } }
+    )
   ).annotations({ title, description, examples: ["2025-12-12T00:00Z", "2025-12-12"] })
 
-const boundedInt = (min: number, max: number, fallback: number, title: string, description: string) => {
+const wholeNumber = (min: number, max: number, title: string, description: string) => {
   const message = (issue: { actual: unknown }) => `must be a whole number from ${min} to ${max}, got ${shownValue(issue.actual)}`
-  return Schema.optionalWith(
-    Schema.Number.pipe(
-      Schema.int({ message }),
-      Schema.greaterThanOrEqualTo(min, { message }),
-      Schema.lessThanOrEqualTo(max, { message })
-    ).annotations({ title, description, default: fallback }),
-    { default: () => fallback }
-  )
+  return Schema.Number.pipe(
+    Schema.int({ message }),
+    Schema.greaterThanOrEqualTo(min, { message }),
+    Schema.lessThanOrEqualTo(max, { message })
+  ).annotations({ title, description })
 }
+
+
+const boundedInt = (min: number, max: number, fallback: number, title: string, description: string) =>
+  Schema.optionalWith(wholeNumber(min, max, title, description).annotations({ default: fallback }), { default: () => fallback })
 
 const isLoopback = (host: string): boolean =>
   host === "localhost" || host === "[::1]" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host)
@@ -101,7 +116,8 @@ export const ConfigSchema = Schema.Struct({
   }),
   start_date: wholeHour(
     "Start date",
-    "First UTC hour to export. Records created or updated in Enterpret from this hour on are synced."
+    "First UTC hour to export (2000 or later). Records created or updated in Enterpret from this hour on are synced.",
+    EARLIEST_START
   ),
   end_date: Schema.optional(
     wholeHour("End date", "Exclusive upper bound (UTC hour). Leave empty to sync up to the last complete hour.")
@@ -113,7 +129,14 @@ export const ConfigSchema = Schema.Struct({
       description: "Object IDs to offer as streams (e.g. feedback_record). Leave empty for every exportable object."
     })
   ),
-  window_hours: boundedInt(1, 8760, 24, "Window size (hours)", "Hours exported per request window; state is checkpointed after each window."),
+  window_hours: Schema.optional(
+    wholeNumber(
+      1,
+      8760,
+      "Window size (hours)",
+      "Leave empty (recommended) for adaptive windows: each stream sizes its windows from the API's answers, larger while they list few files, smaller when they run to several pages, so that a backfill spends about one export request per page of files and still checkpoints at least every 3 requests. Set it to export exactly this many hours per request window instead (the behaviour of 0.1.0, one request per window even when it is empty). State is checkpointed after each window."
+    )
+  ),
   lookback_hours: boundedInt(0, 168, 0, "Lookback (hours)", "An incremental read starts this many hours before its saved state, to re-read recent windows."),
   export_requests_per_minute: boundedInt(1, 600, 10, "Export requests per minute", "Client-side pace for the export endpoint, across all streams (Enterpret allows 10)."),
   objects_requests_per_minute: boundedInt(1, 600, 60, "Objects requests per minute", "Client-side pace for the objects endpoint (Enterpret allows 60)."),

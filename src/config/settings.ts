@@ -11,7 +11,8 @@ export interface SettingsShape {
   readonly endMs: number | undefined
   readonly baseUrl: string
   readonly objects: ReadonlyArray<string> | undefined
-  readonly windowHours: number
+  /** `window_hours`; undefined: adaptive windows (see sync/cursor.ts). */
+  readonly windowHours: number | undefined
   readonly lookbackHours: number
   readonly exportRequestsPerMinute: number
   readonly objectsRequestsPerMinute: number

@@ -1,5 +1,5 @@
 import { JSONSchema } from "effect"
-import { HOUR_PATTERN } from "./hours.js"
+import { HOUR_PATTERN, START_HOUR_PATTERN } from "./hours.js"
 import { ConfigSchema } from "./schema.js"
 
 export const DOCUMENTATION_URL = "https://github.com/source-enterpret/source-enterpret#readme"
@@ -25,7 +25,7 @@ export const connectionSpecification = (): JsonObject => {
   Object.entries(properties).forEach(([name, property], order) => {
     property["order"] = order
     if (SECRET_FIELDS.has(name)) property["airbyte_secret"] = true
-    if (property["pattern"] === HOUR_PATTERN) property["pattern_descriptor"] = HOUR_PATTERN_DESCRIPTOR
+    if (property["pattern"] === HOUR_PATTERN || property["pattern"] === START_HOUR_PATTERN) property["pattern_descriptor"] = HOUR_PATTERN_DESCRIPTOR
   })
   return { ...schema, additionalProperties: true }
 }

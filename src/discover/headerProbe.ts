@@ -4,7 +4,7 @@ import { Settings } from "../config/settings.js"
 import { RecordEncoder } from "../csv/recordEncoder.js"
 import { exportPages } from "../enterpret/client.js"
 import { FileDownloader } from "../enterpret/download.js"
-import { syncEnd } from "../sync/windows.js"
+import { syncEnd } from "../sync/cursor.js"
 
 /** How far back the probe looks, in hours; the last step reaches back to `start_date`. */
 const LOOKBACK_STEPS = [24, 24 * 7, 24 * 30]

@@ -84,10 +84,13 @@ const sync = (configFiles: ReadonlyArray<string>, catalogFile: string | undefine
       yield* Console.error("WARNING No stream is selected in the catalog: nothing to sync.")
       return []
     }
+    // A FULL_TABLE stream reads from start_date: its bookmark is carried on, not resumed from
+    // (the engine resumes a full refresh from a state it is given, as Airbyte's attempts need).
+    const incremental = new Set(streams.filter((s) => s.method === "INCREMENTAL").map((s) => s.name))
     /** The streams that failed; the others completed. */
     return yield* readStreams(
       streams.map((s) => ({ name: s.name, syncMode: s.method === "INCREMENTAL" ? ("incremental" as const) : ("full_refresh" as const) })),
-      tapState.cursors
+      new Map([...tapState.cursors].filter(([name]) => incremental.has(name)))
     ).pipe(Effect.provide(singerSyncOutput(streams, tapState)), Effect.provide(api))
   })
 

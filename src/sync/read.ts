@@ -3,7 +3,7 @@ import { Settings } from "../config/settings.js"
 import type { CatalogStream } from "./catalog.js"
 import type { StreamCursors } from "./state.js"
 import { readStream } from "./streamReader.js"
-import { syncEnd } from "./windows.js"
+import { syncEnd } from "./cursor.js"
 
 /**
  * Reads every configured stream concurrently (the shared rate limiter and download slots pace

@@ -1,12 +1,12 @@
 import { Effect, Schema } from "effect"
-import { parseHour } from "../config/hours.js"
 import { InputError, readJsonFile } from "../config/inputFile.js"
-import { WINDOW_END_FIELD } from "../protocol/recordFields.js"
+import { CURSOR_FIELD, decodeStreamState } from "./cursor.js"
+
+// The field is the cursor module's; the state file's readers (Airbyte's and Singer's) name it from here too.
+export { CURSOR_FIELD } from "./cursor.js"
 
 /** Saved cursors by stream name, in epoch ms of the end of the last checkpointed window. */
 export type StreamCursors = ReadonlyMap<string, number>
-
-export const CURSOR_FIELD = WINDOW_END_FIELD
 
 const StreamStateMessage = Schema.Struct({
   type: Schema.optional(Schema.Literal("STREAM")),
@@ -20,18 +20,14 @@ const LegacyState = Schema.Record({ key: Schema.String, value: Schema.NullOr(Sch
 
 const describe = (value: unknown) => JSON.stringify(value)?.slice(0, 120) ?? String(value)
 
-/** Reads the cursor out of one stream's state blob; an empty blob means "no state yet". */
+/** Reads the cursor out of one stream's state blob (see cursor.ts); an empty blob means "no state yet". */
 const cursorOf = (stream: string, blob: Readonly<Record<string, unknown>> | null | undefined, fail: (m: string) => InputError) => {
-  if (blob === null || blob === undefined || Object.keys(blob).length === 0) return Effect.succeed(undefined)
-  const value = blob[CURSOR_FIELD]
-  const ms = typeof value === "string" ? parseHour(value) : undefined
-  return ms === undefined
-    ? Effect.fail(fail(`state of stream ${stream}: ${CURSOR_FIELD} must be a whole UTC hour like 2025-12-13T00:00:00Z, got ${describe(value)}`))
-    : Effect.succeed(ms)
+  const decoded = decodeStreamState(blob)
+  return "problem" in decoded ? Effect.fail(fail(`state of stream ${stream}: ${decoded.problem}`)) : Effect.succeed(decoded.cursorMs)
 }
 
 /**
- * Accepts what Airbyte passes as `--state`: an array of per-stream state messages, or the legacy
+ * The state file: accepts what Airbyte passes as `--state`: an array of per-stream state messages, or the legacy
  * object `{stream_name: stream_state}`. Anything else is a config error naming the problem.
  */
 export const decodeState = (value: unknown, file: string) =>

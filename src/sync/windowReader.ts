@@ -5,11 +5,17 @@ import { UrlExpired, withoutSignature } from "../enterpret/errors.js"
 import { Settings } from "../config/settings.js"
 import { DownloadSlots } from "./downloadSlots.js"
 import { readFile } from "./fileReader.js"
-import type { ExportWindow } from "./windows.js"
+import type { ExportWindow } from "./cursor.js"
 
 export interface WindowResult {
   readonly records: number
   readonly bytes: number
+  /** Export responses it took; the cursor sizes the next window from these. */
+  readonly pages: number
+  /** Files listed on all its pages. */
+  readonly files: number
+  /** The first page showed a cursor and `splitIfPaged` was set: nothing was downloaded. */
+  readonly split: boolean
 }
 
 /**
@@ -61,29 +67,43 @@ const pageRefresher = (request: ExportRequest, page: ExportPage) =>
  * Emits every record of one window: every page of files (a page's files download concurrently
  * within the shared download slots; the next page is asked for once they are done), and returns
  * only once all of them are emitted, so that the caller's checkpoint never passes data that was not.
+ * With `splitIfPaged`, a first page that shows a cursor ends the read before any download
+ * (`split`): the cursor asks for a shorter window instead (see `splitWindow` in cursor.ts).
  */
-export const readWindow = (stream: string, window: ExportWindow) =>
+export const readWindow = (stream: string, window: ExportWindow, splitIfPaged = false) =>
   Effect.gen(function* () {
     const slots = yield* DownloadSlots
     const { maxConcurrentDownloads } = yield* Settings
     const windowEnd = toCursor(window.endMs)
+    const empty: WindowResult = { records: 0, bytes: 0, pages: 0, files: 0, split: false }
     return yield* exportPages({ objectId: stream, startMs: window.startMs, endMs: window.endMs }).pipe(
-      Stream.mapEffect(({ request, page }) =>
-        Effect.gen(function* () {
-          const refresh = yield* pageRefresher(request, page)
-          return yield* Effect.forEach(
-            page.files,
-            (url, index) =>
-              slots.withPermits(1)(readFile({ stream, windowEnd, url, refreshUrl: (expired) => refresh(expired, index) })),
-            // No more of a page's files are started than could hold a slot: forking them all
-            // at once made time and memory grow with the square of the page (2,000 files: 41 s
-            // and 3.2 GB), each waiting fiber woken by every release.
-            { concurrency: maxConcurrentDownloads }
-          )
-        })
+      Stream.zipWithIndex,
+      Stream.mapEffect(([{ request, page }, index]) =>
+        splitIfPaged && index === 0 && page.cursor !== undefined
+          ? Effect.succeed({ files: page.files.length, split: true, results: [] })
+          : Effect.gen(function* () {
+              const refresh = yield* pageRefresher(request, page)
+              const results = yield* Effect.forEach(
+                page.files,
+                (url, index) =>
+                  slots.withPermits(1)(readFile({ stream, windowEnd, url, refreshUrl: (expired) => refresh(expired, index) })),
+                // No more of a page's files are started than could hold a slot: forking them all
+                // at once made time and memory grow with the square of the page (2,000 files: 41 s
+                // and 3.2 GB), each waiting fiber woken by every release.
+                { concurrency: maxConcurrentDownloads }
+              )
+              return { files: page.files.length, split: false, results }
+            })
       ),
-      Stream.runFold({ records: 0, bytes: 0 } as WindowResult, (total, results) =>
-        results.reduce((sum, r) => ({ records: sum.records + r.records, bytes: sum.bytes + r.bytes }), total)
+      // Pages are asked for as they are pulled: a split asks for no second page.
+      Stream.takeUntil((step) => step.split),
+      Stream.runFold(empty, (total, step) =>
+        step.results.reduce<WindowResult>((sum, r) => ({ ...sum, records: sum.records + r.records, bytes: sum.bytes + r.bytes }), {
+          ...total,
+          pages: total.pages + 1,
+          files: total.files + step.files,
+          split: step.split
+        })
       )
     )
   })
