@@ -2,7 +2,7 @@
 // with each ratio, the targets, peak RSS against file size, `spec` cold start, export requests,
 // and (with --cpu-prof) where the connector's CPU goes. The README quotes it.
 import type { Measurement } from "./measure.js"
-import type { BackfillRead } from "./exportRequests.js"
+import type { Backfill, BackfillRead } from "./exportRequests.js"
 import { type BenchResults, MB, type Runner, recordsPerCpuSecond, recordsPerSecond } from "./results.js"
 import { checkTargets } from "./targets.js"
 
@@ -131,7 +131,35 @@ export const renderReport = (r: BenchResults): string => {
     ""
   )
 
-  const b = r.backfill
+  out.push(...backfillSection(r.backfill))
+
+  for (const p of r.profiles) {
+    const s = p.summary
+    out.push(`CPU profile of the connector's \`read\` of ${p.object} (\`node --cpu-prof\`, ${seconds(s.totalMs)} s sampled; self time):`, "")
+    out.push(
+      ...table(
+        ["function (source)", "self ms", "share"],
+        ["l", "r", "r"],
+        s.functions.map((f) => [`\`${f.name.replace(/\|/g, "\\|")}\``, fixed(f.selfMs, 0), `${(f.share * 100).toFixed(1)}%`])
+      ),
+      ""
+    )
+    out.push(
+      ...table(
+        ["by source", "self ms", "share"],
+        ["l", "r", "r"],
+        s.sources.map((f) => [`\`${f.name.replace(/\|/g, "\\|")}\``, fixed(f.selfMs, 0), `${(f.share * 100).toFixed(1)}%`])
+      ),
+      ""
+    )
+  }
+  out.push(`Whole benchmark: ${seconds(r.totalMs)} s.`, "")
+  return out.join("\n")
+}
+
+/** The backfill rows (issue #10): adaptive and daily windows against the floor. */
+export const backfillSection = (b: Backfill): string[] => {
+  const out: string[] = []
   const vsFloor = (n: number) => `${(n / b.floor).toFixed(2)}x`
   const vsDaily = (n: number) => `${((100 * n) / b.daily.requests).toFixed(1)}%`
   out.push(
@@ -164,27 +192,5 @@ export const renderReport = (r: BenchResults): string => {
     ),
     ""
   )
-
-  for (const p of r.profiles) {
-    const s = p.summary
-    out.push(`CPU profile of the connector's \`read\` of ${p.object} (\`node --cpu-prof\`, ${seconds(s.totalMs)} s sampled; self time):`, "")
-    out.push(
-      ...table(
-        ["function (source)", "self ms", "share"],
-        ["l", "r", "r"],
-        s.functions.map((f) => [`\`${f.name.replace(/\|/g, "\\|")}\``, fixed(f.selfMs, 0), `${(f.share * 100).toFixed(1)}%`])
-      ),
-      ""
-    )
-    out.push(
-      ...table(
-        ["by source", "self ms", "share"],
-        ["l", "r", "r"],
-        s.sources.map((f) => [`\`${f.name.replace(/\|/g, "\\|")}\``, fixed(f.selfMs, 0), `${(f.share * 100).toFixed(1)}%`])
-      ),
-      ""
-    )
-  }
-  out.push(`Whole benchmark: ${seconds(r.totalMs)} s.`, "")
-  return out.join("\n")
+  return out
 }
