@@ -163,7 +163,9 @@ describe.each(READERS)("RecordEncoder against %s", (_name, reader, errorLines) =
 describe("RecordEncoder and invalid UTF-8", () => {
   // Bytes no decoder accepts as they stand: a lone continuation byte, a truncated sequence, an
   // overlong form, an encoded surrogate, a code point past U+10FFFF, bytes never used in UTF-8.
-  const invalid = [[0x80], [0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xff], [0xfe, 0xfe], [0xef, 0xbb]]
+  const invalid = [[0x80], [0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xff], [0xfe, 0xfe], [0xef, 0xbb],
+    // Four-byte leads whose sequence breaks whole inside a chunk (the encoder's fast path must refuse them).
+    [0xf0, 0x8f, 0xbf, 0xbf], [0xf4, 0x8f, 0xbf, 0x41], [0xf1, 0x80, 0x41, 0x80], [0xf5, 0x80, 0x80, 0x80]]
 
   it("writes U+FFFD where TextDecoder does, in cells, keys and at chunk boundaries", () => {
     const parts: Array<number> = []
@@ -185,6 +187,16 @@ describe("RecordEncoder and invalid UTF-8", () => {
     expect(reference.out).toContain("\uFFFD")
     expect(reference.header).toEqual(["id", "é\uFFFD"])
     expect(reference.out.split("\n")).toHaveLength(2 * invalid.length + 1)
+  })
+
+  it("copies the four-byte sequences at the edges of their ranges, quoted and unquoted", () => {
+    const edges = [[0xf0, 0x90, 0x80, 0x80], [0xf0, 0xbf, 0xbf, 0xbf], [0xf1, 0x80, 0x80, 0x80], [0xf3, 0xbf, 0xbf, 0xbf], [0xf4, 0x80, 0x80, 0x80], [0xf4, 0x8f, 0xbf, 0xbf]]
+    const parts: Array<number> = [...utf8.encode("a,b\n")]
+    for (const bytes of edges) parts.push(0x22, ...bytes, 0x22, 0x22, 0x22, 0x2c, 0x78, ...bytes, 0x0a)
+    const reference = expectSameAs(() => new CsvScanner(), Uint8Array.from(parts))
+    expect(reference.errorLine).toBeUndefined()
+    expect(reference.out).not.toContain("\uFFFD")
+    for (const bytes of edges) expect(reference.out).toContain(`"${new TextDecoder().decode(Uint8Array.from(bytes))}\\"","b":"x`)
   })
 
   it("gives the same as TextDecoder for random bytes in quoted cells, split at every boundary", () => {

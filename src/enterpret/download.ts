@@ -1,10 +1,13 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeStream } from "@effect/platform-node"
+import type { HttpClientResponse } from "@effect/platform"
 import { Clock, Context, Duration, Effect, Layer, Stream } from "effect"
+import { Readable } from "node:stream"
 import { createGunzip } from "node:zlib"
 import { Settings } from "../config/settings.js"
 import { DownloadRejected, type DownloadError, TransientError, UrlExpired, withoutSignature } from "./errors.js"
 import { rateLimitFrom } from "./retryAfter.js"
+import { spentDownloadBytes } from "./spentBuffers.js"
 import { statusVerdict, transportMessage } from "./status.js"
 
 export interface DownloadHandlers<E, R> {
@@ -25,6 +28,16 @@ export class FileDownloader extends Context.Tag("source-enterpret/FileDownloader
   FileDownloader,
   { readonly download: <E, R>(url: string, handlers: DownloadHandlers<E, R>) => Effect.Effect<void, E | DownloadError, R> }
 >() {}
+
+/**
+ * The response body as a Node stream: NodeHttpClient's own IncomingMessage (its `source`), or,
+ * for another client (the tests' fakes), the Effect stream adapted to one.
+ */
+const nodeReadable = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Readable> => {
+  const source = (response as { readonly source?: unknown }).source
+  if (source instanceof Readable) return Effect.succeed(source)
+  return NodeStream.toReadable(response.stream.pipe(Stream.mapError((error) => new Error(transportMessage(error.cause, error.message)))))
+}
 
 export const makeFileDownloader = Effect.gen(function* () {
   const settings = yield* Settings
@@ -57,41 +70,88 @@ export const makeFileDownloader = Effect.gen(function* () {
       const lengthHeader = response.headers["content-length"]
       const expected = lengthHeader === undefined ? undefined : Number(lengthHeader)
       yield* handlers.onSize(expected)
+      const clock = yield* Effect.clock
+      // The body is read straight from the Node stream in this one fiber, a buffer at a time as
+      // the socket delivers it, not through an Effect Stream: its per-chunk steps (channel
+      // executor, mapError, tap, runForEach) cost more CPU than the CSV encoding of a 64 KiB
+      // chunk's neighbours did (bench_feedback, 200 MB: N s of CPU before, N after).
+      const source = yield* nodeReadable(response)
+      let failure: TransientError | undefined
+      let ended = false
+      let wake: (() => void) | undefined
+      const fail = (error: TransientError) => {
+        failure ??= error
+        wake?.()
+      }
       let received = 0
-      const raw = response.stream.pipe(
-        Stream.mapError((error) => transient(transportMessage(error.cause, error.message))),
-        Stream.tap((chunk) =>
-          Effect.sync(() => {
-            received += chunk.length
-          })
-        )
+      source.on("error", (error: unknown) => fail(transient(transportMessage(error, String(error)))))
+      let body: Readable = source
+      if (response.headers["content-encoding"] === "gzip") {
+        // Bytes on the wire are counted before they are inflated, for the Content-Length check.
+        source.on("data", (chunk: Uint8Array) => {
+          received += chunk.length
+        })
+        const gunzip = createGunzip()
+        gunzip.on("error", (error: unknown) => fail(transient(`gzip: ${String(error)}`)))
+        source.pipe(gunzip)
+        body = gunzip
+      }
+      const counting = body === source
+      body.on("readable", () => wake?.())
+      // A body cut off without an error ends like a short one: the Content-Length check catches it.
+      const onEnd = () => {
+        ended = true
+        wake?.()
+      }
+      body.on("end", onEnd)
+      body.on("close", onEnd)
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          wake = undefined
+          if (body !== source) body.destroy()
+          source.destroy()
+        })
       )
-      const body =
-        response.headers["content-encoding"] === "gzip"
-          ? NodeStream.pipeThroughDuplex(raw, () => createGunzip(), (error) => transient(`gzip: ${String(error)}`))
-          : raw
-      // One watchdog for the body, not Stream.timeoutFail, which raced a new fiber and timer
+      const waitForBody = Effect.async<void>((resume) => {
+        if (failure !== undefined || ended || body.readableLength > 0) return resume(Effect.void)
+        wake = () => {
+          wake = undefined
+          resume(Effect.void)
+        }
+        return Effect.sync(() => {
+          wake = undefined
+        })
+      })
+      // One watchdog for the body, not a timeout per chunk, which raced a new fiber and timer
       // against every chunk: that was a third of `read`'s CPU on the benchmark (60 MB: 1.12 s of
       // CPU with it, 0.73 s without). Only time spent waiting for the body counts, not the
       // handler's (a slow stdout must not look like a silent file host).
-      let waitingSince: number | undefined = yield* Clock.currentTimeMillis
+      let waitingSince: number | undefined = clock.unsafeCurrentTimeMillis()
       const watchdog = Effect.gen(function* () {
         for (;;) {
-          const quietMs = waitingSince === undefined ? 0 : (yield* Clock.currentTimeMillis) - waitingSince
+          const quietMs = waitingSince === undefined ? 0 : clock.unsafeCurrentTimeMillis() - waitingSince
           if (quietMs >= idleMs) return yield* transient(`no data for ${Duration.format(idle)}`)
           yield* Effect.sleep(idleMs - quietMs)
         }
       })
-      const handle = (chunk: Uint8Array) => {
-        waitingSince = undefined
-        return Effect.zipLeft(
-          handlers.onChunk(chunk),
-          Effect.map(Clock.currentTimeMillis, (now) => {
-            waitingSince = now
-          })
-        )
-      }
-      yield* Effect.raceFirst(body.pipe(Stream.runForEach(handle)), watchdog)
+      const readBody = Effect.gen(function* () {
+        for (;;) {
+          if (failure !== undefined) return yield* failure
+          const chunk = body.read() as Uint8Array | null
+          if (chunk !== null) {
+            if (counting) received += chunk.length
+            waitingSince = undefined
+            yield* handlers.onChunk(chunk)
+            spentDownloadBytes(chunk.length)
+            waitingSince = clock.unsafeCurrentTimeMillis()
+          } else if (ended) {
+            return
+          } else {
+            yield* waitForBody
+          }
+        }
+      })
+      yield* Effect.raceFirst(readBody, watchdog)
       if (expected !== undefined && received !== expected) {
         return yield* transient(`the body ended after ${received} of ${expected} bytes`)
       }
