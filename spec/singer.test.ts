@@ -161,9 +161,9 @@ describe("SingerSyncOutput", () => {
         yield* sync.started("theme")
         const envelope = sync.recordEnvelope("theme", "2025-12-13T00:00:00Z", "https://files/theme.csv")
         yield* sync.records(new TextEncoder().encode(`${envelope.head}"record_id":"t1","name":""${envelope.tail}${envelope.head}"record_id":"t2","name":null${envelope.tail}`))
-        yield* sync.checkpoint("theme", "2025-12-13T00:00:00Z", 2)
+        yield* sync.checkpoint("theme", { _ab_export_window_end: "2025-12-13T00:00:00Z" }, 2)
         yield* sync.started("subtheme")
-        yield* sync.checkpoint("subtheme", "2025-12-14T00:00:00Z", 0)
+        yield* sync.checkpoint("subtheme", { _ab_export_window_end: "2025-12-14T00:00:00Z" }, 0)
         yield* sync.failed("theme", { failureType: "transient_error", message: "gave up", internal: "x" })
         yield* sync.ended("theme", false)
         yield* output.settle

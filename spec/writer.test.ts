@@ -82,7 +82,7 @@ describe("AirbyteOutput (makeAirbyteOutput)", () => {
   it("emit serialises the message as one JSON line and hands it to the stream at once", async () => {
     const sink = new SlowSink(1 << 20)
     const output = makeAirbyteOutput(sink)
-    const state = stateMessage("feedback_record", "2025-12-13T00:00:00Z", 12)
+    const state = stateMessage("feedback_record", { _ab_export_window_end: "2025-12-13T00:00:00Z" }, 12)
     await Effect.runPromise(output.emitLines('{"type":"RECORD"}\n'))
     expect(sink.writes + sink.writableLength).toBe(0) // a record alone waits in the batch
     await Effect.runPromise(output.emit(state))
@@ -239,14 +239,14 @@ describe("AirbyteOutput buffer release", () => {
             handed.fill(0x20)
             released.push(i)
           })
-          yield* output.emit(stateMessage("s", `c${i}`, i))
+          yield* output.emit(stateMessage("s", { _ab_export_window_end: `c${i}` }, i))
         }
         yield* output.settle
       })
     )
     const text = Buffer.concat(sink.copies).toString("utf8")
     const want = expected
-      .map((chunk, k) => new TextDecoder().decode(chunk) + (k % 2 === 1 ? JSON.stringify(stateMessage("s", `c${(k - 1) / 2}`, (k - 1) / 2)) + "\n" : ""))
+      .map((chunk, k) => new TextDecoder().decode(chunk) + (k % 2 === 1 ? JSON.stringify(stateMessage("s", { _ab_export_window_end: `c${(k - 1) / 2}` }, (k - 1) / 2)) + "\n" : ""))
       .join("")
     // Compared as a flag: a diff of megabytes of text is slower to print than the test is to run.
     const firstDifference = [...want].findIndex((char, k) => text[k] !== char)
@@ -304,7 +304,7 @@ describe("AirbyteOutput on a closed stdout (EPIPE)", () => {
       Effect.gen(function* () {
         for (let i = 0; i < 10_000; i++) {
           yield* output.emitLines(`{"n":${i},"pad":"${"x".repeat(60)}"}\n`)
-          if (i % 100 === 99) yield* output.emit(stateMessage("s", `c${i}`, 100))
+          if (i % 100 === 99) yield* output.emit(stateMessage("s", { _ab_export_window_end: `c${i}` }, 100))
           emitted = i
         }
       })
@@ -319,7 +319,7 @@ describe("AirbyteOutput on a closed stdout (EPIPE)", () => {
     // settle neither hangs nor throws once the stream is gone.
     await Effect.runPromise(output.settle)
     // A later message is refused at once: no STATE can follow the failure.
-    const later = await Effect.runPromiseExit(output.emit(stateMessage("s", "after", 1)))
+    const later = await Effect.runPromiseExit(output.emit(stateMessage("s", { _ab_export_window_end: "after" }, 1)))
     expect(Exit.isFailure(later)).toBe(true)
   })
 
@@ -402,14 +402,14 @@ describe("AirbyteOutput redaction", () => {
     await Effect.runPromise(
       Effect.gen(function* () {
         yield* output.redact("STATE")
-        yield* output.emit(stateMessage("STATE", "c", 1))
+        yield* output.emit(stateMessage("STATE", { _ab_export_window_end: "c" }, 1))
         yield* output.emit(logMessage("INFO", "token STATE"))
         yield* output.emitLines('{"type":"RECORD","record":{"stream":"STATE"}}\n')
         yield* output.settle
       })
     )
     const [state, log, record] = sink.text().trim().split("\n")
-    expect(JSON.parse(state!)).toEqual(stateMessage("STATE", "c", 1))
+    expect(JSON.parse(state!)).toEqual(stateMessage("STATE", { _ab_export_window_end: "c" }, 1))
     expect(JSON.parse(log!)).toEqual(logMessage("INFO", "token ****"))
     expect(record).toBe('{"type":"RECORD","record":{"stream":"STATE"}}')
   })

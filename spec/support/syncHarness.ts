@@ -15,6 +15,7 @@ import {
 } from "../../src/enterpret/errors.js"
 import { withRetry } from "../../src/enterpret/retry.js"
 import { airbyteRecordEnvelope } from "../../src/protocol/recordEnvelope.js"
+import { CURSOR_FIELD } from "../../src/sync/cursor.js"
 import { DownloadSlotsLive } from "../../src/sync/downloadSlots.js"
 import type { FailureReport } from "../../src/sync/failures.js"
 import { SyncOutput } from "../../src/sync/syncOutput.js"
@@ -172,7 +173,8 @@ export const makeHarness = (options: HarnessOptions) => {
         rateLimited: (stream, retryAtMs) =>
           Effect.flatMap(Clock.currentTimeMillis, (atMs) => Effect.sync(() => void events.push({ kind: "rateLimited", stream, retryAtMs, atMs }))),
         estimate: (stream, rows, bytes) => Effect.sync(() => void events.push({ kind: "estimate", stream, rows, bytes })),
-        checkpoint: (stream, cursor, recordCount) => Effect.sync(() => void events.push({ kind: "checkpoint", stream, cursor, recordCount })),
+        checkpoint: (stream, streamState, recordCount) =>
+          Effect.sync(() => void events.push({ kind: "checkpoint", stream, cursor: streamState[CURSOR_FIELD], recordCount })),
         failed: (stream, report) => Effect.sync(() => void events.push({ kind: "failed", stream, report })),
         ended: (stream, complete) => Effect.sync(() => void events.push({ kind: "ended", stream, complete }))
       })

@@ -21,7 +21,7 @@ export const AirbyteSyncOutputLive = Layer.effect(
         Effect.zipRight(output.emit(streamStatusMessage(stream, "STARTED")), output.emit(streamStatusMessage(stream, "RUNNING"))),
       rateLimited: (stream, retryAtMs) => output.emit(rateLimitedMessage(stream, retryAtMs)),
       estimate: (stream, rows, bytes) => output.emit(estimateMessage(stream, rows, bytes)),
-      checkpoint: (stream, cursor, recordCount) => output.emit(stateMessage(stream, cursor, recordCount)),
+      checkpoint: (stream, streamState, recordCount) => output.emit(stateMessage(stream, streamState, recordCount)),
       failed: (stream, report) => output.emit(errorTraceMessage(report.failureType, report.message, report.internal, stream)),
       ended: (stream, complete) => output.emit(streamStatusMessage(stream, complete ? "COMPLETE" : "INCOMPLETE"))
     })

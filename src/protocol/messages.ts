@@ -1,5 +1,4 @@
 import { Schema } from "effect"
-import { WINDOW_END_FIELD } from "./recordFields.js"
 
 /**
  * The Airbyte messages this connector emits (protocol v0.18), as Schemas so that their types have
@@ -82,11 +81,12 @@ export type AirbyteMessage = typeof AirbyteMessage.Type
 
 export const logMessage = (level: LogLevel, message: string): AirbyteMessage => ({ type: "LOG", log: { level, message } })
 
-export const stateMessage = (stream: string, cursor: string, recordCount: number): AirbyteMessage => ({
+/** A per-stream STATE; `streamState` is the blob the cursor module encodes. */
+export const stateMessage = (stream: string, streamState: Readonly<Record<string, string>>, recordCount: number): AirbyteMessage => ({
   type: "STATE",
   state: {
     type: "STREAM",
-    stream: { stream_descriptor: { name: stream }, stream_state: { [WINDOW_END_FIELD]: cursor } },
+    stream: { stream_descriptor: { name: stream }, stream_state: streamState },
     sourceStats: { recordCount }
   }
 })

@@ -1,7 +1,7 @@
 import { Effect, Schema } from "effect"
 import { decodeWithPaths, InputError, readJsonFile } from "../config/inputFile.js"
 import type { airbyteStream } from "../discover/streamSchema.js"
-import { CURSOR_FIELD } from "../sync/state.js"
+import { CURSOR_FIELD } from "../sync/cursor.js"
 
 /**
  * The Singer catalog (singer-io/getting-started docs/DISCOVERY_MODE.md and SYNC_MODE.md): what

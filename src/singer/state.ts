@@ -1,7 +1,8 @@
 import { Effect, Schema } from "effect"
-import { parseHour, toCursor } from "../config/hours.js"
+import { parseHour } from "../config/hours.js"
 import { InputError, readJsonFile } from "../config/inputFile.js"
-import { CURSOR_FIELD, decodeState, type StreamCursors } from "../sync/state.js"
+import { CURSOR_FIELD, encodeStreamState } from "../sync/cursor.js"
+import { decodeState, type StreamCursors } from "../sync/state.js"
 
 /** Where each stream starts, and the bookmarks the first STATE carries on unchanged. */
 export interface TapState {
@@ -27,7 +28,7 @@ export const decodeTapState = (value: unknown, file: string) =>
   Effect.gen(function* () {
     if (!isSingerState(value)) {
       const cursors = yield* decodeState(value, file)
-      const bookmarks = Object.fromEntries([...cursors].map(([stream, ms]) => [stream, { [CURSOR_FIELD]: toCursor(ms) }]))
+      const bookmarks = Object.fromEntries([...cursors].map(([stream, ms]) => [stream, encodeStreamState(ms)]))
       return { cursors, bookmarks } satisfies TapState
     }
     const fail = (message: string) => new InputError({ file, message: `State file ${file} is invalid: ${message}` })

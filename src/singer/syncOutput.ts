@@ -1,6 +1,6 @@
 import { Console, Effect, Layer } from "effect"
 import { singerRecordEnvelope } from "../protocol/recordEnvelope.js"
-import { CURSOR_FIELD } from "../sync/state.js"
+import { CURSOR_FIELD } from "../sync/cursor.js"
 import { SyncOutput } from "../sync/syncOutput.js"
 import type { SelectedStream } from "./catalog.js"
 import { SingerOutput } from "./output.js"
@@ -42,9 +42,10 @@ export const singerSyncOutput = (streams: ReadonlyArray<SelectedStream>, state: 
             `INFO Stream ${stream}: rate limited (429), waiting${retryAtMs === undefined ? "" : ` until ${new Date(retryAtMs).toISOString()}`}`
           ),
         estimate: () => Effect.void,
-        checkpoint: (stream, cursor, recordCount) =>
+        checkpoint: (stream, streamState, recordCount) =>
           Effect.suspend(() => {
-            if (byName.get(stream)?.method === "INCREMENTAL") bookmarks.set(stream, { [CURSOR_FIELD]: cursor })
+            const cursor = streamState[CURSOR_FIELD]
+            if (byName.get(stream)?.method === "INCREMENTAL") bookmarks.set(stream, streamState)
             return Effect.zipRight(
               output.emit(stateMessage()),
               Console.error(`INFO Stream ${stream}: ${recordCount} record${recordCount === 1 ? "" : "s"} up to ${cursor}`)

@@ -39,8 +39,11 @@ export const decodeStreamState = (blob: Readonly<Record<string, unknown>> | null
 /** The cursor as the state and the records write it: RFC 3339 `YYYY-MM-DDTHH:00:00Z`. */
 export const encodeCursor = (cursorMs: number): string => toCursor(cursorMs)
 
+/** One stream's state blob, as Airbyte's `stream_state` and Singer's bookmark both hold it. */
+export type StreamState = Readonly<Record<typeof CURSOR_FIELD, string>>
+
 /** One stream's state blob for a cursor. */
-export const encodeStreamState = (cursorMs: number): Record<string, string> => ({ [CURSOR_FIELD]: encodeCursor(cursorMs) })
+export const encodeStreamState = (cursorMs: number): StreamState => ({ [CURSOR_FIELD]: encodeCursor(cursorMs) })
 
 // ---------------------------------------------------------------------------------------------
 // The range of a read.

@@ -2,9 +2,6 @@ import { Effect, Schema } from "effect"
 import { InputError, readJsonFile } from "../config/inputFile.js"
 import { CURSOR_FIELD, decodeStreamState } from "./cursor.js"
 
-// The field is the cursor module's; the state file's readers (Airbyte's and Singer's) name it from here too.
-export { CURSOR_FIELD } from "./cursor.js"
-
 /** Saved cursors by stream name, in epoch ms of the end of the last checkpointed window. */
 export type StreamCursors = ReadonlyMap<string, number>
 

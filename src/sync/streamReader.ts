@@ -6,7 +6,7 @@ import type { CatalogStream } from "./catalog.js"
 import {
   type Checkpoint,
   completeWindow,
-  encodeCursor,
+  encodeStreamState,
   estimateTotals,
   finishRead,
   nextWindow,
@@ -38,7 +38,7 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
       windowHours: settings.windowHours,
       syncMode: stream.syncMode
     })
-    const checkpoint = (due: Checkpoint) => output.checkpoint(name, encodeCursor(due.cursorMs), due.recordCount)
+    const checkpoint = (due: Checkpoint) => output.checkpoint(name, encodeStreamState(due.cursorMs), due.recordCount)
 
     yield* output.started(name)
 

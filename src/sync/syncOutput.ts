@@ -1,5 +1,6 @@
 import { Context, type Effect } from "effect"
 import type { RecordEnvelope } from "../protocol/recordEnvelope.js"
+import type { StreamState } from "./cursor.js"
 import type { FailureReport } from "./failures.js"
 
 /**
@@ -25,8 +26,11 @@ export class SyncOutput extends Context.Tag("source-enterpret/SyncOutput")<
     readonly rateLimited: (stream: string, retryAtMs: number | undefined) => Effect.Effect<void>
     /** What the whole read of the stream is expected to bring, as soon as it is known. */
     readonly estimate: (stream: string, rows: number, bytes: number) => Effect.Effect<void>
-    /** Every record of the stream up to `cursor` has been handed to `records`. */
-    readonly checkpoint: (stream: string, cursor: string, recordCount: number) => Effect.Effect<void>
+    /**
+     * Every record of the stream up to the cursor in `streamState` (what `cursor.ts` encodes, e.g.
+     * `{"_ab_export_window_end": "2025-12-13T00:00:00Z"}`) has been handed to `records`.
+     */
+    readonly checkpoint: (stream: string, streamState: StreamState, recordCount: number) => Effect.Effect<void>
     /** The stream failed; the others go on. */
     readonly failed: (stream: string, report: FailureReport) => Effect.Effect<void>
     /** The stream is over: complete, or not (failed or interrupted). */
