@@ -47,6 +47,9 @@ const badConfigs: ReadonlyArray<readonly [string, Content, RegExp]> = [
   ["start_date is huge", { json: { ...GOOD_CONFIG, start_date: HUGE } }, /start_date: must be a whole UTC hour/],
   ["end_date is before start_date", { json: { ...GOOD_CONFIG, end_date: "2025-12-01" } }, /end_date: must be later than start_date/],
   ["window_hours is a string", { json: { ...GOOD_CONFIG, window_hours: "24" } }, /window_hours/],
+  // 0.1.0 accepted these and ran out of memory building its windows (issue 15 point 8).
+  ["start_date is a typo of the year", { json: { ...GOOD_CONFIG, start_date: "0202-01-01" } }, /start_date: must be 2000-01-01 or later/],
+  ["start_date is year 0", { json: { ...GOOD_CONFIG, start_date: "0000-01-01" } }, /start_date: must be 2000-01-01 or later/],
   ["window_hours is huge", { json: { ...GOOD_CONFIG, window_hours: 1e300 } }, /window_hours: must be a whole number from 1 to 8760/],
   ["export_requests_per_minute is 0", { json: { ...GOOD_CONFIG, export_requests_per_minute: 0 } }, /export_requests_per_minute: must be a whole number from 1 to 600/],
   ["request_timeout_seconds is huge", { json: { ...GOOD_CONFIG, request_timeout_seconds: Number.MAX_SAFE_INTEGER } }, /request_timeout_seconds/],

@@ -1,6 +1,7 @@
 import { Command, Options } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, Exit, Layer, Option, Schema } from "effect"
+import { installLastResort } from "../cli/lastResort.js"
 import { apiLayer } from "../cli/layers.js"
 import { InputError, readJsonFile } from "../config/inputFile.js"
 import { decodeSettings } from "../config/settings.js"
@@ -10,7 +11,6 @@ import { readStreams } from "../sync/read.js"
 import { VERSION } from "../version.js"
 import { aboutJson, aboutMarkdown, TAP_NAME } from "./about.js"
 import { allStreams, loadSingerCatalog, type SelectedStream, singerCatalogEntry } from "./catalog.js"
-import { installLastResort } from "../cli/lastResort.js"
 import { SingerOutput, SingerOutputLive } from "./output.js"
 import { loadTapState } from "./state.js"
 import { singerSyncOutput } from "./syncOutput.js"
@@ -68,6 +68,7 @@ const discoverEntries = (configFile: string) =>
     return streams.map(singerCatalogEntry)
   })
 
+/** A sync of the selected streams; returns those that failed (the others completed). */
 const sync = (configFiles: ReadonlyArray<string>, catalogFile: string | undefined, stateFile: string | undefined) =>
   Effect.gen(function* () {
     const settings = yield* loadMergedSettings(configFiles)
@@ -87,7 +88,6 @@ const sync = (configFiles: ReadonlyArray<string>, catalogFile: string | undefine
     // A FULL_TABLE stream reads from start_date: its bookmark is carried on, not resumed from
     // (the engine resumes a full refresh from a state it is given, as Airbyte's attempts need).
     const incremental = new Set(streams.filter((s) => s.method === "INCREMENTAL").map((s) => s.name))
-    /** The streams that failed; the others completed. */
     return yield* readStreams(
       streams.map((s) => ({ name: s.name, syncMode: s.method === "INCREMENTAL" ? ("incremental" as const) : ("full_refresh" as const) })),
       new Map([...tapState.cursors].filter(([name]) => incremental.has(name)))
