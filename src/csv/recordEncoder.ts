@@ -329,6 +329,9 @@ export class RecordEncoder {
       } else if (kind === MULTIBYTE) {
         // The common sequences whole in the chunk are checked here; the rest (E0 and ED leads,
         // invalid bytes, a chunk's end) by `sequence`. Worth 20% on the feedback file.
+        // The same fast path as in `unquoted`, on purpose: a shared helper returning the
+        // sequence's length measured 7-8% slower (RecordEncoder alone over the bench's
+        // feedback-like file: about 390 against 420 MB/s).
         const c1 = i + 1 < n ? chunk[i + 1]! : 0
         if (b >= 0xc2 && b <= 0xdf && (c1 & 0xc0) === 0x80) {
           out[len++] = b
