@@ -1,24 +1,15 @@
 // `check`: SUCCEEDED with a good token, FAILED with a message a person can act on otherwise.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Emulator } from "../emulator/index.js"
-import { runCli, writeInputs } from "../support/cli.js"
 import { configFor, startTestEmulator } from "../support/fixture.js"
 import { expectNoSecret } from "../support/invariants.js"
+import { check } from "../support/reads.js"
 
 let emulator: Emulator
 beforeAll(async () => {
   emulator = await startTestEmulator()
 })
 afterAll(() => emulator.close())
-
-const check = async (config: unknown) => {
-  const inputs = writeInputs({ config })
-  const run = await runCli(["check", "--config", inputs["config"]!])
-  expect(run.code, run.stderr).toBe(0)
-  expect(run.messages).toHaveLength(1)
-  const status = run.messages[0]!["connectionStatus"] as { status: string; message: string }
-  return { ...status, run }
-}
 
 describe("check", () => {
   it("succeeds with a valid token and lists every page of objects", async () => {

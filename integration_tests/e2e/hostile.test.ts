@@ -7,7 +7,7 @@ import type { Emulator } from "../emulator/index.js"
 import { FAST_ENV, MAIN, ofType, runCli, writeInputs } from "../support/cli.js"
 import { catalogFor, configFor, startTestEmulator } from "../support/fixture.js"
 import { expectNoSecret, expectReadInvariants } from "../support/invariants.js"
-import { expectNoStackTrace, finalStatus, read, traceErrors } from "../support/reads.js"
+import { check, expectNoStackTrace, finalStatus, read, traceErrors } from "../support/reads.js"
 import { recordsOf } from "../support/replica.js"
 import { type Catalog, runTapText, selectStreams, tapSync } from "../support/singer/tap.js"
 
@@ -20,16 +20,6 @@ afterEach(() => {
   emulator.hostile.reset()
 })
 afterAll(() => emulator.close())
-
-const check = async (config: unknown) => {
-  const inputs = writeInputs({ config })
-  const run = await runCli(["check", "--config", inputs["config"]!])
-  expect(run.code, run.stderr).toBe(0)
-  expect(run.messages).toHaveLength(1)
-  expectNoStackTrace(run.stderr)
-  const status = run.messages[0]!["connectionStatus"] as { status: string; message: string }
-  return { ...status, run }
-}
 
 describe("careless configs", () => {
   it("a token that cannot go into an HTTP header: check answers FAILED naming api_token, read fails as a config_error", async () => {

@@ -11,6 +11,20 @@ import { type Replica, recordsOf, withoutInjected } from "./replica.js"
 export const START_ISO = START.replace("Z", ":00Z")
 export const END_ISO = END.replace("Z", ":00Z")
 
+/**
+ * Runs `check` with this config and holds it to the contract: exit 0, exactly one
+ * CONNECTION_STATUS, no stack trace on stderr. Returns the status with the run.
+ */
+export const check = async (config: unknown) => {
+  const inputs = writeInputs({ config })
+  const run = await runCli(["check", "--config", inputs["config"]!])
+  expect(run.code, run.stderr).toBe(0)
+  expect(run.messages).toHaveLength(1)
+  expectNoStackTrace(run.stderr)
+  const status = run.messages[0]!["connectionStatus"] as { status: string; message: string }
+  return { ...status, run }
+}
+
 /** Runs `read` with these inputs; `state` is left out when undefined. */
 export const read = (inputs: { config: unknown; catalog: unknown; state?: unknown }, options: RunOptions = {}): Promise<CliRun> => {
   const files = writeInputs(inputs.state === undefined ? { config: inputs.config, catalog: inputs.catalog } : inputs)
