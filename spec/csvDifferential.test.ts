@@ -199,6 +199,42 @@ describe("RecordEncoder and invalid UTF-8", () => {
     for (const bytes of edges) expect(reference.out).toContain(`"${new TextDecoder().decode(Uint8Array.from(bytes))}\\"","b":"x`)
   })
 
+  it("gives the same across the four-bytes-at-a-time path: long cells, stops at every offset, valid and invalid UTF-8, split at every boundary", () => {
+    // Runs of plain text long enough for whole words, broken by each byte a word must stop at,
+    // by characters a word boundary can cut through, and now and then by an invalid sequence that
+    // sends its chunk down the byte-by-byte path.
+    const piece = fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom("abcd", "efghij", "k", "lm", "é", "日本", "😀", "€x") },
+      { weight: 3, arbitrary: fc.constantFrom(",", '"', "\\", "\n", "\r\n", "\t", "\u0001", "\u007f") },
+      { weight: 1, arbitrary: fc.constantFrom([0xff], [0xe2, 0x82], [0xc3], [0x80], [0xed, 0xa0, 0x80]) }
+    )
+    const cell = fc.record({ quoted: fc.boolean(), pieces: fc.array(piece, { minLength: 1, maxLength: 24 }) })
+    fc.assert(
+      fc.property(fc.array(fc.tuple(cell, cell), { minLength: 1, maxLength: 3 }), (rows) => {
+        const parts: Array<number> = [...utf8.encode("a,b\n")]
+        for (const row of rows) {
+          row.forEach(({ quoted, pieces }, column) => {
+            if (column > 0) parts.push(0x2c)
+            if (quoted) parts.push(0x22)
+            for (const p of pieces) {
+              const bytes = typeof p === "string" ? [...utf8.encode(p)] : p
+              // An unquoted cell cannot hold a separator, a quote or a line end.
+              for (const b of bytes) {
+                if (!quoted && (b === 0x2c || b === 0x22 || b === 0x0a || b === 0x0d)) continue
+                parts.push(...(b === 0x22 ? [0x22, 0x22] : [b]))
+              }
+            }
+            if (quoted) parts.push(0x22)
+            else parts.push(0x78) // never empty: an empty unquoted cell is null, tested elsewhere
+          })
+          parts.push(0x0a)
+        }
+        expectSameAs(() => new CsvScanner(), Uint8Array.from(parts))
+      }),
+      { numRuns: 120, seed: 4 }
+    )
+  })
+
   it("gives the same as TextDecoder for random bytes in quoted cells, split at every boundary", () => {
     const cellBytes = fc.array(fc.oneof(fc.integer({ min: 0x80, max: 0xff }), fc.constantFrom(0x41, 0x22, 0xe2, 0x82, 0xac, 0xf0, 0x9f)), { maxLength: 8 })
     fc.assert(
