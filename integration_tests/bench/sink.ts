@@ -16,38 +16,43 @@ export class CountingSink {
   private otherBudget = KEEP_OTHER_BYTES
   private otherLength = 0
   private otherOverflow = false
-  /** Bytes of the current line seen so far when it is still shorter than the RECORD prefix. */
-  private head: Buffer = Buffer.alloc(0)
+  /** Bytes at the start of the current line that matched the RECORD prefix so far. */
+  private matched = 0
   /** Whether the current line is a RECORD (undefined while its first bytes are still unknown). */
   private lineIsRecord: boolean | undefined = undefined
   /** The current non-RECORD line, kept while it is short enough. */
   private other: Buffer[] = []
 
+  /**
+   * Compares each line's first bytes with the RECORD prefix where they lie, across chunks, and
+   * allocates nothing for a RECORD line: the sink shares two cores with the child it measures and
+   * the emulator, so its CPU is theirs (a buffer per line cost 160 ms for 258,242 records).
+   */
   push(chunk: Buffer): void {
     this.bytes += chunk.length
+    const n = chunk.length
     let pos = 0
-    while (pos < chunk.length) {
+    while (pos < n) {
       if (this.lineIsRecord === undefined) {
-        const need = RECORD.length - this.head.length
-        const take = chunk.subarray(pos, Math.min(chunk.length, pos + need))
-        const nl = take.indexOf(10)
-        const piece = nl < 0 ? take : take.subarray(0, nl)
-        this.head = this.head.length === 0 ? Buffer.from(piece) : Buffer.concat([this.head, piece])
-        if (nl >= 0) {
-          // a line shorter than the prefix: not a RECORD
-          this.keepOther(this.head)
-          this.endLine(false)
-          pos += nl + 1
-          continue
+        let m = this.matched
+        while (m < RECORD.length && pos < n && chunk[pos] === RECORD[m]) {
+          m++
+          pos++
         }
-        pos += take.length
-        if (this.head.length < RECORD.length) return
-        this.lineIsRecord = this.head.equals(RECORD)
-        if (!this.lineIsRecord) this.keepOther(this.head)
-        this.head = Buffer.alloc(0)
+        if (m === RECORD.length) {
+          this.lineIsRecord = true
+        } else if (pos === n) {
+          this.matched = m
+          return
+        } else {
+          // A byte differs, or the line ended early: not a RECORD. Its first bytes were the prefix's.
+          this.lineIsRecord = false
+          this.keepOther(RECORD.subarray(0, m))
+        }
+        this.matched = 0
       }
       const nl = chunk.indexOf(10, pos)
-      const end = nl < 0 ? chunk.length : nl
+      const end = nl < 0 ? n : nl
       if (!this.lineIsRecord) this.keepOther(chunk.subarray(pos, end))
       if (nl < 0) return
       this.endLine(this.lineIsRecord === true)
@@ -57,7 +62,7 @@ export class CountingSink {
 
   /** Call when the stream has ended; returns whether the output ended with a newline. */
   end(): boolean {
-    return this.lineIsRecord === undefined && this.head.length === 0
+    return this.lineIsRecord === undefined && this.matched === 0
   }
 
   private keepOther(part: Buffer): void {
@@ -82,7 +87,6 @@ export class CountingSink {
     this.other = []
     this.otherLength = 0
     this.otherOverflow = false
-    this.head = Buffer.alloc(0)
     this.lineIsRecord = undefined
   }
 }
