@@ -284,6 +284,60 @@ describe("RecordEncoder: chunk boundaries", () => {
   })
 })
 
+describe("RecordEncoder: output buffers passed on from file to file", () => {
+  const fileOf = (n: number, rows: number) => bytesOf("a,b\n" + Array.from({ length: rows }, (_, i) => `${n}-${i},"x ""${i}"" é😀\n"`).join("\n") + "\n")
+
+  it("the next file's encoder writes into an ended file's buffer only once its last lines are released", () => {
+    const first = new RecordEncoder(context())
+    // Without its final newline: `end` hands out the last row.
+    const file = fileOf(1, 3)
+    first.push(file.subarray(0, file.length - 1))
+    first.release()
+    const rest = first.end()
+    const kept = decoder.decode(rest)
+    expect(kept).toContain('"a":"1-2"')
+    // Not released yet: a new encoder must not touch it.
+    const second = new RecordEncoder(context())
+    const secondOut = second.push(fileOf(2, 50))
+    expect(secondOut.buffer).not.toBe(rest.buffer)
+    expect(decoder.decode(rest)).toBe(kept)
+    second.release()
+    first.release()
+    const third = new RecordEncoder(context())
+    const thirdOut = third.push(fileOf(3, 2))
+    expect(thirdOut.buffer).toBe(rest.buffer)
+    expect(decoder.decode(thirdOut)).toContain('"a":"3-1"')
+    third.release()
+    expect(third.end()).toHaveLength(0)
+  })
+
+  it("files read at once, ended and released in any order, give each the records it gives alone", () => {
+    const next = random(11)
+    const ctx = context()
+    for (let round = 0; round < 20; round++) {
+      const files = Array.from({ length: 4 }, (_, n) => fileOf(round * 10 + n, 1 + Math.floor(next() * 40)))
+      const alone = files.map((file) => encodeChunks([file], ctx).out)
+      const chunks = files.map((file) => randomChunks(file, next, 300))
+      const encoders = files.map(() => new RecordEncoder(ctx))
+      const outs = files.map(() => "")
+      const lent: Array<number> = []
+      const done = new Set<number>()
+      while (done.size < files.length) {
+        const n = Math.floor(next() * files.length)
+        if (done.has(n)) continue
+        // Release what was handed out, in a random order, before some of the pushes.
+        if (next() < 0.7) while (lent.length > 0) encoders[lent.splice(Math.floor(next() * lent.length), 1)[0]!]!.release()
+        const chunk = chunks[n]!.shift()
+        const out = chunk === undefined ? encoders[n]!.end() : encoders[n]!.push(chunk)
+        outs[n] += decoder.decode(out)
+        if (!lent.includes(n)) lent.push(n)
+        if (chunk === undefined) done.add(n)
+      }
+      expect(outs).toEqual(alone)
+    }
+  })
+})
+
 describe("RecordEncoder: header only", () => {
   it("reads only the first row with headerOnly, even when later rows are broken", () => {
     const encoder = new RecordEncoder(context(), { headerOnly: true })

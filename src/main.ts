@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // The entry point loads only what the command needs: the bundle splits at these imports, so a
 // bare `spec` starts without parsing the HTTP client and the command-line parser.
+import { holdYoungGeneration } from "./enterpret/spentBuffers.js"
+
+holdYoungGeneration()
 const args = process.argv.slice(2)
 if (args.length === 1 && args[0] === "spec") {
   const { printSpec } = await import("./cli/specOnly.js")

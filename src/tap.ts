@@ -1,4 +1,7 @@
 #!/usr/bin/env node
 // `tap-enterpret`: the Singer tap, on the same engine as `source-enterpret read`.
+import { holdYoungGeneration } from "./enterpret/spentBuffers.js"
+
+holdYoungGeneration()
 const { runTap } = await import("./singer/cli.js")
 runTap(process.argv)
