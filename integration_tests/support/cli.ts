@@ -32,6 +32,8 @@ export interface CliRun<Message = AirbyteMessage> {
 
 export interface RunOptions<Message = AirbyteMessage> {
   readonly env?: Record<string, string>
+  /** Node's own options, before the entry point (e.g. `--import` of a probe). */
+  readonly nodeArgs?: ReadonlyArray<string>
   readonly timeoutMs?: number
   /** Called with the child and each message as it arrives, e.g. to kill it at a chosen point. */
   readonly onMessage?: (message: Message, child: ChildProcess) => void
@@ -51,7 +53,7 @@ export const runEntry = <Message>(
   options: RunOptions<Message> = {}
 ): Promise<CliRun<Message>> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), entry, ...args], {
       env: { ...process.env, ...FAST_ENV, ...options.env },
       stdio: ["ignore", "pipe", "pipe"]
     })
