@@ -1,0 +1,47 @@
+// The handler for exceptions thrown outside every Effect (src/cli/lastResort.ts).
+import { afterEach, describe, expect, it, vi } from "vitest"
+import { installLastResort } from "../src/cli/lastResort.js"
+
+afterEach(() => {
+  vi.restoreAllMocks()
+})
+
+/** Installs the handler with process.on, process.exit and stderr spied on; returns what it registered. */
+const installed = () => {
+  const handlers = new Map<string, (error: unknown) => void>()
+  vi.spyOn(process, "on").mockImplementation(((event: string, handler: (error: unknown) => void) => {
+    handlers.set(event, handler)
+    return process
+  }) as typeof process.on)
+  const exit = vi.spyOn(process, "exit").mockImplementation((() => undefined) as never)
+  const written: Array<string> = []
+  vi.spyOn(process.stderr, "write").mockImplementation(((text: string) => {
+    written.push(text)
+    return true
+  }) as typeof process.stderr.write)
+  installLastResort("source-enterpret")
+  return { handlers, exit, written }
+}
+
+describe("installLastResort", () => {
+  it("an uncaught exception is one short line on stderr, naming the command, and exit 1", () => {
+    const { handlers, exit, written } = installed()
+    expect([...handlers.keys()].sort()).toEqual(["uncaughtException", "unhandledRejection"])
+    handlers.get("uncaughtException")!(new TypeError("x".repeat(1_000)))
+    expect(exit).toHaveBeenCalledWith(1)
+    expect(written).toHaveLength(1)
+    const line = written[0]!
+    expect(line.startsWith("source-enterpret: internal error: TypeError: xxx")).toBe(true)
+    expect(line.endsWith("…\n")).toBe(true)
+    expect(line.split("\n")).toHaveLength(2)
+    // 300 characters of the error and the ellipsis: never the bundle's source line or a stack.
+    expect(line.length).toBeLessThan(400)
+  })
+
+  it("a rejection with no Error says what was rejected", () => {
+    const { handlers, exit, written } = installed()
+    handlers.get("unhandledRejection")!("plain text")
+    expect(written).toEqual(["source-enterpret: internal error: plain text\n"])
+    expect(exit).toHaveBeenCalledWith(1)
+  })
+})
