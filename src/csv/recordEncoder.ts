@@ -326,25 +326,16 @@ export class RecordEncoder {
   /** Copies an unquoted cell's bytes up to the byte that ends it (or the chunk's end). */
   private unquoted(chunk: Uint8Array, i: number): number {
     const n = chunk.length
-    const words = this.chunkWords
     const validEnd = this.validEnd
     const wordsEnd = validEnd - 3
     let out = this.out
     let len = this.len
     while (i < n) {
       if (i < wordsEnd) {
-        // Four bytes at a time through valid UTF-8, the stop byte's neighbours before it included.
-        const w = words.getInt32(i, true)
-        const stop = unquotedStop(w)
-        this.outWords.setInt32(len, w, true)
-        if (stop === 0) {
-          i += 4
-          len += 4
-          continue
-        }
-        const k = beforeStop(stop)
-        i += k
-        len += k
+        this.len = len
+        i = this.copyWords(i, false)
+        len = this.len
+        if (i === n) break
       }
       const b = chunk[i]!
       const kind = UNQUOTED_CLASSES[b]!
@@ -401,27 +392,46 @@ export class RecordEncoder {
     return i
   }
 
+  /**
+   * Copies a cell's bytes four at a time through the chunk's valid UTF-8, up to the first byte a
+   * cell in quotes (or not) must stop at, the bytes of its word before it included; returns where
+   * it stopped. Writing a whole word past them is harmless: the next bytes overwrite it.
+   */
+  private copyWords(i: number, quoted: boolean): number {
+    const words = this.chunkWords
+    const out = this.outWords
+    const wordsEnd = this.validEnd - 3
+    let len = this.len
+    while (i < wordsEnd) {
+      const w = words.getInt32(i, true)
+      const stop = quoted ? quotedStop(w) : unquotedStop(w)
+      out.setInt32(len, w, true)
+      if (stop !== 0) {
+        const k = beforeStop(stop)
+        i += k
+        len += k
+        break
+      }
+      i += 4
+      len += 4
+    }
+    this.len = len
+    return i
+  }
+
   /** Copies a quoted cell's bytes up to its next quote (or the chunk's end). */
   private quoted(chunk: Uint8Array, i: number): number {
     const n = chunk.length
-    const words = this.chunkWords
     const validEnd = this.validEnd
     const wordsEnd = validEnd - 3
     let out = this.out
     let len = this.len
     while (i < n) {
       if (i < wordsEnd) {
-        const w = words.getInt32(i, true)
-        const stop = quotedStop(w)
-        this.outWords.setInt32(len, w, true)
-        if (stop === 0) {
-          i += 4
-          len += 4
-          continue
-        }
-        const k = beforeStop(stop)
-        i += k
-        len += k
+        this.len = len
+        i = this.copyWords(i, true)
+        len = this.len
+        if (i === n) break
       }
       const b = chunk[i]!
       const kind = QUOTED_CLASSES[b]!
