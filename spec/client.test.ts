@@ -1,13 +1,9 @@
-import { HttpClientRequest } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { IncomingMessage, createServer } from "node:http"
-import type { AddressInfo } from "node:net"
 import { Duration, Effect, Either, Fiber, Layer, Redacted, TestClock } from "effect"
 import { Settings, type SettingsShape } from "../src/config/settings.js"
 import { TimingDefault } from "../src/config/timing.js"
 import { EnterpretApi, EnterpretApiLive, MAX_ANSWER_BYTES } from "../src/enterpret/client.js"
-import { FileDownloader, FileDownloaderLive, fileHostClient, incomingMessage } from "../src/enterpret/download.js"
+import { FileDownloader, FileDownloaderLive } from "../src/enterpret/download.js"
 import {
   ApiAuthError,
   ApiRequestError,
@@ -363,49 +359,4 @@ describe("apiMessage: an error body reaches a message short (issue 15)", () => {
     expect(apiMessage('{"error":{"code":"NOT_FOUND","message":"no such object"}}')).toBe("NOT_FOUND: no such object")
     expect(apiMessage("<html>" + "y".repeat(1_000))).toHaveLength(201)
   })
-})
-
-describe("FileDownloader over NodeHttpClient: the body straight from the socket", () => {
-  /** A file host on loopback serving `body` at every path. */
-  const fileHost = (body: Uint8Array) =>
-    Effect.acquireRelease(
-      Effect.async<{ readonly url: string; readonly close: () => void }>((resume) => {
-        const server = createServer((_, res) => {
-          res.writeHead(200, { "content-type": "text/csv", "content-length": String(body.length) })
-          res.end(body)
-        })
-        server.listen(0, "127.0.0.1", () =>
-          resume(Effect.succeed({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/f.csv?sig=1`, close: () => server.close() }))
-        )
-      }),
-      (host) => Effect.sync(host.close)
-    )
-
-  it.scoped("the file host's client answers with NodeHttpClient's own IncomingMessage (no Effect Stream in between)", () =>
-    Effect.gen(function* () {
-      const host = yield* fileHost(new Uint8Array(10))
-      const http = yield* fileHostClient
-      const response = yield* http.execute(HttpClientRequest.get(host.url))
-      expect(response.status).toBe(200)
-      expect(incomingMessage(response)).toBeInstanceOf(IncomingMessage)
-    }).pipe(Effect.provide(NodeHttpClient.layer))
-  )
-
-  it.live("downloads every byte, in order, from a real socket", () =>
-    Effect.gen(function* () {
-      const body = Uint8Array.from({ length: 3_000_000 }, (_, i) => (i * 7919) % 251)
-      const host = yield* fileHost(body)
-      const chunks: Array<Uint8Array> = []
-      let size: number | undefined
-      yield* Effect.flatMap(FileDownloader, (d) =>
-        d.download(host.url, {
-          onSize: (bytes) => Effect.sync(() => void (size = bytes)),
-          onChunk: (chunk) => Effect.sync(() => void chunks.push(Uint8Array.from(chunk)))
-        })
-      ).pipe(Effect.provide(FileDownloaderLive.pipe(Layer.provide(Layer.mergeAll(Layer.succeed(Settings, settings), NodeHttpClient.layer)))))
-      expect(size).toBe(body.length)
-      expect(chunks.length).toBeGreaterThan(1)
-      expect(Buffer.concat(chunks).equals(body)).toBe(true)
-    }).pipe(Effect.scoped)
-  )
 })

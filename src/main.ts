@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The entry point loads only what the command needs: the bundle splits at these imports, so a
 // bare `spec` starts without parsing the HTTP client and the command-line parser.
-import { holdYoungGeneration } from "./enterpret/spentBuffers.js"
+import { holdYoungGeneration } from "./cli/youngGeneration.js"
 
 holdYoungGeneration()
 const args = process.argv.slice(2)

@@ -1,7 +1,8 @@
 // Issue #11: what keeps `read`'s memory small and flat, held in the built CLI over real HTTP.
 // A probe loaded before the entry point (`node --import`) samples V8's heap spaces and the
-// ArrayBuffers outside the heap every 2 ms and reports the largest of each on stderr. These are
-// sizes, not times: the test does not depend on the machine's speed.
+// ArrayBuffers outside the heap every 2 ms (and once more at exit) and reports the largest of
+// each on stderr. These are sizes, not times; a slow or busy machine samples less often and can
+// only miss a peak, never make one, so the test can pass wrongly but not fail wrongly.
 import { mkdirSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -66,7 +67,7 @@ describe("read's memory (issue 11)", () => {
     expect(line, run.stderr).toBeDefined()
     const peak = JSON.parse(line!.slice("MEMORY ".length)) as { newSpace: number; arrayBuffers: number }
     // V8 starts the young generation at two 1 MB semi-spaces and grows it to 2 x 16 MB once the
-    // survivors of its scavenges add up; holdYoungGeneration (spentBuffers.ts) keeps it at the start.
+    // survivors of its scavenges add up; holdYoungGeneration (cli/youngGeneration.ts) keeps it at the start.
     expect(peak.newSpace, JSON.stringify(peak)).toBeLessThanOrEqual(4 * MB)
     // Socket buffers freed every 1 MB of body, output buffers handed from file to file, the
     // writer's batches: 5-7 MB at any time, whatever the size of the read. Measured without each

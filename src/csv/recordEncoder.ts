@@ -141,7 +141,7 @@ const validUtf8End = (chunk: Uint8Array, from: number): number => {
  * `JSON.stringify` of each decoded cell gave (an invalid UTF-8 sequence becomes U+FFFD as
  * TextDecoder makes it). Where a chunk is valid UTF-8 (isUtf8, checked once a chunk), cells are
  * copied four bytes at a time, stopping only at the bytes that end a cell or need an escape:
- * about 620 MB/s of feedback-like CSV on one core and 210 of the wide one's 60 short columns
+ * 620-700 MB/s of feedback-like CSV on one core and 210 of the wide one's 60 short columns
  * (450 and 170 a byte at a time, one 10 and one 20 MB file of the benchmark's, in 64 KiB
  * chunks): 7x rows as strings through JSON.stringify, 40x csv-parse's (`npm run bench:csv`,
  * README "Why not csv-parse").
@@ -677,7 +677,8 @@ export class RecordEncoder {
   /** Gives the output buffer to the next file's encoder; this one writes nothing more. */
   private recycle() {
     const out = this.out
-    if (out.length === 0) return
+    // Still lent (a caller holds a view of it): `release` recycles it later.
+    if (out.length === 0 || this.lent) return
     this.out = EMPTY
     this.outWords = new DataView(EMPTY.buffer)
     this.len = 0

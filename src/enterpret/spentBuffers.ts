@@ -20,27 +20,13 @@ import { runInNewContext } from "node:vm"
  * which must be set before the heap exists) 102-115 MB; none of them is needed now.
  *
  * Each forced scavenge also counts its survivors towards V8's rule for growing the young
- * generation, which doubles it (to 2 x 16 MB) once the survivors add up to its size: the
- * scavenges that keep the pile small made the young generation grow to 34 MB instead. So the
- * entry points hold it at its starting size (`holdYoungGeneration`, first thing, before the
- * modules load): peak RSS 86 -> 81 MB, CPU unchanged (1.19 s), spec cold start unchanged.
- * V8 reads the growth factor each time it would grow, so setting it at run time holds; set after
- * the modules have loaded it would be too late (the young generation is at 8 MB by then).
+ * generation: see cli/youngGeneration.ts, which holds it at its starting size.
  *
  * `gc` is V8's own extension, exposed by its flag: set here, on the main thread before any
  * download, the function is in every context created afterwards. Where it cannot be had,
  * nothing is done.
  */
 const SCAVENGE_EVERY_BYTES = 1 << 20
-
-/** Keeps V8's young generation at its starting size for the whole process (see above). */
-export const holdYoungGeneration = (): void => {
-  try {
-    setFlagsFromString("--semi-space-growth-factor=1")
-  } catch {
-    // A V8 without the flag grows as it likes: more memory, nothing worse.
-  }
-}
 
 type Collect = (options: { readonly type: "minor" | "major" }) => void
 
