@@ -5,13 +5,14 @@
 import { HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient, NodeStream } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer } from "effect"
 import { IncomingMessage, createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { beforeEach, vi } from "vitest"
-import { Settings, type SettingsShape } from "../src/config/settings.js"
+import { Settings } from "../src/config/settings.js"
 import { FileDownloader, FileDownloaderLive, fileHostClient, incomingMessage } from "../src/enterpret/download.js"
 import { fakeHttp } from "./support/fakeHttp.js"
+import { testSettings } from "./support/syncHarness.js"
 
 vi.mock("@effect/platform-node", async (importOriginal) => {
   const original = await importOriginal<typeof import("@effect/platform-node")>()
@@ -22,20 +23,7 @@ beforeEach(() => {
   adapted.mockClear()
 })
 
-const settings: SettingsShape = {
-  apiToken: Redacted.make("secret-token"),
-  startMs: Date.parse("2025-12-12T00:00:00Z"),
-  endMs: Date.parse("2025-12-13T00:00:00Z"),
-  baseUrl: "https://api.example.test/export",
-  objects: undefined,
-  windowHours: 24,
-  lookbackHours: 0,
-  exportRequestsPerMinute: 10,
-  objectsRequestsPerMinute: 60,
-  maxConcurrentDownloads: 4,
-  maxRetries: 0,
-  requestTimeoutMs: 5_000
-}
+const settings = testSettings({ maxRetries: 0, requestTimeoutMs: 5_000 })
 
 /** A file host on loopback serving `body` at every path. */
 const fileHost = (body: Uint8Array) =>
