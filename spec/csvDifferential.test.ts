@@ -164,7 +164,7 @@ describe("RecordEncoder and invalid UTF-8", () => {
   // Bytes no decoder accepts as they stand: a lone continuation byte, a truncated sequence, an
   // overlong form, an encoded surrogate, a code point past U+10FFFF, bytes never used in UTF-8.
   const invalid = [[0x80], [0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xff], [0xfe, 0xfe], [0xef, 0xbb],
-    // Four-byte leads whose sequence breaks whole inside a chunk (the encoder's fast path must refuse them).
+    // Four-byte leads whose sequence breaks whole inside a chunk (the byte-at-a-time path, `sequence`, must refuse them).
     [0xf0, 0x8f, 0xbf, 0xbf], [0xf4, 0x8f, 0xbf, 0x41], [0xf1, 0x80, 0x41, 0x80], [0xf5, 0x80, 0x80, 0x80]]
 
   it("writes U+FFFD where TextDecoder does, in cells, keys and at chunk boundaries", () => {

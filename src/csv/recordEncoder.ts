@@ -1,6 +1,6 @@
-import { isUtf8 } from "node:buffer"
 import type { RecordEnvelope } from "../protocol/recordEnvelope.js"
 import { columnNames } from "./header.js"
+import { beforeStop, quotedStop, unquotedStop, validUtf8End } from "./wordScan.js"
 
 /** What every record of one file shares. */
 export interface FileContext {
@@ -84,53 +84,6 @@ const KEEP_BYTES = 1 << 20
  */
 const spareOutputs: Array<Uint8Array> = []
 const MAX_SPARE_OUTPUTS = 8
-
-// Four bytes at a time: where a little-endian 32-bit word holds a byte that a cell cannot copy
-// as it is, the high bit of the first such byte is the lowest bit set in the answer (SWAR tests:
-// "has a byte below n" and "has a zero byte" of the word XOR a repeated byte; their borrows
-// only run upwards, so nothing below the first real match is ever set).
-const HIGH_BITS = 0x80808080
-const ONES = 0x01010101
-const BELOW_SPACE = 0x20202020
-const QUOTES = 0x22222222
-const BACKSLASHES = 0x5c5c5c5c
-const COMMAS = 0x2c2c2c2c
-
-/** In a quoted cell: a control character (the newline among them), `"` or `\`. */
-const quotedStop = (w: number): number => {
-  const q = w ^ QUOTES
-  const s = w ^ BACKSLASHES
-  return (((w - BELOW_SPACE) & ~w) | ((q - ONES) & ~q) | ((s - ONES) & ~s)) & HIGH_BITS
-}
-
-/** In an unquoted cell: as in a quoted one, and the comma; CR and LF are control characters. */
-const unquotedStop = (w: number): number => {
-  const q = w ^ QUOTES
-  const s = w ^ BACKSLASHES
-  const c = w ^ COMMAS
-  return (((w - BELOW_SPACE) & ~w) | ((q - ONES) & ~q) | ((s - ONES) & ~s) | ((c - ONES) & ~c)) & HIGH_BITS
-}
-
-/** Bytes of the word before its first stop byte (`stop` is not 0). */
-const beforeStop = (stop: number): number => (31 - Math.clz32(stop & -stop)) >> 3
-
-/**
- * Where the part of `chunk` from `from` that is valid UTF-8 in whole sequences ends: the chunk's
- * end, or the start of a sequence the next chunk completes; `from` when the part holds an invalid
- * sequence. Its bytes of 0x80 and up need no check one by one (Node's isUtf8 is simdutf, at
- * several GB/s).
- */
-const validUtf8End = (chunk: Uint8Array, from: number): number => {
-  const n = chunk.length
-  let end = n
-  for (let k = n - 1; k >= from && k >= n - 3; k--) {
-    const b = chunk[k]!
-    if ((b & 0xc0) === 0x80) continue
-    if (b >= 0xc0 && k + (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2) > n) end = k
-    break
-  }
-  return end > from && isUtf8(chunk.subarray(from, end)) ? end : from
-}
 
 /**
  * Turns the bytes of one CSV file into newline-terminated record lines framed by the file's
@@ -326,8 +279,7 @@ export class RecordEncoder {
   /** Copies an unquoted cell's bytes up to the byte that ends it (or the chunk's end). */
   private unquoted(chunk: Uint8Array, i: number): number {
     const n = chunk.length
-    const validEnd = this.validEnd
-    const wordsEnd = validEnd - 3
+    const wordsEnd = this.validEnd - 3
     let out = this.out
     let len = this.len
     while (i < n) {
@@ -347,45 +299,10 @@ export class RecordEncoder {
         for (let e = 0; e < escape.length; e++) out[len++] = escape[e]!
         i++
       } else if (kind === MULTIBYTE) {
-        if (i < validEnd) {
-          // Checked valid already; a sequence the last word cut through goes on here.
-          out[len++] = b
-          i++
-          continue
-        }
-        // The common sequences whole in the chunk are checked here; the rest (E0 and ED leads,
-        // invalid bytes, a chunk's end) by `sequence`. Worth 20% on the feedback file.
-        const c1 = i + 1 < n ? chunk[i + 1]! : 0
-        if (b >= 0xc2 && b <= 0xdf && (c1 & 0xc0) === 0x80) {
-          out[len++] = b
-          out[len++] = c1
-          i += 2
-        } else if (b >= 0xe1 && b <= 0xef && b !== 0xed && i + 2 < n && (c1 & 0xc0) === 0x80 && (chunk[i + 2]! & 0xc0) === 0x80) {
-          out[len++] = b
-          out[len++] = c1
-          out[len++] = chunk[i + 2]!
-          i += 3
-        } else if (
-          b >= 0xf0 &&
-          b <= 0xf4 &&
-          i + 3 < n &&
-          c1 >= (b === 0xf0 ? 0x90 : 0x80) &&
-          c1 <= (b === 0xf4 ? 0x8f : 0xbf) &&
-          (chunk[i + 2]! & 0xc0) === 0x80 &&
-          (chunk[i + 3]! & 0xc0) === 0x80
-        ) {
-          // Four bytes (emoji): one in every ~80 bytes of the feedback file.
-          out[len++] = b
-          out[len++] = c1
-          out[len++] = chunk[i + 2]!
-          out[len++] = chunk[i + 3]!
-          i += 4
-        } else {
-          this.len = len
-          i = this.sequence(chunk, i)
-          len = this.len
-          out = this.out
-        }
+        this.len = len
+        i = this.sequence(chunk, i)
+        len = this.len
+        out = this.out
       } else break
     }
     this.len = len
@@ -422,8 +339,7 @@ export class RecordEncoder {
   /** Copies a quoted cell's bytes up to its next quote (or the chunk's end). */
   private quoted(chunk: Uint8Array, i: number): number {
     const n = chunk.length
-    const validEnd = this.validEnd
-    const wordsEnd = validEnd - 3
+    const wordsEnd = this.validEnd - 3
     let out = this.out
     let len = this.len
     while (i < n) {
@@ -451,47 +367,10 @@ export class RecordEncoder {
         for (let e = 0; e < escape.length; e++) out[len++] = escape[e]!
         i++
       } else if (kind === MULTIBYTE) {
-        if (i < validEnd) {
-          out[len++] = b
-          i++
-          continue
-        }
-        // The common sequences whole in the chunk are checked here; the rest (E0 and ED leads,
-        // invalid bytes, a chunk's end) by `sequence`. Worth 20% on the feedback file.
-        // The same fast path as in `unquoted`, on purpose: a shared helper returning the
-        // sequence's length measured 7-8% slower (RecordEncoder alone over the bench's
-        // feedback-like file: about 390 against 420 MB/s).
-        const c1 = i + 1 < n ? chunk[i + 1]! : 0
-        if (b >= 0xc2 && b <= 0xdf && (c1 & 0xc0) === 0x80) {
-          out[len++] = b
-          out[len++] = c1
-          i += 2
-        } else if (b >= 0xe1 && b <= 0xef && b !== 0xed && i + 2 < n && (c1 & 0xc0) === 0x80 && (chunk[i + 2]! & 0xc0) === 0x80) {
-          out[len++] = b
-          out[len++] = c1
-          out[len++] = chunk[i + 2]!
-          i += 3
-        } else if (
-          b >= 0xf0 &&
-          b <= 0xf4 &&
-          i + 3 < n &&
-          c1 >= (b === 0xf0 ? 0x90 : 0x80) &&
-          c1 <= (b === 0xf4 ? 0x8f : 0xbf) &&
-          (chunk[i + 2]! & 0xc0) === 0x80 &&
-          (chunk[i + 3]! & 0xc0) === 0x80
-        ) {
-          // Four bytes (emoji): one in every ~80 bytes of the feedback file.
-          out[len++] = b
-          out[len++] = c1
-          out[len++] = chunk[i + 2]!
-          out[len++] = chunk[i + 3]!
-          i += 4
-        } else {
-          this.len = len
-          i = this.sequence(chunk, i)
-          len = this.len
-          out = this.out
-        }
+        this.len = len
+        i = this.sequence(chunk, i)
+        len = this.len
+        out = this.out
       } else break
     }
     this.len = len
@@ -499,12 +378,20 @@ export class RecordEncoder {
   }
 
   /**
-   * A byte of 0x80 or more at `i`: copies its UTF-8 sequence when valid, or writes U+FFFD, with
+   * A byte of 0x80 or more at `i` that the word copy did not take: inside the chunk's checked
+   * valid UTF-8 it is copied; elsewhere (a chunk with an invalid sequence, or a sequence its end
+   * cuts) its UTF-8 sequence is copied when valid, or U+FFFD written, with
    * TextDecoder's rule of one replacement per maximal invalid subpart (WHATWG Encoding, UTF-8
    * decoder). The bytes are written as they come and taken back if the sequence fails.
    */
   private sequence(chunk: Uint8Array, i: number): number {
     const b = chunk[i]!
+    if (i < this.validEnd) {
+      // The chunk was checked valid up to there (validUtf8End): a byte the word copy stopped
+      // short of, copied as it is.
+      this.out[this.len++] = b
+      return i + 1
+    }
     if (b < 0xc2 || b > 0xf4) {
       this.writeBytes(REPLACEMENT)
       return i + 1
