@@ -4,7 +4,7 @@ import { basename, dirname, join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { columnNames } from "../src/csv/header.js"
 import { CsvFileError, type FileContext, RecordEncoder } from "../src/csv/recordEncoder.js"
-import { airbyteRecordEnvelope } from "../src/protocol/recordEnvelope.js"
+import { airbyteRecordEnvelope } from "../src/output/recordEnvelope.js"
 
 const utf8 = new TextEncoder()
 const bytesOf = (text: string) => utf8.encode(text)

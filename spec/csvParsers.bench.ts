@@ -4,7 +4,7 @@
 // and not with csv-parse (see README, "Why not csv-parse").
 import { bench, describe } from "vitest"
 import { RecordEncoder } from "../src/csv/recordEncoder.js"
-import { airbyteRecordEnvelope } from "../src/protocol/recordEnvelope.js"
+import { airbyteRecordEnvelope } from "../src/output/recordEnvelope.js"
 import { CsvRows } from "./support/csvParseRows.js"
 import { CsvScanner } from "./support/csvScannerBefore.js"
 import { referenceRecords, type RowSource } from "./support/referenceRecords.js"

@@ -11,7 +11,7 @@ import {
   TransientError,
   UrlExpired
 } from "../src/enterpret/errors.js"
-import { OutputClosed } from "../src/protocol/writer.js"
+import { OutputClosed } from "../src/output/writer.js"
 import { defectAsFailure, describeFailure, FileContentError, InternalError, type SyncError } from "../src/sync/failures.js"
 
 const cases: ReadonlyArray<readonly [SyncError, string, RegExp]> = [

@@ -6,7 +6,7 @@ import { Settings, type SettingsShape } from "../src/config/settings.js"
 import { TimingDefault } from "../src/config/timing.js"
 import { FileDownloader } from "../src/enterpret/download.js"
 import { TransientError } from "../src/enterpret/errors.js"
-import { airbyteRecordEnvelope } from "../src/protocol/recordEnvelope.js"
+import { airbyteRecordEnvelope } from "../src/output/recordEnvelope.js"
 import { readFile } from "../src/sync/fileReader.js"
 import { SyncOutput } from "../src/sync/syncOutput.js"
 

@@ -42,7 +42,44 @@ const cycles = (graph: Map<string, Array<string>>): Array<Array<string>> => {
   return found
 }
 
+/** The engine's folders: they know no protocol. */
+const ENGINE = ["config", "enterpret", "csv", "sync", "discover", "output"]
+/** The protocol doors, each standing on the engine. */
+const DOORS = ["airbyte", "singer"]
+
+const topFolder = (file: string): string => relative(SRC, file).split("/")[0]!
+
+/** Imports that run from an engine file up into a door, or from one door into the other. */
+const upwardImports = (graph: Map<string, Array<string>>): Array<string> =>
+  [...graph].flatMap(([file, targets]) =>
+    targets
+      .filter((target) => {
+        const from = topFolder(file)
+        const to = topFolder(target)
+        return DOORS.includes(to) && (ENGINE.includes(from) || (DOORS.includes(from) && from !== to))
+      })
+      .map((target) => `${relative(SRC, file)} -> ${relative(SRC, target)}`)
+  )
+
 describe("src/ module graph", () => {
+  it("has no import from the engine up into a door, nor between the doors", () => {
+    expect(upwardImports(importGraph())).toEqual([])
+  })
+
+  it("finds an upward import when there is one (the check itself works)", () => {
+    const graph = new Map([
+      [join(SRC, "sync/read.ts"), [join(SRC, "airbyte/messages.ts")]],
+      [join(SRC, "singer/cli.ts"), [join(SRC, "airbyte/output.ts"), join(SRC, "sync/read.ts")]],
+      [join(SRC, "airbyte/run.ts"), [join(SRC, "sync/read.ts")]]
+    ])
+    expect(upwardImports(graph)).toEqual(["sync/read.ts -> airbyte/messages.ts", "singer/cli.ts -> airbyte/output.ts"])
+  })
+
+  it("every folder of src/ is the engine's or a door's", () => {
+    const folders = [...new Set(sources(SRC).map(topFolder).filter((name) => !name.endsWith(".ts")))]
+    expect(folders.filter((name) => !ENGINE.includes(name) && !DOORS.includes(name) && name !== "bundle")).toEqual([])
+  })
+
   it("has no import circle", () => {
     expect(cycles(importGraph())).toEqual([])
   })

@@ -1,6 +1,6 @@
-// The handler for exceptions thrown outside every Effect (src/cli/lastResort.ts).
+// The handler for exceptions thrown outside every Effect (src/output/lastResort.ts).
 import { afterEach, describe, expect, it, vi } from "vitest"
-import { installLastResort } from "../src/cli/lastResort.js"
+import { installLastResort } from "../src/output/lastResort.js"
 
 afterEach(() => {
   vi.restoreAllMocks()

@@ -13,7 +13,7 @@ import {
 import { RateLimitReporter } from "../src/enterpret/rateLimitReporter.js"
 import { withRetry } from "../src/enterpret/retry.js"
 import { MAX_WAIT_MS, rateLimitFrom, retryAtFrom } from "../src/enterpret/retryAfter.js"
-import { rateLimitedMessage } from "../src/protocol/messages.js"
+import { rateLimitedMessage } from "../src/airbyte/messages.js"
 import { describeFailure } from "../src/sync/failures.js"
 
 type Failure = { readonly _tag: string; readonly retryAtMs?: number | undefined }

@@ -2,9 +2,9 @@ import { Ajv } from "ajv"
 import addFormatsModule from "ajv-formats"
 import { describe, expect, it } from "vitest"
 import { RecordEncoder } from "../src/csv/recordEncoder.js"
-import { airbyteRecordEnvelope } from "../src/protocol/recordEnvelope.js"
+import { airbyteRecordEnvelope } from "../src/output/recordEnvelope.js"
 import { airbyteStream, PRIMARY_KEY } from "../src/discover/streamSchema.js"
-import { FILE_URL_FIELD } from "../src/protocol/recordFields.js"
+import { FILE_URL_FIELD } from "../src/output/recordFields.js"
 import { CURSOR_FIELD } from "../src/sync/cursor.js"
 
 // ajv-formats is CommonJS: under NodeNext its default export is the module object.

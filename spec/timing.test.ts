@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either } from "effect"
-import { apiLayer } from "../src/cli/layers.js"
+import { apiLayer } from "../src/sync/layers.js"
 import { DEFAULT_RATE_MINUTE_MS, DEFAULT_RETRY_BASE_MS, Timing, TimingLive } from "../src/config/timing.js"
 import { describeFailure } from "../src/sync/failures.js"
 import { testSettings } from "./support/syncHarness.js"

@@ -1,8 +1,9 @@
 import { Cause, Effect, Exit } from "effect"
 import { Writable } from "node:stream"
 import { describe, expect, it } from "vitest"
-import { errorTraceMessage, logMessage, stateMessage } from "../src/protocol/messages.js"
-import { makeAirbyteOutput, makeLineWriter, OutputClosed } from "../src/protocol/writer.js"
+import { errorTraceMessage, logMessage, stateMessage } from "../src/airbyte/messages.js"
+import { makeAirbyteOutput } from "../src/airbyte/output.js"
+import { makeLineWriter, OutputClosed } from "../src/output/writer.js"
 
 /**
  * A destination that takes its time: each chunk is accepted only after `delayMs` (or on the next

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `tap-enterpret`: the Singer tap, on the same engine as `source-enterpret read`.
-import { holdYoungGeneration } from "./cli/youngGeneration.js"
+import { holdYoungGeneration } from "./youngGeneration.js"
 
 holdYoungGeneration()
 const { runTap } = await import("./singer/cli.js")

@@ -67,7 +67,7 @@ describe("read's memory (issue 11)", () => {
     expect(line, run.stderr).toBeDefined()
     const peak = JSON.parse(line!.slice("MEMORY ".length)) as { newSpace: number; arrayBuffers: number }
     // V8 starts the young generation at two 1 MB semi-spaces and grows it to 2 x 16 MB once the
-    // survivors of its scavenges add up; holdYoungGeneration (cli/youngGeneration.ts) keeps it at the start.
+    // survivors of its scavenges add up; holdYoungGeneration (src/youngGeneration.ts) keeps it at the start.
     expect(peak.newSpace, JSON.stringify(peak)).toBeLessThanOrEqual(4 * MB)
     // Socket buffers freed every 1 MB of body, output buffers handed from file to file, the
     // writer's batches: 5-7 MB at any time, whatever the size of the read. Measured without each

@@ -1,5 +1,5 @@
 import { columnNames } from "../../src/csv/header.js"
-import type { RecordEnvelope } from "../../src/protocol/recordEnvelope.js"
+import type { RecordEnvelope } from "../../src/output/recordEnvelope.js"
 import type { Cell } from "./csvParseRows.js"
 
 /** A CSV reader that hands out rows as cells (null for an unquoted empty one), chunk by chunk. */

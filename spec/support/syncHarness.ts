@@ -14,7 +14,7 @@ import {
   withoutSignature
 } from "../../src/enterpret/errors.js"
 import { withRetry } from "../../src/enterpret/retry.js"
-import { airbyteRecordEnvelope } from "../../src/protocol/recordEnvelope.js"
+import { airbyteRecordEnvelope } from "../../src/output/recordEnvelope.js"
 import { CURSOR_FIELD } from "../../src/sync/cursor.js"
 import { DownloadSlotsLive } from "../../src/sync/downloadSlots.js"
 import type { FailureReport } from "../../src/sync/failures.js"

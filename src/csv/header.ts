@@ -1,4 +1,4 @@
-import { ADDED_FIELDS } from "../protocol/recordFields.js"
+import { ADDED_FIELDS } from "../output/recordFields.js"
 
 /**
  * Column names as they become record keys and schema properties. An empty name, a repeated one

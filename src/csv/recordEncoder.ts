@@ -1,4 +1,4 @@
-import type { RecordEnvelope } from "../protocol/recordEnvelope.js"
+import type { RecordEnvelope } from "../output/recordEnvelope.js"
 import { columnNames } from "./header.js"
 import { beforeStop, quotedStop, unquotedStop, validUtf8End } from "./wordScan.js"
 

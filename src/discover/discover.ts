@@ -1,8 +1,6 @@
 import { Effect } from "effect"
 import { Settings } from "../config/settings.js"
 import { EnterpretApi, type ExportableObject } from "../enterpret/client.js"
-import { logMessage } from "../protocol/messages.js"
-import { AirbyteOutput } from "../protocol/writer.js"
 import { InputError } from "../config/inputFile.js"
 import { PRIMARY_KEY, airbyteStream } from "./streamSchema.js"
 import { probeHeader } from "./headerProbe.js"
@@ -61,13 +59,4 @@ export const discoverStreams = (configFile: string) =>
       { concurrency: 4 }
     )
     return { streams, warnings: warnings as ReadonlyArray<string> }
-  })
-
-/** The Airbyte catalog, its warnings emitted as LOG messages first. */
-export const discoverCatalog = (configFile: string) =>
-  Effect.gen(function* () {
-    const output = yield* AirbyteOutput
-    const { streams, warnings } = yield* discoverStreams(configFile)
-    for (const warning of warnings) yield* output.emit(logMessage("WARN", warning))
-    return { streams }
   })

@@ -1,5 +1,5 @@
 import type { ExportableObject } from "../enterpret/client.js"
-import { FILE_URL_FIELD, WINDOW_END_FIELD as CURSOR_FIELD } from "../protocol/recordFields.js"
+import { FILE_URL_FIELD, WINDOW_END_FIELD as CURSOR_FIELD } from "../output/recordFields.js"
 
 export const PRIMARY_KEY = "record_id"
 

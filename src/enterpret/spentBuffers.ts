@@ -20,7 +20,7 @@ import { runInNewContext } from "node:vm"
  * which must be set before the heap exists) 102-115 MB; none of them is needed now.
  *
  * Each forced scavenge also counts its survivors towards V8's rule for growing the young
- * generation: see cli/youngGeneration.ts, which holds it at its starting size.
+ * generation: see src/youngGeneration.ts, which holds it at its starting size.
  *
  * `gc` is V8's own extension, exposed by its flag: set here, on the main thread before any
  * download, the function is in every context created afterwards. Where it cannot be had,

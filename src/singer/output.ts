@@ -1,6 +1,6 @@
 import { Console, Context, Effect, Layer } from "effect"
-import { stderrConsole } from "../cli/stderrConsole.js"
-import { makeStdoutOutput, type MessageOutput } from "../protocol/writer.js"
+import { stderrConsole } from "../output/stderrConsole.js"
+import { makeStdoutOutput, type MessageOutput } from "../output/writer.js"
 import type { SingerMessage } from "./messages.js"
 
 /** The only thing that writes the tap's stdout: Singer messages (and the catalog or `--about`). */

@@ -1,5 +1,5 @@
 import { Console, Effect, Layer } from "effect"
-import { singerRecordEnvelope } from "../protocol/recordEnvelope.js"
+import { singerRecordEnvelope } from "../output/recordEnvelope.js"
 import { CURSOR_FIELD } from "../sync/cursor.js"
 import { SyncOutput } from "../sync/syncOutput.js"
 import type { SelectedStream } from "./catalog.js"

@@ -1,5 +1,5 @@
 import { floorHour, HOUR_MS, parseHour, toCursor } from "../config/hours.js"
-import { WINDOW_END_FIELD } from "../protocol/recordFields.js"
+import { WINDOW_END_FIELD } from "../output/recordFields.js"
 
 /**
  * The cursor of a stream, in one place (in the spirit of the Airbyte CDK's `DatetimeBasedCursor`):

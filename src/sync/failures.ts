@@ -3,8 +3,7 @@ import { Duration, Effect, Schema } from "effect"
 import type { InputError } from "../config/inputFile.js"
 import type { ApiError, DownloadError } from "../enterpret/errors.js"
 import { MAX_WAIT_MS } from "../enterpret/retryAfter.js"
-import type { FailureType } from "../protocol/messages.js"
-import { OutputClosed } from "../protocol/writer.js"
+import { OutputClosed } from "../output/writer.js"
 
 /** A file whose content is not the CSV the header promises; fails its window, names the line. */
 export class FileContentError extends Schema.TaggedError<FileContentError>()("FileContentError", {
@@ -38,6 +37,12 @@ export const defectAsFailure = (defect: unknown): Effect.Effect<never, InternalE
 
 /** Every failure a command can meet: the API's, the file host's, a file's content, an input file. */
 export type SyncError = ApiError | DownloadError | FileContentError | InputError | InternalError
+
+/**
+ * Who can mend a failure: the user's config (or input), the connector or the API, or time (a
+ * retry later). The words are Airbyte's `failure_type`, which the Singer tap prints as they are.
+ */
+export type FailureType = "config_error" | "system_error" | "transient_error"
 
 export interface FailureReport {
   readonly failureType: FailureType

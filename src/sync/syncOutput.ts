@@ -1,5 +1,5 @@
 import { Context, type Effect } from "effect"
-import type { RecordEnvelope } from "../protocol/recordEnvelope.js"
+import type { RecordEnvelope } from "../output/recordEnvelope.js"
 import type { StreamState } from "./cursor.js"
 import type { FailureReport } from "./failures.js"
 

@@ -3,15 +3,15 @@ import { Effect, Redacted, Schema } from "effect"
 import { InputError, readJsonFile } from "../config/inputFile.js"
 import { decodeSettings } from "../config/settings.js"
 import { connectorSpecification } from "../config/spec.js"
-import { discoverCatalog, selectedObjects } from "../discover/discover.js"
-import { errorTraceMessage, logMessage } from "../protocol/messages.js"
-import { AirbyteSyncOutputLive } from "../protocol/airbyteSyncOutput.js"
-import { AirbyteOutput } from "../protocol/writer.js"
+import { discoverStreams, selectedObjects } from "../discover/discover.js"
+import { errorTraceMessage, logMessage } from "./messages.js"
+import { AirbyteSyncOutputLive } from "./syncOutput.js"
+import { AirbyteOutput } from "./output.js"
 import { loadCatalog } from "../sync/catalog.js"
 import { defectAsFailure, describeFailure, type SyncError } from "../sync/failures.js"
 import { readStreams } from "../sync/read.js"
 import { loadState } from "../sync/state.js"
-import { apiLayer } from "./layers.js"
+import { apiLayer } from "../sync/layers.js"
 
 /** Tells the caller to exit non-zero; what went wrong has already been reported on stdout. */
 export class CommandFailed extends Schema.TaggedError<CommandFailed>()("CommandFailed", { message: Schema.String }) {}
@@ -44,6 +44,15 @@ const reportFailure = (error: SyncError) =>
     const report = describeFailure(error)
     yield* output.emit(errorTraceMessage(report.failureType, report.message, report.internal, undefined))
     return yield* Effect.fail(new CommandFailed({ message: report.message }))
+  })
+
+/** The Airbyte catalog, its warnings emitted as LOG messages first. */
+export const discoverCatalog = (configFile: string) =>
+  Effect.gen(function* () {
+    const output = yield* AirbyteOutput
+    const { streams, warnings } = yield* discoverStreams(configFile)
+    for (const warning of warnings) yield* output.emit(logMessage("WARN", warning))
+    return { streams }
   })
 
 const spec = Command.make("spec", {}, () =>

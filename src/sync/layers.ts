@@ -6,7 +6,7 @@ import { TimingLive } from "../config/timing.js"
 import { EnterpretApiLive } from "../enterpret/client.js"
 import { FileDownloaderLive } from "../enterpret/download.js"
 import { ApiRateLimiterLive } from "../enterpret/rateLimiter.js"
-import { DownloadSlotsLive } from "../sync/downloadSlots.js"
+import { DownloadSlotsLive } from "./downloadSlots.js"
 
 /** The timing knobs from the environment; an unusable value is a config error naming the variable. */
 const timing = TimingLive.pipe(

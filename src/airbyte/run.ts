@@ -1,10 +1,10 @@
 import { Command } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Effect, Exit, Layer } from "effect"
-import { AirbyteOutput, AirbyteOutputLive } from "../protocol/writer.js"
+import { AirbyteOutput, AirbyteOutputLive } from "./output.js"
 import { rootCommand } from "./commands.js"
-import { installLastResort } from "./lastResort.js"
-import { stderrConsole } from "./stderrConsole.js"
+import { installLastResort } from "../output/lastResort.js"
+import { stderrConsole } from "../output/stderrConsole.js"
 import { VERSION } from "../version.js"
 
 /** The whole command line: spec, check, discover, read, with help and usage errors on stderr. */

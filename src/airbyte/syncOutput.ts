@@ -7,8 +7,8 @@ import {
   stateMessage,
   streamStatusMessage
 } from "./messages.js"
-import { airbyteRecordEnvelope } from "./recordEnvelope.js"
-import { AirbyteOutput } from "./writer.js"
+import { airbyteRecordEnvelope } from "../output/recordEnvelope.js"
+import { AirbyteOutput } from "./output.js"
 
 /** The sync's events as Airbyte messages on stdout (`read`). */
 export const AirbyteSyncOutputLive = Layer.effect(

@@ -1,6 +1,5 @@
-import { Context, Data, Effect, Layer } from "effect"
+import { Data, Effect } from "effect"
 import type { Writable } from "node:stream"
-import type { AirbyteMessage } from "./messages.js"
 import { makeRedactor } from "./redaction.js"
 
 const BATCH_BYTES = 1 << 16
@@ -33,9 +32,6 @@ export interface MessageOutput<Message> {
   /** The text with every secret so far masked, for what is written elsewhere (stderr). */
   readonly mask: (text: string) => string
 }
-
-/** The only thing that writes stdout in the Airbyte commands. */
-export class AirbyteOutput extends Context.Tag("source-enterpret/AirbyteOutput")<AirbyteOutput, MessageOutput<AirbyteMessage>>() {}
 
 /**
  * stdout was closed under the connector (`read … | head -1`, a destination that died). Nothing
@@ -189,9 +185,6 @@ export const makeMessageOutput = <Message>(out: Writable, options?: MessageOutpu
   }
 }
 
-export const makeAirbyteOutput = (out: Writable, options?: MessageOutputOptions): MessageOutput<AirbyteMessage> =>
-  makeMessageOutput<AirbyteMessage>(out, options)
-
 /** stdout itself: once it is gone, the one word on why the command stops goes to stderr, once. */
 export const makeStdoutOutput = <Message>(name: string): MessageOutput<Message> => {
   let reported = false
@@ -203,5 +196,3 @@ export const makeStdoutOutput = <Message>(name: string): MessageOutput<Message> 
     }
   })
 }
-
-export const AirbyteOutputLive = Layer.sync(AirbyteOutput, () => makeStdoutOutput<AirbyteMessage>("source-enterpret"))
