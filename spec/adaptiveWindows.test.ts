@@ -12,7 +12,9 @@ import { csvFile, type FakeFile, idsOf, makeHarness, T0, underTestClock } from "
 const DAYS = 40
 const END = T0 + DAYS * 24 * HOUR_MS
 /** Quiet for 20 days, then a file every hour: the growing windows meet a burst. */
-const burst: ReadonlyArray<FakeFile> = Array.from({ length: 20 * 24 }, (_, h) => csvFile("feedback", T0 + 20 * 24 * HOUR_MS + h * HOUR_MS, 2))
+const burst: ReadonlyArray<FakeFile> = Array.from({ length: 20 * 24 }, (_, h) =>
+  csvFile("feedback", T0 + 20 * 24 * HOUR_MS + h * HOUR_MS, 2)
+)
 
 describe("readWindow with splitIfPaged", () => {
   it.effect("stops at a first page that shows a cursor: one request, nothing downloaded", () =>
@@ -41,9 +43,11 @@ describe("readStream on adaptive windows", () => {
   it.effect("reads every record once, splits before downloading, and checkpoints within 3 export requests", () =>
     Effect.gen(function* () {
       const h = makeHarness({ files: burst, filesPerPage: 4, settings: { windowHours: undefined, endMs: END } })
-      const exit = yield* underTestClock(readStream({ name: "feedback", syncMode: "incremental" }, undefined, END).pipe(Effect.provide(h.layer)))
+      const exit = yield* underTestClock(
+        readStream({ name: "feedback", syncMode: "incremental" }, undefined, END).pipe(Effect.provide(h.layer))
+      )
       expect(exit).toEqual(Exit.succeed("complete"))
-      const ids = h.records("feedback").map((r) => r["record_id"] as string)
+      const ids = h.records("feedback").map((r) => r.record_id as string)
       expect(ids.sort()).toEqual(idsOf(burst).sort())
       // Each file was downloaded exactly once: split windows download nothing.
       expect(new Set(h.downloads.map((u) => u.split("?")[0])).size).toBe(burst.length)
@@ -76,7 +80,9 @@ describe("readStream over an absurd range (issue 15 point 8)", () => {
         settings: { startMs: yearZero, windowHours: 1, endMs: END },
         apiFault: (_, call) => (call >= 3 ? stop : undefined)
       })
-      const exit = yield* underTestClock(readStream({ name: "feedback", syncMode: "incremental" }, undefined, END).pipe(Effect.provide(h.layer)))
+      const exit = yield* underTestClock(
+        readStream({ name: "feedback", syncMode: "incremental" }, undefined, END).pipe(Effect.provide(h.layer))
+      )
       expect(Exit.isFailure(exit) && Cause.failureOption(exit.cause)).toEqual(Option.some(stop))
       expect(h.exportRequests.map((r) => r.endMs - r.startMs)).toEqual([HOUR_MS, HOUR_MS, HOUR_MS, HOUR_MS])
       expect(h.of("checkpoint")).toHaveLength(3)

@@ -13,7 +13,7 @@ const lines = [
   '{"type":"TRACE","trace":{"type":"ERROR","error":{"message":"line\\nbreak é"}}}',
   '{"type":"RECORD","record":{"stream":"s","data":{"a":"y"}}}'
 ]
-const output = Buffer.from(lines.join("\n") + "\n")
+const output = Buffer.from(`${lines.join("\n")}\n`)
 
 const sinkOf = (chunks: ReadonlyArray<Buffer>) => {
   const sink = new CountingSink()
@@ -32,7 +32,9 @@ describe("CountingSink", () => {
       // A line that is the RECORD prefix and no more counts as one: the prefix is all the sink reads.
       expect(sink.records).toBe(3)
       // The empty line is counted but not kept.
-      expect(sink.otherLines).toEqual(lines.filter((line, i) => line !== "" && i !== 0 && i !== lines.length - 1 && line !== '{"type":"RECORD"'))
+      expect(sink.otherLines).toEqual(
+        lines.filter((line, i) => line !== "" && i !== 0 && i !== lines.length - 1 && line !== '{"type":"RECORD"')
+      )
       expect(complete).toBe(true)
     }
   })

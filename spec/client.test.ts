@@ -60,8 +60,8 @@ describe("EnterpretApi: one HTTP client set up once", () => {
         ["POST", "https://api.example.test/export/external/v2/export"]
       ])
       for (const request of sent) {
-        expect(request.headers["authorization"]).toBe("Bearer secret-token")
-        expect(request.headers["accept"]).toBe("application/json")
+        expect(request.headers.authorization).toBe("Bearer secret-token")
+        expect(request.headers.accept).toBe("application/json")
       }
       expect(sent[1]!.body).toEqual({ objectID: "feedback", startTime: "2025-12-12T00:00Z", endTime: "2025-12-13T00:00Z" })
     })
@@ -79,7 +79,7 @@ describe("EnterpretApi: one HTTP client set up once", () => {
       ).pipe(Effect.provide(layer))
       expect(sent).toHaveLength(1)
       expect(sent[0]!.url).toBe("https://files.example.test/f.csv?X-Amz-Signature=abc")
-      expect(sent[0]!.headers["authorization"]).toBeUndefined()
+      expect(sent[0]!.headers.authorization).toBeUndefined()
       expect(Buffer.concat(chunks).toString()).toBe("a,b\n1,2\n")
     })
   )
@@ -88,7 +88,9 @@ describe("EnterpretApi: one HTTP client set up once", () => {
 describe("EnterpretApi.listObjects: pagination", () => {
   const listWith = (answer: (token: string | undefined, call: number) => unknown) => {
     let calls = 0
-    const { sent, layer } = withApi((request) => answer((request.body as { paginationToken?: string }).paginationToken, calls++) as FakeAnswer)
+    const { sent, layer } = withApi(
+      (request) => answer((request.body as { paginationToken?: string }).paginationToken, calls++) as FakeAnswer
+    )
     return { sent, run: Effect.flatMap(EnterpretApi, (api) => api.listObjects).pipe(Effect.provide(layer), Effect.either) }
   }
 
@@ -168,7 +170,10 @@ describe("EnterpretApi.exportPage: what each answer means (status.ts)", () => {
 
   it.effect("429 with Retry-After: waits exactly that long, tells the RateLimitReporter, then retries", () =>
     Effect.gen(function* () {
-      const { sent, reports, run } = exportOnce([{ status: 429, headers: { "retry-after": "20" }, body: {} }, { body: { files: ["https://files.example.test/u.csv"] } }], { maxRetries: 1 })
+      const { sent, reports, run } = exportOnce(
+        [{ status: 429, headers: { "retry-after": "20" }, body: {} }, { body: { files: ["https://files.example.test/u.csv"] } }],
+        { maxRetries: 1 }
+      )
       expect(yield* run).toEqual(Either.right({ files: ["https://files.example.test/u.csv"], cursor: undefined }))
       expect(sent.map((r) => r.atMs)).toEqual([0, 20_000])
       expect(reports).toEqual([20_000])
@@ -179,7 +184,12 @@ describe("EnterpretApi.exportPage: what each answer means (status.ts)", () => {
     Effect.gen(function* () {
       const { sent, reports, run } = exportOnce([error(503, "INTERNAL_ERROR", "upstream unavailable")], { maxRetries: 2 })
       expect(yield* run).toEqual(
-        Either.left(new TransientError({ what: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z", message: "HTTP 503 INTERNAL_ERROR: upstream unavailable" }))
+        Either.left(
+          new TransientError({
+            what: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z",
+            message: "HTTP 503 INTERNAL_ERROR: upstream unavailable"
+          })
+        )
       )
       expect(sent).toHaveLength(3)
       expect(reports).toEqual([])
@@ -195,10 +205,39 @@ describe("EnterpretApi.exportPage: what each answer means (status.ts)", () => {
   )
 
   it.effect.each([
-    [400, error(400, "INVALID_REQUEST_ARGUMENT", "endTime must not be before startTime"), new ApiRequestError({ status: 400, message: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z: HTTP 400 INVALID_REQUEST_ARGUMENT: endTime must not be before startTime" })],
-    [401, error(401, "UNAUTHORIZED", "invalid token"), new ApiAuthError({ status: 401, message: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z: HTTP 401 UNAUTHORIZED: invalid token" })],
-    [403, error(403, "FORBIDDEN", "no export rights"), new ApiAuthError({ status: 403, message: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z: HTTP 403 FORBIDDEN: no export rights" })],
-    [404, error(404, "NOT_FOUND", "no such object"), new ObjectNotFound({ objectId: "theme", message: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z: HTTP 404 NOT_FOUND: no such object" })]
+    [
+      400,
+      error(400, "INVALID_REQUEST_ARGUMENT", "endTime must not be before startTime"),
+      new ApiRequestError({
+        status: 400,
+        message:
+          "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z: HTTP 400 INVALID_REQUEST_ARGUMENT: endTime must not be before startTime"
+      })
+    ],
+    [
+      401,
+      error(401, "UNAUTHORIZED", "invalid token"),
+      new ApiAuthError({
+        status: 401,
+        message: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z: HTTP 401 UNAUTHORIZED: invalid token"
+      })
+    ],
+    [
+      403,
+      error(403, "FORBIDDEN", "no export rights"),
+      new ApiAuthError({
+        status: 403,
+        message: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z: HTTP 403 FORBIDDEN: no export rights"
+      })
+    ],
+    [
+      404,
+      error(404, "NOT_FOUND", "no such object"),
+      new ObjectNotFound({
+        objectId: "theme",
+        message: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z: HTTP 404 NOT_FOUND: no such object"
+      })
+    ]
   ] as const)("HTTP %i is final, not retried", ([, answer, expected]) =>
     Effect.gen(function* () {
       const { sent, run } = exportOnce([answer], { maxRetries: 3 })
@@ -211,10 +250,18 @@ describe("EnterpretApi.exportPage: what each answer means (status.ts)", () => {
     Effect.gen(function* () {
       const html = yield* exportOnce([{ body: "<html>502 Bad Gateway</html>" }]).run
       expect(html).toEqual(
-        Either.left(new InvalidResponse({ what: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z", message: "the API answered with invalid JSON: <html>502 Bad Gateway</html>" }))
+        Either.left(
+          new InvalidResponse({
+            what: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z",
+            message: "the API answered with invalid JSON: <html>502 Bad Gateway</html>"
+          })
+        )
       )
       const shape = yield* exportOnce([{ body: { files: "none" } }]).run
-      expect(Either.isLeft(shape) && shape.left).toMatchObject({ _tag: "InvalidResponse", message: expect.stringMatching(/^the API answered with an unexpected shape: .*files/s) })
+      expect(Either.isLeft(shape) && shape.left).toMatchObject({
+        _tag: "InvalidResponse",
+        message: expect.stringMatching(/^the API answered with an unexpected shape: .*files/s)
+      })
     })
   )
 })
@@ -223,10 +270,9 @@ describe("FileDownloader: what each file-host answer means (status.ts)", () => {
   const downloadOnce = (answer: FakeAnswer) => {
     const http = fakeHttp(() => answer)
     const layer = FileDownloaderLive.pipe(Layer.provide(Layer.mergeAll(Layer.succeed(Settings, settings), http.layer)))
-    return Effect.flatMap(FileDownloader, (d) => d.download("https://files.test/a.csv?sig=1", { onSize: () => Effect.void, onChunk: () => Effect.void })).pipe(
-      Effect.provide(layer),
-      Effect.either
-    )
+    return Effect.flatMap(FileDownloader, (d) =>
+      d.download("https://files.test/a.csv?sig=1", { onSize: () => Effect.void, onChunk: () => Effect.void })
+    ).pipe(Effect.provide(layer), Effect.either)
   }
 
   it.effect.each([
@@ -275,7 +321,10 @@ describe("a 429 that asks for too long a wait (issue 15)", () => {
         { maxRetries: 3 }
       )
       const fiber = yield* Effect.flatMap(EnterpretApi, (api) =>
-        Effect.zip(Effect.either(api.exportPage({ objectId: "feedback", startMs: settings.startMs, endMs: settings.endMs! })), api.listObjects)
+        Effect.zip(
+          Effect.either(api.exportPage({ objectId: "feedback", startMs: settings.startMs, endMs: settings.endMs! })),
+          api.listObjects
+        )
       ).pipe(Effect.provide(layer), Effect.fork)
       // A minute of test time is far less than any wait it might have started.
       yield* TestClock.adjust("1 minute")
@@ -291,7 +340,10 @@ describe("a 429 that asks for too long a wait (issue 15)", () => {
     Effect.gen(function* () {
       const { layer } = withApi(() => ({ status: 429, headers: { "retry-after": `1${"0".repeat(400)}` }, body: "" }))
       const result = yield* Effect.flatMap(FileDownloader, (downloader) =>
-        downloader.download("https://files.example.test/f.csv?X-Amz-Signature=abc", { onSize: () => Effect.void, onChunk: () => Effect.void })
+        downloader.download("https://files.example.test/f.csv?X-Amz-Signature=abc", {
+          onSize: () => Effect.void,
+          onChunk: () => Effect.void
+        })
       ).pipe(Effect.provide(layer), Effect.either)
       expect(Either.isLeft(result) && result.left).toMatchObject({ _tag: "WaitTooLong", waitMs: Number.POSITIVE_INFINITY })
     })
@@ -321,10 +373,9 @@ describe("file URLs in an export answer (issue 15)", () => {
   const page = (files: ReadonlyArray<string>) =>
     Effect.gen(function* () {
       const { layer } = withApi(() => ({ body: { files } }))
-      return yield* Effect.flatMap(EnterpretApi, (api) => api.exportPage({ objectId: "feedback", startMs: settings.startMs, endMs: settings.endMs! })).pipe(
-        Effect.provide(layer),
-        Effect.either
-      )
+      return yield* Effect.flatMap(EnterpretApi, (api) =>
+        api.exportPage({ objectId: "feedback", startMs: settings.startMs, endMs: settings.endMs! })
+      ).pipe(Effect.provide(layer), Effect.either)
     })
 
   it.effect.each<readonly [string, string]>([
@@ -335,7 +386,10 @@ describe("file URLs in an export answer (issue 15)", () => {
   ])("%s fails the page with a message (a defect before: every stream died silently)", ([url, says]) =>
     Effect.gen(function* () {
       const result = yield* page(["https://files.example.test/ok.csv?sig=1", url])
-      expect(Either.isLeft(result) && result.left).toMatchObject({ _tag: "InvalidResponse", what: expect.stringMatching(/^exporting feedback /) })
+      expect(Either.isLeft(result) && result.left).toMatchObject({
+        _tag: "InvalidResponse",
+        what: expect.stringMatching(/^exporting feedback /)
+      })
       const message = Either.isLeft(result) ? result.left.message : ""
       expect(message).toContain(says)
       expect(message.length).toBeLessThan(250)
@@ -357,6 +411,6 @@ describe("apiMessage: an error body reaches a message short (issue 15)", () => {
     const message = apiMessage(huge)
     expect(message).toBe(`INVALID_REQUEST_ARGUMENT: ${"x".repeat(200 - "INVALID_REQUEST_ARGUMENT: ".length)}…`)
     expect(apiMessage('{"error":{"code":"NOT_FOUND","message":"no such object"}}')).toBe("NOT_FOUND: no such object")
-    expect(apiMessage("<html>" + "y".repeat(1_000))).toHaveLength(201)
+    expect(apiMessage(`<html>${"y".repeat(1_000)}`)).toHaveLength(201)
   })
 })

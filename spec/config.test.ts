@@ -9,8 +9,7 @@ const TOKEN = "tok_VerySecretValue_8c1f"
 const FILE = "secrets/config.json"
 const base = { api_token: TOKEN, start_date: "2025-12-01" }
 
-const decode = (value: unknown): Either.Either<Settings, InputError> =>
-  Effect.runSync(Effect.either(decodeSettings(value, FILE)))
+const decode = (value: unknown): Either.Either<Settings, InputError> => Effect.runSync(Effect.either(decodeSettings(value, FILE)))
 
 const decodeError = (value: unknown): InputError => {
   const result = decode(value)
@@ -145,17 +144,16 @@ const valid: ReadonlyArray<Record<string, unknown>> = [
 ]
 
 describe("decodeSettings: invalid values", () => {
-  it.each(invalid.map(([field, config]) => [field, JSON.stringify(config), config] as const))(
-    "rejects a bad %s: %s",
-    (field, _shown, config) => {
-      const error = decodeError(config)
-      expect(error).toBeInstanceOf(InputError)
-      expect(error._tag).toBe("InputError")
-      expect(error.file).toBe(FILE)
-      // The message names the field as the start of its entry, e.g. "Config file secrets/config.json is invalid: window_hours: ...".
-      expect(error.message).toMatch(new RegExp(`(: |; )${field}(\\.\\d+)?: `))
-    }
-  )
+  it.each(
+    invalid.map(([field, config]) => [field, JSON.stringify(config), config] as const)
+  )("rejects a bad %s: %s", (field, _shown, config) => {
+    const error = decodeError(config)
+    expect(error).toBeInstanceOf(InputError)
+    expect(error._tag).toBe("InputError")
+    expect(error.file).toBe(FILE)
+    // The message names the field as the start of its entry, e.g. "Config file secrets/config.json is invalid: window_hours: ...".
+    expect(error.message).toMatch(new RegExp(`(: |; )${field}(\\.\\d+)?: `))
+  })
 
   it("never shows the api_token value in any error message", () => {
     for (const [, config] of invalid) {
@@ -228,7 +226,9 @@ describe("decodeSettings: invalid values", () => {
   })
 
   it("reports a bad item of objects only by its index, without a misleading second entry", () => {
-    expect(decodeError({ ...base, objects: ["a", ""] }).message).toBe(`Config file ${FILE} is invalid: objects.1: must be a non-empty object ID`)
+    expect(decodeError({ ...base, objects: ["a", ""] }).message).toBe(
+      `Config file ${FILE} is invalid: objects.1: must be a non-empty object ID`
+    )
   })
 
   it("rejects an end_date equal to or before start_date, naming end_date", () => {
@@ -317,16 +317,16 @@ describe("decodeSettings: valid configs", () => {
 })
 
 type JsonObject = Record<string, unknown>
-const properties = (spec: JsonObject) => spec["properties"] as Record<string, JsonObject>
+const properties = (spec: JsonObject) => spec.properties as Record<string, JsonObject>
 
 describe("connectionSpecification", () => {
   const spec = connectionSpecification()
 
   it("is a draft-07 object schema that allows additional properties", () => {
-    expect(spec["$schema"]).toBe("http://json-schema.org/draft-07/schema#")
-    expect(spec["type"]).toBe("object")
-    expect(spec["additionalProperties"]).toBe(true)
-    expect(spec["required"]).toEqual(["api_token", "start_date"])
+    expect(spec.$schema).toBe("http://json-schema.org/draft-07/schema#")
+    expect(spec.type).toBe("object")
+    expect(spec.additionalProperties).toBe(true)
+    expect(spec.required).toEqual(["api_token", "start_date"])
   })
 
   it("offers every documented field", () => {
@@ -348,43 +348,43 @@ describe("connectionSpecification", () => {
 
   it("marks api_token, and only api_token, as airbyte_secret", () => {
     for (const [name, property] of Object.entries(properties(spec))) {
-      if (name === "api_token") expect(property["airbyte_secret"]).toBe(true)
+      if (name === "api_token") expect(property.airbyte_secret).toBe(true)
       else expect(property).not.toHaveProperty("airbyte_secret")
     }
   })
 
   it("gives every property a distinct order, 0.. in form order", () => {
-    const orders = Object.values(properties(spec)).map((property) => property["order"])
+    const orders = Object.values(properties(spec)).map((property) => property.order)
     expect(orders).toEqual(orders.map((_, i) => i))
-    expect(properties(spec)["api_token"]!["order"]).toBe(0)
-    expect(properties(spec)["start_date"]!["order"]).toBe(1)
+    expect(properties(spec).api_token!.order).toBe(0)
+    expect(properties(spec).start_date!.order).toBe(1)
   })
 
   it("publishes the same defaults decodeSettings applies", () => {
     const props = properties(spec)
     const settings = decodeOk(base)
-    expect(props["base_url"]!["default"]).toBe(settings.baseUrl)
-    expect(props["window_hours"]!["default"]).toBeUndefined()
-    expect(props["window_hours"]!["description"]).toMatch(/^Leave empty \(recommended\) for adaptive windows/)
-    expect(props["lookback_hours"]!["default"]).toBe(settings.lookbackHours)
-    expect(props["export_requests_per_minute"]!["default"]).toBe(settings.exportRequestsPerMinute)
-    expect(props["objects_requests_per_minute"]!["default"]).toBe(settings.objectsRequestsPerMinute)
-    expect(props["max_concurrent_downloads"]!["default"]).toBe(settings.maxConcurrentDownloads)
-    expect(props["max_retries"]!["default"]).toBe(settings.maxRetries)
-    expect((props["request_timeout_seconds"]!["default"] as number) * 1000).toBe(settings.requestTimeoutMs)
+    expect(props.base_url!.default).toBe(settings.baseUrl)
+    expect(props.window_hours!.default).toBeUndefined()
+    expect(props.window_hours!.description).toMatch(/^Leave empty \(recommended\) for adaptive windows/)
+    expect(props.lookback_hours!.default).toBe(settings.lookbackHours)
+    expect(props.export_requests_per_minute!.default).toBe(settings.exportRequestsPerMinute)
+    expect(props.objects_requests_per_minute!.default).toBe(settings.objectsRequestsPerMinute)
+    expect(props.max_concurrent_downloads!.default).toBe(settings.maxConcurrentDownloads)
+    expect(props.max_retries!.default).toBe(settings.maxRetries)
+    expect((props.request_timeout_seconds!.default as number) * 1000).toBe(settings.requestTimeoutMs)
     // And a config made of nothing but the published defaults decodes to the same settings.
     const fromDefaults: JsonObject = { ...base }
-    for (const [name, property] of Object.entries(props)) if ("default" in property) fromDefaults[name] = property["default"]
+    for (const [name, property] of Object.entries(props)) if ("default" in property) fromDefaults[name] = property.default
     expect(decodeOk(fromDefaults)).toEqual(settings)
   })
 
   it("describes integers as integers with the decoded bounds", () => {
     const props = properties(spec)
-    expect(props["window_hours"]).toMatchObject({ type: "integer", minimum: 1, maximum: 8760 })
-    expect(props["lookback_hours"]).toMatchObject({ type: "integer", minimum: 0, maximum: 168 })
-    expect(props["export_requests_per_minute"]).toMatchObject({ type: "integer", minimum: 1, maximum: 600 })
-    expect(props["objects_requests_per_minute"]).toMatchObject({ type: "integer", minimum: 1, maximum: 600 })
-    expect(props["max_concurrent_downloads"]).toMatchObject({ type: "integer", minimum: 1, maximum: 32 })
+    expect(props.window_hours).toMatchObject({ type: "integer", minimum: 1, maximum: 8760 })
+    expect(props.lookback_hours).toMatchObject({ type: "integer", minimum: 0, maximum: 168 })
+    expect(props.export_requests_per_minute).toMatchObject({ type: "integer", minimum: 1, maximum: 600 })
+    expect(props.objects_requests_per_minute).toMatchObject({ type: "integer", minimum: 1, maximum: 600 })
+    expect(props.max_concurrent_downloads).toMatchObject({ type: "integer", minimum: 1, maximum: 32 })
   })
 
   it("is wrapped in a connector specification without deprecated or destination-only keys", () => {
@@ -397,21 +397,23 @@ describe("connectionSpecification", () => {
   })
 
   it("gives the whole-hour fields, and only them, a pattern_descriptor for Airbyte's form", () => {
-    const described = Object.entries(properties(spec)).filter(([, p]) => "pattern_descriptor" in p).map(([name]) => name)
+    const described = Object.entries(properties(spec))
+      .filter(([, p]) => "pattern_descriptor" in p)
+      .map(([name]) => name)
     expect(described.sort()).toEqual(["end_date", "start_date"])
     for (const name of described) {
       const property = properties(spec)[name]!
-      expect(property["pattern_descriptor"]).toBe(HOUR_PATTERN_DESCRIPTOR)
+      expect(property.pattern_descriptor).toBe(HOUR_PATTERN_DESCRIPTOR)
       // Every form the descriptor names is one the pattern accepts.
-      const pattern = new RegExp(property["pattern"] as string)
+      const pattern = new RegExp(property.pattern as string)
       for (const example of ["2025-12-12", "2025-12-12T06:00Z"]) expect(pattern.test(example), `${name}: ${example}`).toBe(true)
     }
   })
 
   it("returns a fresh object each time (callers may not corrupt it for others)", () => {
     const first = connectionSpecification()
-    properties(first)["api_token"]!["order"] = 99
-    expect(properties(connectionSpecification())["api_token"]!["order"]).toBe(0)
+    properties(first).api_token!.order = 99
+    expect(properties(connectionSpecification()).api_token!.order).toBe(0)
   })
 })
 
@@ -430,18 +432,17 @@ describe("connectionSpecification agrees with decodeSettings (checked with ajv)"
 
   // end_date <= start_date is a rule between two fields that draft-07 cannot express; decodeSettings
   // alone rejects it (tested above). Every single-field rule must be in the JSON schema too.
-  it.each(invalid.map(([field, config]) => [field, JSON.stringify(config), config] as const))(
-    "JSON schema rejects a bad %s: %s",
-    (field, _shown, config) => {
-      expect(validate(config)).toBe(false)
-      const paths = (validate.errors ?? []).map((e) => e.instancePath || `/${String(e.params["missingProperty"] ?? "")}`)
-      expect(paths.some((path) => path.split("/")[1] === field)).toBe(true)
-    }
-  )
+  it.each(
+    invalid.map(([field, config]) => [field, JSON.stringify(config), config] as const)
+  )("JSON schema rejects a bad %s: %s", (field, _shown, config) => {
+    expect(validate(config)).toBe(false)
+    const paths = (validate.errors ?? []).map((e) => e.instancePath || `/${String(e.params.missingProperty ?? "")}`)
+    expect(paths.some((path) => path.split("/")[1] === field)).toBe(true)
+  })
 
   it("examples in the schema are valid values of their property", () => {
     for (const [name, property] of Object.entries(properties(connectionSpecification()))) {
-      for (const example of (property["examples"] as ReadonlyArray<unknown> | undefined) ?? []) {
+      for (const example of (property.examples as ReadonlyArray<unknown> | undefined) ?? []) {
         expect(validate({ ...base, [name]: example }), `${name}: ${JSON.stringify(example)}`).toBe(true)
         decodeOk({ ...base, [name]: example, ...(name === "end_date" ? { start_date: "2000-01-01" } : {}) })
       }

@@ -22,7 +22,11 @@ const splitAt = (bytes: Uint8Array, cuts: ReadonlyArray<number>): Array<Uint8Arr
   const points = [0, ...cuts, bytes.length]
   return points.slice(1).map((end, i) => bytes.subarray(points[i]!, end))
 }
-const byteByByte = (bytes: Uint8Array) => splitAt(bytes, Array.from({ length: Math.max(0, bytes.length - 1) }, (_, i) => i + 1))
+const byteByByte = (bytes: Uint8Array) =>
+  splitAt(
+    bytes,
+    Array.from({ length: Math.max(0, bytes.length - 1) }, (_, i) => i + 1)
+  )
 const randomChunks = (bytes: Uint8Array, next: () => number, maxSize: number): Array<Uint8Array> => {
   const chunks: Array<Uint8Array> = []
   for (let at = 0; at < bytes.length; ) {
@@ -42,7 +46,13 @@ type Row = ReadonlyArray<string | null>
 const parseRows = (chunks: ReadonlyArray<Uint8Array>): Array<Row> => {
   const { out, encoder } = encodeChunks(chunks)
   if (encoder.header === undefined) return []
-  const records = out === "" ? [] : out.trimEnd().split("\n").map((line) => (JSON.parse(line) as RecordLine).record.data)
+  const records =
+    out === ""
+      ? []
+      : out
+          .trimEnd()
+          .split("\n")
+          .map((line) => (JSON.parse(line) as RecordLine).record.data)
   return [encoder.header, ...records.map((data) => encoder.header!.map((name) => data[name]!))]
 }
 const rowsOf = (text: string) => parseRows([bytesOf(text)])
@@ -118,7 +128,6 @@ describe("RecordEncoder: cells", () => {
     ])
   })
 
-
   it("drops a UTF-8 byte-order mark, and only at the start of the file", () => {
     expect(rowsOf("\uFEFFid,name\n1,\uFEFFx\n")).toEqual([
       ["id", "name"],
@@ -160,7 +169,7 @@ describe("RecordEncoder: chunk boundaries", () => {
   // Multi-byte characters of every UTF-8 length (é: 2, €: 3, 𝄞 and 😀: 4), a BOM, quoted
   // separators, quoted and unquoted empties, both line endings and a cell that spans lines.
   const text =
-    '\uFEFFrecord_id,text,lang,score\r\n' +
+    "\uFEFFrecord_id,text,lang,score\r\n" +
     'r1,"Très bien, merci — 10€ ""cheap""",fr,\r\n' +
     'r2,"multi\r\nline 😀 text",,""\r\n' +
     "r3,𝄞 music,en,5\n" +
@@ -213,16 +222,21 @@ describe("RecordEncoder: chunk boundaries", () => {
   })
 
   it("gives the same records and error lines for one large chunk as for many small ones", () => {
-    const rows = Array.from({ length: 3000 }, (_, i) => `r${i},"row ${i}: ${"é😀, \"\"".repeat(i % 7)}\nnext",x${i % 13},${i}\r\n`)
-    const big = bytesOf("record_id,text,lang,score\r\n" + rows.join(""))
+    const rows = Array.from({ length: 3000 }, (_, i) => `r${i},"row ${i}: ${'é😀, ""'.repeat(i % 7)}\nnext",x${i % 13},${i}\r\n`)
+    const big = bytesOf(`record_id,text,lang,score\r\n${rows.join("")}`)
     expect(big.length).toBeGreaterThan(100_000)
     const strip = (records: ReadonlyArray<RecordLine>) => records.map((r) => r.record.data)
     const expected = strip(recordsOf([big]))
     expect(expected).toHaveLength(3000)
-    expect(expected[2999]).toMatchObject({ record_id: "r2999", text: `row 2999: ${'é😀, "'.repeat(2999 % 7)}\nnext`, lang: "x9", score: "2999" })
+    expect(expected[2999]).toMatchObject({
+      record_id: "r2999",
+      text: `row 2999: ${'é😀, "'.repeat(2999 % 7)}\nnext`,
+      lang: "x9",
+      score: "2999"
+    })
     expect(strip(recordsOf(randomChunks(big, random(7), 5000)))).toEqual(expected)
     // A short row deep in the chunk: each row spans two lines, so row 2500 starts on line 5002.
-    const broken = bytesOf("record_id,text,lang,score\r\n" + rows.slice(0, 2500).join("") + "r2500,only two\r\n")
+    const broken = bytesOf(`record_id,text,lang,score\r\n${rows.slice(0, 2500).join("")}r2500,only two\r\n`)
     expect(csvError(() => encodeChunks([broken])).line).toBe(5002)
     expect(csvError(() => encodeChunks(randomChunks(broken, random(8), 3000))).line).toBe(5002)
   })
@@ -232,9 +246,16 @@ describe("RecordEncoder: chunk boundaries", () => {
     const good = bytesOf(`id,text\n1,"${cell}"\n2,x\n`)
     const bad = bytesOf(`id,text\n1,"${cell}"\n2,x\n3\n`)
     const inChunksOf = (bytes: Uint8Array, size: number) =>
-      splitAt(bytes, Array.from({ length: Math.floor((bytes.length - 1) / size) }, (_, k) => (k + 1) * size))
+      splitAt(
+        bytes,
+        Array.from({ length: Math.floor((bytes.length - 1) / size) }, (_, k) => (k + 1) * size)
+      )
     for (const size of [7, 64, 1000]) {
-      expect(parseRows(inChunksOf(good, size)), `chunks of ${size}`).toEqual([["id", "text"], ["1", cell.replaceAll('""', '"')], ["2", "x"]])
+      expect(parseRows(inChunksOf(good, size)), `chunks of ${size}`).toEqual([
+        ["id", "text"],
+        ["1", cell.replaceAll('""', '"')],
+        ["2", "x"]
+      ])
       // Row 3 is short; it starts after the cell's 2,000 newlines.
       expect(csvError(() => encodeChunks(inChunksOf(bad, size))).line, `chunks of ${size}`).toBe(2004)
     }
@@ -264,7 +285,7 @@ describe("RecordEncoder: chunk boundaries", () => {
       expect(encoder.rowsEmitted).toBe(2)
       expect(encoder.bytesMoved / bytes.length, `${megabytes} MB`).toBeLessThan(4)
       const first = JSON.parse(decoder.decode(Buffer.concat(lines)).split("\n")[0]!) as RecordLine
-      expect(first.record.data["text"]).toBe(cell)
+      expect(first.record.data.text).toBe(cell)
       expect(out).toBeGreaterThan(bytes.length)
     }
   })
@@ -276,7 +297,7 @@ describe("RecordEncoder: chunk boundaries", () => {
         .decode(out)
         .split("\n")
         .filter(Boolean)
-        .map((line) => (JSON.parse(line) as RecordLine).record.data["a"])
+        .map((line) => (JSON.parse(line) as RecordLine).record.data.a)
     expect(cells(encoder.push(bytesOf("a,b\n1,")))).toEqual([])
     expect(cells(encoder.push(bytesOf("2\n3,4\n5,")))).toEqual(["1", "3"])
     expect(cells(encoder.push(bytesOf("6\n")))).toEqual(["5"])
@@ -285,7 +306,8 @@ describe("RecordEncoder: chunk boundaries", () => {
 })
 
 describe("RecordEncoder: output buffers passed on from file to file", () => {
-  const fileOf = (n: number, rows: number) => bytesOf("a,b\n" + Array.from({ length: rows }, (_, i) => `${n}-${i},"x ""${i}"" é😀\n"`).join("\n") + "\n")
+  const fileOf = (n: number, rows: number) =>
+    bytesOf(`a,b\n${Array.from({ length: rows }, (_, i) => `${n}-${i},"x ""${i}"" é😀\n"`).join("\n")}\n`)
 
   it("the next file's encoder writes into an ended file's buffer only once its last lines are released", () => {
     const first = new RecordEncoder(context())
@@ -420,7 +442,7 @@ describe("RecordEncoder: records", () => {
   })
 
   it("escapes everything JSON needs escaped: stream, keys, values, URL", () => {
-    const ctx = context({ stream: 'we"ird\\stream', fileUrl: "https://h.example/a b/\"q\".csv" })
+    const ctx = context({ stream: 'we"ird\\stream', fileUrl: 'https://h.example/a b/"q".csv' })
     const records = recordsOf([bytesOf('"key ""1""","back\\slash"\n"tab\there\u0001","line\nbreak"\n')], ctx)
     expect(records).toHaveLength(1)
     expect(records[0]!.record.stream).toBe('we"ird\\stream')
@@ -433,7 +455,7 @@ describe("RecordEncoder: records", () => {
   })
 
   it("keeps multi-byte text intact", () => {
-    expect(dataOf("t\n\"Grüße 😀 漢字 𝄞\"\n")[0]!["t"]).toBe("Grüße 😀 漢字 𝄞")
+    expect(dataOf('t\n"Grüße 😀 漢字 𝄞"\n')[0]!.t).toBe("Grüße 😀 漢字 𝄞")
   })
 
   it("counts rows seen and rows emitted", () => {
@@ -505,7 +527,10 @@ describe("RecordEncoder: skipRows (resuming a broken-off download)", () => {
 
   it("skips exactly the first N data rows", () => {
     const { out, encoder } = encodeChunks([bytesOf(text)], context({ skipRows: 2 }))
-    const records = out.trimEnd().split("\n").map((line) => (JSON.parse(line) as RecordLine).record.data["n"])
+    const records = out
+      .trimEnd()
+      .split("\n")
+      .map((line) => (JSON.parse(line) as RecordLine).record.data.n)
     expect(records).toEqual(["3", "4", "5"])
     expect(encoder.rowsSeen).toBe(5)
     expect(encoder.rowsEmitted).toBe(3)
@@ -519,19 +544,19 @@ describe("RecordEncoder: skipRows (resuming a broken-off download)", () => {
 
   it("does not count the header or blank lines as rows", () => {
     const data = dataOf("n\n\n1\n\n2\n3\n", context({ skipRows: 1 }))
-    expect(data.map((d) => d["n"])).toEqual(["2", "3"])
+    expect(data.map((d) => d.n)).toEqual(["2", "3"])
   })
 
   it("resumes after any break point with no record lost or repeated", () => {
-    const full = "n,v\n" + Array.from({ length: 40 }, (_, i) => `${i},"row ${i}\nsecond line"`).join("\r\n") + "\r\n"
+    const full = `n,v\n${Array.from({ length: 40 }, (_, i) => `${i},"row ${i}\nsecond line"`).join("\r\n")}\r\n`
     const bytes = bytesOf(full)
-    const expected = dataOf(full).map((d) => d["n"])
+    const expected = dataOf(full).map((d) => d.n)
     expect(expected).toHaveLength(40)
     for (let cut = 1; cut < bytes.length; cut += 7) {
       const first = new RecordEncoder(context())
       const got: Array<string | null | undefined> = []
       const take = (lines: Uint8Array) => {
-        for (const line of decoder.decode(lines).split("\n")) if (line !== "") got.push((JSON.parse(line) as RecordLine).record.data["n"])
+        for (const line of decoder.decode(lines).split("\n")) if (line !== "") got.push((JSON.parse(line) as RecordLine).record.data.n)
       }
       take(first.push(bytes.subarray(0, cut))) // the download breaks off here
       const second = new RecordEncoder(context({ skipRows: first.rowsSeen }))
@@ -674,6 +699,6 @@ describe("csv-spectrum (a peer's test suite)", () => {
 
   it("keeps quoted empty cells as empty strings, not null (empty.csv)", () => {
     const csv = new Uint8Array(readFileSync(join(root, "csvs", "empty.csv")))
-    expect(recordsOf([csv])[0]!.record.data["b"]).toBe("")
+    expect(recordsOf([csv])[0]!.record.data.b).toBe("")
   })
 })

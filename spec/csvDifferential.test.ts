@@ -55,7 +55,11 @@ const splitAt = (bytes: Uint8Array, cuts: ReadonlyArray<number>): Array<Uint8Arr
   const points = [0, ...cuts, bytes.length]
   return points.slice(1).map((end, i) => bytes.subarray(points[i]!, end))
 }
-const byteByByte = (bytes: Uint8Array) => splitAt(bytes, Array.from({ length: Math.max(0, bytes.length - 1) }, (_, i) => i + 1))
+const byteByByte = (bytes: Uint8Array) =>
+  splitAt(
+    bytes,
+    Array.from({ length: Math.max(0, bytes.length - 1) }, (_, i) => i + 1)
+  )
 
 /**
  * The same bytes, records and header as the reference in one chunk, byte by byte and split at
@@ -63,7 +67,11 @@ const byteByByte = (bytes: Uint8Array) => splitAt(bytes, Array.from({ length: Ma
  */
 const expectSameAs = (reader: () => RowSource, bytes: Uint8Array, { everyCut = true, skipRows = 0, errorLines = true } = {}) => {
   const reference = referenceRecords(reader(), [bytes], envelope, skipRows)
-  const splits = [[bytes], byteByByte(bytes), ...(everyCut ? Array.from({ length: Math.max(0, bytes.length - 1) }, (_, cut) => splitAt(bytes, [cut + 1])) : [])]
+  const splits = [
+    [bytes],
+    byteByByte(bytes),
+    ...(everyCut ? Array.from({ length: Math.max(0, bytes.length - 1) }, (_, cut) => splitAt(bytes, [cut + 1])) : [])
+  ]
   for (const chunks of splits) {
     const got = encoded(chunks, skipRows)
     if (reference.errorLine !== undefined) {
@@ -94,7 +102,13 @@ describe.each(READERS)("RecordEncoder against %s", (_name, reader, errorLines) =
 
   describe("the emulator's hazards", () => {
     const header = ["record_id", "message_text", "language_code", "Customer Segment", ""]
-    const rows = MESSAGE_HAZARDS.map((text, i) => [`fbk_${i}`, text, i % 3 === 0 ? null : "fr", i % 4 === 0 ? "" : 'Enterprise, "Key"', longText(i * 13)])
+    const rows = MESSAGE_HAZARDS.map((text, i) => [
+      `fbk_${i}`,
+      text,
+      i % 3 === 0 ? null : "fr",
+      i % 4 === 0 ? "" : 'Enterprise, "Key"',
+      longText(i * 13)
+    ])
     it.each(Array.from({ length: 12 }, (_, i) => i))("in file style %i (CRLF or LF, BOM, final newline, quoted anyway)", (style) => {
       const bytes = utf8.encode(renderCsv(header, rows, styleFor("differential", style)))
       const reference = expectSameAs(reader, bytes, { everyCut: false })
@@ -112,7 +126,28 @@ describe.each(READERS)("RecordEncoder against %s", (_name, reader, errorLines) =
   describe("random CSV, split at every boundary", () => {
     // Cells from pieces that matter to a CSV reader and a JSON writer: separators, quotes, line
     // ends, backslashes and control characters, and characters of 2, 3 and 4 UTF-8 bytes.
-    const piece = fc.constantFrom("a", "Z", " ", "0", ",", '"', "\n", "\r", "\r\n", "\\", "\t", "\u0001", "\u007f", "é", "€", "漢", "😀", "\u2028", "\uFEFF", "/")
+    const piece = fc.constantFrom(
+      "a",
+      "Z",
+      " ",
+      "0",
+      ",",
+      '"',
+      "\n",
+      "\r",
+      "\r\n",
+      "\\",
+      "\t",
+      "\u0001",
+      "\u007f",
+      "é",
+      "€",
+      "漢",
+      "😀",
+      "\u2028",
+      "\uFEFF",
+      "/"
+    )
     const text = fc.array(piece, { maxLength: 6 }).map((parts) => parts.join(""))
     const cell = fc.oneof(
       fc.constant({ value: null as string | null, quoted: false }),
@@ -145,7 +180,7 @@ describe.each(READERS)("RecordEncoder against %s", (_name, reader, errorLines) =
     })
 
     it("fails at the same line when a stray quote or a missing cell breaks it", () => {
-      const broken = fc.tuple(csv, fc.nat(), fc.constantFrom('"', ",", "x\"y")).map(([file, at, insert]) => {
+      const broken = fc.tuple(csv, fc.nat(), fc.constantFrom('"', ",", 'x"y')).map(([file, at, insert]) => {
         const rendered = render(file)
         const where = at % (rendered.length + 1)
         return rendered.slice(0, where) + insert + rendered.slice(where)
@@ -163,9 +198,24 @@ describe.each(READERS)("RecordEncoder against %s", (_name, reader, errorLines) =
 describe("RecordEncoder and invalid UTF-8", () => {
   // Bytes no decoder accepts as they stand: a lone continuation byte, a truncated sequence, an
   // overlong form, an encoded surrogate, a code point past U+10FFFF, bytes never used in UTF-8.
-  const invalid = [[0x80], [0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xff], [0xfe, 0xfe], [0xef, 0xbb],
+  const invalid = [
+    [0x80],
+    [0xc3],
+    [0xe2, 0x82],
+    [0xf0, 0x9f, 0x98],
+    [0xc0, 0xaf],
+    [0xe0, 0x80, 0xaf],
+    [0xed, 0xa0, 0x80],
+    [0xf4, 0x90, 0x80, 0x80],
+    [0xff],
+    [0xfe, 0xfe],
+    [0xef, 0xbb],
     // Four-byte leads whose sequence breaks whole inside a chunk (the byte-at-a-time path, `sequence`, must refuse them).
-    [0xf0, 0x8f, 0xbf, 0xbf], [0xf4, 0x8f, 0xbf, 0x41], [0xf1, 0x80, 0x41, 0x80], [0xf5, 0x80, 0x80, 0x80]]
+    [0xf0, 0x8f, 0xbf, 0xbf],
+    [0xf4, 0x8f, 0xbf, 0x41],
+    [0xf1, 0x80, 0x41, 0x80],
+    [0xf5, 0x80, 0x80, 0x80]
+  ]
 
   it("writes U+FFFD where TextDecoder does, in cells, keys and at chunk boundaries", () => {
     const parts: Array<number> = []
@@ -190,7 +240,14 @@ describe("RecordEncoder and invalid UTF-8", () => {
   })
 
   it("copies the four-byte sequences at the edges of their ranges, quoted and unquoted", () => {
-    const edges = [[0xf0, 0x90, 0x80, 0x80], [0xf0, 0xbf, 0xbf, 0xbf], [0xf1, 0x80, 0x80, 0x80], [0xf3, 0xbf, 0xbf, 0xbf], [0xf4, 0x80, 0x80, 0x80], [0xf4, 0x8f, 0xbf, 0xbf]]
+    const edges = [
+      [0xf0, 0x90, 0x80, 0x80],
+      [0xf0, 0xbf, 0xbf, 0xbf],
+      [0xf1, 0x80, 0x80, 0x80],
+      [0xf3, 0xbf, 0xbf, 0xbf],
+      [0xf4, 0x80, 0x80, 0x80],
+      [0xf4, 0x8f, 0xbf, 0xbf]
+    ]
     const parts: Array<number> = [...utf8.encode("a,b\n")]
     for (const bytes of edges) parts.push(0x22, ...bytes, 0x22, 0x22, 0x22, 0x2c, 0x78, ...bytes, 0x0a)
     const reference = expectSameAs(() => new CsvScanner(), Uint8Array.from(parts))
@@ -238,7 +295,9 @@ describe("RecordEncoder and invalid UTF-8", () => {
   })
 
   it("gives the same as TextDecoder for random bytes in quoted cells, split at every boundary", () => {
-    const cellBytes = fc.array(fc.oneof(fc.integer({ min: 0x80, max: 0xff }), fc.constantFrom(0x41, 0x22, 0xe2, 0x82, 0xac, 0xf0, 0x9f)), { maxLength: 8 })
+    const cellBytes = fc.array(fc.oneof(fc.integer({ min: 0x80, max: 0xff }), fc.constantFrom(0x41, 0x22, 0xe2, 0x82, 0xac, 0xf0, 0x9f)), {
+      maxLength: 8
+    })
     fc.assert(
       fc.property(fc.array(cellBytes, { minLength: 1, maxLength: 4 }), (cells) => {
         const parts: Array<number> = [...utf8.encode("t\n")]

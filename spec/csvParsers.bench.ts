@@ -16,23 +16,37 @@ const quote = (cell: string) => (/[",\n]/.test(cell) ? `"${cell.replaceAll('"', 
 const generate = (kind: "feedback" | "wide", megabytes: number): Uint8Array => {
   const lines: Array<string> = []
   let size = 0
-  lines.push(kind === "wide" ? ["record_id", ...Array.from({ length: 59 }, (_, k) => `c${k}`)].join(",") : "record_id,event_time,channel,message_text,language_code")
+  lines.push(
+    kind === "wide"
+      ? ["record_id", ...Array.from({ length: 59 }, (_, k) => `c${k}`)].join(",")
+      : "record_id,event_time,channel,message_text,language_code"
+  )
   for (let i = 0; size < megabytes * 1e6; i++) {
     const line =
       kind === "wide"
         ? [`r${i}`, ...Array.from({ length: 59 }, (_, k) => (k % 7 === 0 ? "" : String((i * 31 + k) % 1000)))].join(",")
-        : [`fbk_${i}`, "2025-12-12T10:30:00Z", "Support", quote(Array.from({ length: 20 + (i % 60) }, (_, k) => WORDS[(i + k * 7) % WORDS.length]).join(" ") + (i % 5 === 0 ? "\nsecond line" : "")), "en"].join(",")
+        : [
+            `fbk_${i}`,
+            "2025-12-12T10:30:00Z",
+            "Support",
+            quote(
+              Array.from({ length: 20 + (i % 60) }, (_, k) => WORDS[(i + k * 7) % WORDS.length]).join(" ") +
+                (i % 5 === 0 ? "\nsecond line" : "")
+            ),
+            "en"
+          ].join(",")
     lines.push(line)
     size += line.length + 1
   }
-  return new TextEncoder().encode(lines.join("\n") + "\n")
+  return new TextEncoder().encode(`${lines.join("\n")}\n`)
 }
 
 /** The string paths take seconds a run on the wide file: a few runs say enough. */
 const SLOW = { iterations: 3, time: 0, warmupIterations: 0, warmupTime: 0 }
 
 const envelope = airbyteRecordEnvelope("s", "2025-12-13T00:00:00Z", "https://host/file.csv", 0)
-const inChunks = (bytes: Uint8Array) => Array.from({ length: Math.ceil(bytes.length / (1 << 16)) }, (_, k) => bytes.subarray(k << 16, (k + 1) << 16))
+const inChunks = (bytes: Uint8Array) =>
+  Array.from({ length: Math.ceil(bytes.length / (1 << 16)) }, (_, k) => bytes.subarray(k << 16, (k + 1) << 16))
 
 const encodeAll = (chunks: ReadonlyArray<Uint8Array>) => {
   const encoder = new RecordEncoder({ envelope, skipRows: 0 })
@@ -40,7 +54,8 @@ const encodeAll = (chunks: ReadonlyArray<Uint8Array>) => {
   for (const chunk of chunks) length += encoder.push(chunk).length
   return length + encoder.end().length
 }
-const viaStrings = (chunks: ReadonlyArray<Uint8Array>, reader: RowSource) => Buffer.byteLength(referenceRecords(reader, chunks, envelope).out)
+const viaStrings = (chunks: ReadonlyArray<Uint8Array>, reader: RowSource) =>
+  Buffer.byteLength(referenceRecords(reader, chunks, envelope).out)
 
 for (const kind of ["feedback", "wide"] as const) {
   const chunks = inChunks(generate(kind, 5))

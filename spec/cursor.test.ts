@@ -119,7 +119,9 @@ describe("fixed windows (window_hours set): exactly those of 0.1.0", () => {
   })
 
   it("gives a single window when the range is shorter than window_hours", () => {
-    expect(show(fixed("2025-12-12T00:00:00Z", "2025-12-12T03:00:00Z", 24))).toEqual(["2025-12-12T00:00:00.000Z -> 2025-12-12T03:00:00.000Z"])
+    expect(show(fixed("2025-12-12T00:00:00Z", "2025-12-12T03:00:00Z", 24))).toEqual([
+      "2025-12-12T00:00:00.000Z -> 2025-12-12T03:00:00.000Z"
+    ])
   })
 
   it("keeps every window as long, however many pages a window takes: no split", () => {
@@ -131,7 +133,10 @@ describe("fixed windows (window_hours set): exactly those of 0.1.0", () => {
   })
 
   it("gives no window for an empty or reversed range, and still ends with a checkpoint", () => {
-    for (const [from, to] of [["2025-12-12T00:00:00Z", "2025-12-12T00:00:00Z"], ["2025-12-13T00:00:00Z", "2025-12-12T00:00:00Z"]] as const) {
+    for (const [from, to] of [
+      ["2025-12-12T00:00:00Z", "2025-12-12T00:00:00Z"],
+      ["2025-12-13T00:00:00Z", "2025-12-12T00:00:00Z"]
+    ] as const) {
       const run = simulate(options({ startMs: t(from), endMs: t(to), windowHours: 24 }), [], 10)
       expect(run.windows).toEqual([])
       expect(run.checkpoints).toEqual([{ cursorMs: t(from), recordCount: 0 }])
@@ -180,7 +185,11 @@ describe("adaptive windows (window_hours unset)", () => {
     const window = nextWindow(cursor)!
     expect(window.endMs - window.startMs).toBe(HOUR_MS)
     expect(splittable(cursor, window)).toBe(false)
-    const run = simulate(o, Array.from({ length: 50 }, () => o.startMs), 10)
+    const run = simulate(
+      o,
+      Array.from({ length: 50 }, () => o.startMs),
+      10
+    )
     expect(run.splits).toEqual([])
     expect(run.requests).toBe(5)
   })
@@ -238,7 +247,11 @@ describe("where a read begins and what it checkpoints", () => {
 
   it("ends a read with the saved cursor and the re-read records when the lookback reaches no new hour", () => {
     const saved = t("2025-06-01T00:00:00Z")
-    const run = simulate(options({ savedMs: saved, lookbackHours: 48, endMs: saved, windowHours: 24 }), daily(t("2025-05-01T00:00:00Z"), saved), 6)
+    const run = simulate(
+      options({ savedMs: saved, lookbackHours: 48, endMs: saved, windowHours: 24 }),
+      daily(t("2025-05-01T00:00:00Z"), saved),
+      6
+    )
     expect(run.windows).toHaveLength(2)
     expect(run.checkpoints).toEqual([{ cursorMs: saved, recordCount: 2 }])
   })

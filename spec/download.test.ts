@@ -34,7 +34,9 @@ const fileHost = (body: Uint8Array) =>
         res.end(body)
       })
       server.listen(0, "127.0.0.1", () =>
-        resume(Effect.succeed({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/f.csv?sig=1`, close: () => server.close() }))
+        resume(
+          Effect.succeed({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/f.csv?sig=1`, close: () => server.close() })
+        )
       )
     }),
     (host) => Effect.sync(host.close)
@@ -47,7 +49,10 @@ const downloadAll = (url: string) =>
     let size: number | undefined
     yield* Effect.flatMap(FileDownloader, (d) =>
       d.download(url, {
-        onSize: (bytes) => Effect.sync(() => void (size = bytes)),
+        onSize: (bytes) =>
+          Effect.sync(() => {
+            size = bytes
+          }),
         onChunk: (chunk) => Effect.sync(() => void chunks.push(Uint8Array.from(chunk)))
       })
     )

@@ -15,17 +15,41 @@ import { OutputClosed } from "../src/output/writer.js"
 import { defectAsFailure, describeFailure, FileContentError, InternalError, type SyncError } from "../src/sync/failures.js"
 
 const cases: ReadonlyArray<readonly [SyncError, string, RegExp]> = [
-  [new InputError({ file: "c.json", message: "Config file c.json is invalid: window_hours: …" }), "config_error", /^Config file c\.json is invalid/],
+  [
+    new InputError({ file: "c.json", message: "Config file c.json is invalid: window_hours: …" }),
+    "config_error",
+    /^Config file c\.json is invalid/
+  ],
   [new ApiAuthError({ status: 401, message: "HTTP 401" }), "config_error", /401 UNAUTHORIZED.*Check api_token/],
   [new ApiAuthError({ status: 403, message: "HTTP 403" }), "config_error", /403 FORBIDDEN.*Export API access/],
   [new ObjectNotFound({ objectId: "retired_object", message: "HTTP 404" }), "config_error", /no exportable object retired_object \(404\)/],
-  [new ApiRequestError({ status: 400, message: "exporting x: HTTP 400 INVALID_REQUEST_ARGUMENT: endTime" }), "system_error", /rejected a request: exporting x: HTTP 400 INVALID_REQUEST_ARGUMENT: endTime$/],
-  [new InvalidResponse({ what: "exporting x", message: "the API repeated a cursor" }), "system_error", /^While exporting x, the API repeated a cursor$/],
+  [
+    new ApiRequestError({ status: 400, message: "exporting x: HTTP 400 INVALID_REQUEST_ARGUMENT: endTime" }),
+    "system_error",
+    /rejected a request: exporting x: HTTP 400 INVALID_REQUEST_ARGUMENT: endTime$/
+  ],
+  [
+    new InvalidResponse({ what: "exporting x", message: "the API repeated a cursor" }),
+    "system_error",
+    /^While exporting x, the API repeated a cursor$/
+  ],
   [new RateLimited({ what: "exporting x" }), "transient_error", /Still rate limited \(429\) after every retry while exporting x/],
-  [new TransientError({ what: "exporting x", message: "HTTP 503" }), "transient_error", /^Gave up after retries while exporting x: HTTP 503\. The next sync resumes/],
+  [
+    new TransientError({ what: "exporting x", message: "HTTP 503" }),
+    "transient_error",
+    /^Gave up after retries while exporting x: HTTP 503\. The next sync resumes/
+  ],
   [new UrlExpired({ file: "https://f/a.csv" }), "transient_error", /signed URL of https:\/\/f\/a\.csv kept expiring/],
-  [new DownloadRejected({ file: "https://f/a.csv", status: 404 }), "system_error", /^The file host answered HTTP 404 for https:\/\/f\/a\.csv\.$/],
-  [new FileContentError({ stream: "s", file: "https://f/a.csv", line: 3, detail: "3 cells, the header has 2" }), "system_error", /^Stream s: file https:\/\/f\/a\.csv, line 3: 3 cells/]
+  [
+    new DownloadRejected({ file: "https://f/a.csv", status: 404 }),
+    "system_error",
+    /^The file host answered HTTP 404 for https:\/\/f\/a\.csv\.$/
+  ],
+  [
+    new FileContentError({ stream: "s", file: "https://f/a.csv", line: 3, detail: "3 cells, the header has 2" }),
+    "system_error",
+    /^Stream s: file https:\/\/f\/a\.csv, line 3: 3 cells/
+  ]
 ]
 
 describe("describeFailure: one message and failure_type per tagged error", () => {
@@ -44,7 +68,9 @@ describe("defectAsFailure: no silent deaths (issue 15)", () => {
     expect(Option.isSome(error) && error.value).toBeInstanceOf(InternalError)
     const report = describeFailure(Option.getOrThrow(error))
     expect(report.failureType).toBe("system_error")
-    expect(report.message).toMatch(/^The connector met an internal error \(TypeError: Protocol "file:" not supported\. x+…\)\. Please report it/)
+    expect(report.message).toMatch(
+      /^The connector met an internal error \(TypeError: Protocol "file:" not supported\. x+…\)\. Please report it/
+    )
     expect(report.message.length).toBeLessThan(450)
     expect(report.message).not.toMatch(/\n\s+at /)
   })

@@ -27,7 +27,7 @@ const settings: SettingsShape = {
 
 const ROWS = 30
 /** `id,text` and ROWS rows whose cells span lines, so that byte offsets and lines differ. */
-const file = new TextEncoder().encode("id,text\r\n" + Array.from({ length: ROWS }, (_, i) => `${i + 1},"row ${i + 1}\né😀"\r\n`).join(""))
+const file = new TextEncoder().encode(`id,text\r\n${Array.from({ length: ROWS }, (_, i) => `${i + 1},"row ${i + 1}\né😀"\r\n`).join("")}`)
 /** The byte offset just after data row `n` (0: after the header): the header has one LF, each row two. */
 const afterRow = (n: number) => {
   let at = 0
@@ -73,7 +73,16 @@ const readWithCuts = async (cuts: ReadonlyArray<number>, chunk = 7) => {
     windowEnd: "2025-12-13T00:00:00Z",
     url: "https://files.example.com/f.csv?sig=x",
     refreshUrl: () => Effect.die("no refresh expected")
-  }).pipe(Effect.provide(Layer.mergeAll(Layer.succeed(Settings, settings), TimingDefault, Layer.succeed(FileDownloader, downloader), Layer.succeed(SyncOutput, output))))
+  }).pipe(
+    Effect.provide(
+      Layer.mergeAll(
+        Layer.succeed(Settings, settings),
+        TimingDefault,
+        Layer.succeed(FileDownloader, downloader),
+        Layer.succeed(SyncOutput, output)
+      )
+    )
+  )
   // The retries wait (backoff): move the test clock on until the read is over.
   const run = Effect.gen(function* () {
     const fiber = yield* Effect.fork(read)
@@ -106,12 +115,16 @@ describe("readFile: downloads that break off", () => {
 
   it("never moves the resume point back, whatever the sequence of cuts (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: file.length - 1 }), { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 64 }), async (cuts, chunk) => {
-        const { emitted, result, attempts } = await readWithCuts(cuts, chunk)
-        expect(attempts).toBe(cuts.length + 1)
-        expect(emitted).toEqual(allIds)
-        expect(result).toMatchObject({ right: { records: ROWS } })
-      }),
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: file.length - 1 }), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 64 }),
+        async (cuts, chunk) => {
+          const { emitted, result, attempts } = await readWithCuts(cuts, chunk)
+          expect(attempts).toBe(cuts.length + 1)
+          expect(emitted).toEqual(allIds)
+          expect(result).toMatchObject({ right: { records: ROWS } })
+        }
+      ),
       { numRuns: 60, seed: 15 }
     )
   })

@@ -76,7 +76,13 @@ describe("src/ module graph", () => {
   })
 
   it("every folder of src/ is the engine's or a door's", () => {
-    const folders = [...new Set(sources(SRC).map(topFolder).filter((name) => !name.endsWith(".ts")))]
+    const folders = [
+      ...new Set(
+        sources(SRC)
+          .map(topFolder)
+          .filter((name) => !name.endsWith(".ts"))
+      )
+    ]
     expect(folders.filter((name) => !ENGINE.includes(name) && !DOORS.includes(name) && name !== "bundle")).toEqual([])
   })
 

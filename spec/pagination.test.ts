@@ -68,7 +68,8 @@ describe("paginate", () => {
 
   it.effect("honours a smaller maxPages; a listing of exactly maxPages pages is fine", () =>
     Effect.gen(function* () {
-      const fetch = (token: string | undefined) => Effect.succeed({ items: [], next: token === "2" ? undefined : String(Number(token ?? 0) + 1) })
+      const fetch = (token: string | undefined) =>
+        Effect.succeed({ items: [], next: token === "2" ? undefined : String(Number(token ?? 0) + 1) })
       const exact = yield* collect(paginate(fetch, (p) => p.next, { what: "w", tokenName: "cursor", maxPages: 3 }))
       expect(Either.getOrThrow(exact)).toHaveLength(3)
       const over = yield* collect(paginate(fetch, (p) => p.next, { what: "w", tokenName: "cursor", maxPages: 2 }))
@@ -93,8 +94,9 @@ describe("paginate", () => {
           events.push(`fetch ${token ?? "-"}`)
           return { next: token === undefined ? "a" : token === "a" ? "b" : undefined }
         })
-      yield* Stream.runForEach(paginate(fetch, (p) => p.next, { what: "w", tokenName: "cursor" }), (page) =>
-        Effect.sync(() => events.push(`use ${page.next ?? "-"}`))
+      yield* Stream.runForEach(
+        paginate(fetch, (p) => p.next, { what: "w", tokenName: "cursor" }),
+        (page) => Effect.sync(() => events.push(`use ${page.next ?? "-"}`))
       )
       expect(events).toEqual(["fetch -", "use a", "fetch a", "use b", "fetch b", "use -"])
     })

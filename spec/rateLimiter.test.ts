@@ -135,7 +135,12 @@ describe("makeSlidingWindowLimiter", () => {
       const limiter = yield* makeSlidingWindowLimiter(100, 60_000)
       yield* startOf(limiter)
       yield* limiter.pauseUntil(5_000)
-      const fiber = yield* Effect.fork(Effect.all(Array.from({ length: 5 }, () => startOf(limiter)), { concurrency: "unbounded" }))
+      const fiber = yield* Effect.fork(
+        Effect.all(
+          Array.from({ length: 5 }, () => startOf(limiter)),
+          { concurrency: "unbounded" }
+        )
+      )
       yield* TestClock.adjust(4_999)
       expect(fiber.unsafePoll()).toBeNull()
       yield* TestClock.adjust(Duration.seconds(10))

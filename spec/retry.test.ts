@@ -45,7 +45,9 @@ const runRetries = (
         waiting: (retryAtMs) => Effect.flatMap(Clock.currentTimeMillis, (at) => Effect.sync(() => reports.push({ at, retryAtMs })))
       })
     )
-    const fiber = yield* Effect.fork(options.random ? Effect.withRandom(retried, Random.fixed(options.random as [number, ...Array<number>])) : retried)
+    const fiber = yield* Effect.fork(
+      options.random ? Effect.withRandom(retried, Random.fixed(options.random as [number, ...Array<number>])) : retried
+    )
     // Far more than any schedule here needs; the TestClock runs every sleep due on the way.
     yield* TestClock.adjust(Duration.days(1))
     const exit = yield* Fiber.await(fiber)
@@ -127,7 +129,10 @@ describe("withRetry: how often", () => {
 
   it.effect("counts 429s towards maxRetries too", () =>
     Effect.gen(function* () {
-      const { exit, attempts } = yield* runRetries(Array.from({ length: 10 }, () => rateLimited()), { maxRetries: 4 })
+      const { exit, attempts } = yield* runRetries(
+        Array.from({ length: 10 }, () => rateLimited()),
+        { maxRetries: 4 }
+      )
       expect(Exit.isFailure(exit)).toBe(true)
       expect(attempts).toHaveLength(5)
     })
@@ -230,7 +235,10 @@ describe("withRetry: the RateLimitReporter", () => {
   it.effect("is optional: without one in context, 429 waits are retried all the same", () =>
     Effect.gen(function* () {
       const fiber = yield* Effect.fork(
-        withRetry(Effect.suspend(() => (calls++ < 2 ? Effect.fail(rateLimited()) : Effect.succeed("done"))), { maxRetries: 3, baseMs: 1_000 })
+        withRetry(
+          Effect.suspend(() => (calls++ < 2 ? Effect.fail(rateLimited()) : Effect.succeed("done"))),
+          { maxRetries: 3, baseMs: 1_000 }
+        )
       )
       let calls = 0
       yield* TestClock.adjust(Duration.days(1))
@@ -281,12 +289,27 @@ describe("retryAtFrom (Retry-After)", () => {
     expect(retryAtFrom("Thu, 11 Dec 2025 10:00:00 GMT", now)).toBe(now)
   })
 
-  it.each(["", "   ", "soon", "5s", "10 seconds", "-5", "+5", "-1", "1e3", "abc 1", "3.7.2", "later 2025", "tomorrow 1", "Fri, 12 Dec 2025 10:01:30", "Fri, 32 Foo 2025 10:01:30 GMT", "Infinity", "NaN"])(
-    "is undefined for garbage %j, so the backoff applies",
-    (header) => {
-      expect(retryAtFrom(header, now)).toBeUndefined()
-    }
-  )
+  it.each([
+    "",
+    "   ",
+    "soon",
+    "5s",
+    "10 seconds",
+    "-5",
+    "+5",
+    "-1",
+    "1e3",
+    "abc 1",
+    "3.7.2",
+    "later 2025",
+    "tomorrow 1",
+    "Fri, 12 Dec 2025 10:01:30",
+    "Fri, 32 Foo 2025 10:01:30 GMT",
+    "Infinity",
+    "NaN"
+  ])("is undefined for garbage %j, so the backoff applies", (header) => {
+    expect(retryAtFrom(header, now)).toBeUndefined()
+  })
 })
 
 describe("rateLimitFrom: one wait is capped at MAX_WAIT_MS", () => {

@@ -32,7 +32,8 @@ const selected = (value: unknown) => {
   if (Exit.isFailure(exit)) throw new Error(String(exit.cause))
   return exit.value
 }
-const failure = (exit: Exit.Exit<unknown, { message: string }>) => (Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error.message : "no failure")
+const failure = (exit: Exit.Exit<unknown, { message: string }>) =>
+  Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error.message : "no failure"
 
 describe("Singer catalog entry (discover)", () => {
   it("has tap_stream_id, record_id as key, stream metadata and one automatic breadcrumb per property", () => {
@@ -49,7 +50,10 @@ describe("Singer catalog entry (discover)", () => {
       }
     })
     expect(entry.metadata.slice(1)).toEqual(
-      ["record_id", "name", "_ab_export_window_end", "_ab_source_file_url"].map((p) => ({ breadcrumb: ["properties", p], metadata: { inclusion: "automatic" } }))
+      ["record_id", "name", "_ab_export_window_end", "_ab_source_file_url"].map((p) => ({
+        breadcrumb: ["properties", p],
+        metadata: { inclusion: "automatic" }
+      }))
     )
   })
 })
@@ -68,7 +72,9 @@ describe("stream selection (catalog metadata, as Meltano writes it)", () => {
   it("reads only selected streams, INCREMENTAL unless FULL_TABLE is asked for", () => {
     expect(selected(withStream({}))).toEqual([])
     expect(selected(withStream({ selected: false }, { selected: true }))).toEqual([])
-    const [incremental] = selected(withStream({ selected: true, "replication-method": "INCREMENTAL", "replication-key": "_ab_export_window_end" }))
+    const [incremental] = selected(
+      withStream({ selected: true, "replication-method": "INCREMENTAL", "replication-key": "_ab_export_window_end" })
+    )
     expect(incremental).toMatchObject({ name: "theme", method: "INCREMENTAL", keyProperties: ["record_id"] })
     expect(incremental!.schema).toEqual(entry.schema)
     expect(selected(withStream({ selected: true }))[0]!.method).toBe("INCREMENTAL")
@@ -76,7 +82,9 @@ describe("stream selection (catalog metadata, as Meltano writes it)", () => {
   })
 
   it("accepts a catalog without metadata that selects in the schema (the older form)", () => {
-    const legacy = { streams: [{ tap_stream_id: "theme", stream: "theme", schema: { ...entry.schema, selected: true }, key_properties: ["record_id"] }] }
+    const legacy = {
+      streams: [{ tap_stream_id: "theme", stream: "theme", schema: { ...entry.schema, selected: true }, key_properties: ["record_id"] }]
+    }
     expect(selected(legacy).map((s) => s.name)).toEqual(["theme"])
     expect(selected({ streams: [{ tap_stream_id: "theme", schema: {}, selected: true, replication_method: "FULL_TABLE" }] })).toEqual([
       { name: "theme", schema: {}, keyProperties: [], method: "FULL_TABLE" }
@@ -100,19 +108,33 @@ const decodeState = (value: unknown) => Effect.runSyncExit(decodeTapState(value,
 
 describe("--state", () => {
   it("reads the tap's own STATE value, keeping every bookmark", () => {
-    const exit = decodeState({ bookmarks: { theme: { _ab_export_window_end: "2025-12-13T00:00:00Z" }, other: {}, gone: { _ab_export_window_end: "2025-12-12T05:00:00Z" } } })
+    const exit = decodeState({
+      bookmarks: {
+        theme: { _ab_export_window_end: "2025-12-13T00:00:00Z" },
+        other: {},
+        gone: { _ab_export_window_end: "2025-12-12T05:00:00Z" }
+      }
+    })
     expect(Exit.isSuccess(exit)).toBe(true)
     if (!Exit.isSuccess(exit)) return
     expect([...exit.value.cursors]).toEqual([
       ["theme", Date.parse("2025-12-13T00:00:00Z")],
       ["gone", Date.parse("2025-12-12T05:00:00Z")]
     ])
-    expect(exit.value.bookmarks).toEqual({ theme: { _ab_export_window_end: "2025-12-13T00:00:00Z" }, gone: { _ab_export_window_end: "2025-12-12T05:00:00Z" } })
+    expect(exit.value.bookmarks).toEqual({
+      theme: { _ab_export_window_end: "2025-12-13T00:00:00Z" },
+      gone: { _ab_export_window_end: "2025-12-12T05:00:00Z" }
+    })
   })
 
   it("reads the Airbyte connector's per-stream state and its legacy object", () => {
     for (const airbyte of [
-      [{ type: "STREAM", stream: { stream_descriptor: { name: "theme" }, stream_state: { _ab_export_window_end: "2025-12-13T00:00:00Z" } } }],
+      [
+        {
+          type: "STREAM",
+          stream: { stream_descriptor: { name: "theme" }, stream_state: { _ab_export_window_end: "2025-12-13T00:00:00Z" } }
+        }
+      ],
       { theme: { _ab_export_window_end: "2025-12-13T00:00:00Z" } }
     ]) {
       const exit = decodeState(airbyte)
@@ -124,7 +146,9 @@ describe("--state", () => {
     expect(failure(decodeState({ bookmarks: { theme: { _ab_export_window_end: "2025-12-13T00:30:00Z" } } }))).toBe(
       'State file state.json is invalid: bookmarks.theme._ab_export_window_end must be a whole UTC hour like 2025-12-13T00:00:00Z, got "2025-12-13T00:30:00Z"'
     )
-    expect(failure(decodeState({ bookmarks: { theme: { replication_key_value: 3 } } }))).toMatch(/bookmarks\.theme\._ab_export_window_end .* got undefined/)
+    expect(failure(decodeState({ bookmarks: { theme: { replication_key_value: 3 } } }))).toMatch(
+      /bookmarks\.theme\._ab_export_window_end .* got undefined/
+    )
     expect(failure(decodeState({ bookmarks: [1] }))).toMatch(/bookmarks must map each stream to an object/)
   })
 })
@@ -149,7 +173,10 @@ describe("SingerSyncOutput", () => {
     { name: "theme", schema: entry.schema, keyProperties: ["record_id"], method: "INCREMENTAL" },
     { name: "subtheme", schema: entry.schema, keyProperties: ["record_id"], method: "FULL_TABLE" }
   ]
-  const state = { cursors: new Map(), bookmarks: { subtheme: { _ab_export_window_end: "2025-12-12T00:00:00Z" }, gone: { _ab_export_window_end: "2025-12-01T00:00:00Z" } } }
+  const state = {
+    cursors: new Map(),
+    bookmarks: { subtheme: { _ab_export_window_end: "2025-12-12T00:00:00Z" }, gone: { _ab_export_window_end: "2025-12-01T00:00:00Z" } }
+  }
 
   it("writes SCHEMA on start, records in its envelope, and cumulative STATEs; FULL_TABLE leaves its bookmark", async () => {
     const { sink, lines } = collector()
@@ -160,7 +187,11 @@ describe("SingerSyncOutput", () => {
         const sync = yield* SyncOutput
         yield* sync.started("theme")
         const envelope = sync.recordEnvelope("theme", "2025-12-13T00:00:00Z", "https://files/theme.csv")
-        yield* sync.records(new TextEncoder().encode(`${envelope.head}"record_id":"t1","name":""${envelope.tail}${envelope.head}"record_id":"t2","name":null${envelope.tail}`))
+        yield* sync.records(
+          new TextEncoder().encode(
+            `${envelope.head}"record_id":"t1","name":""${envelope.tail}${envelope.head}"record_id":"t2","name":null${envelope.tail}`
+          )
+        )
         yield* sync.checkpoint("theme", { _ab_export_window_end: "2025-12-13T00:00:00Z" }, 2)
         yield* sync.started("subtheme")
         yield* sync.checkpoint("subtheme", { _ab_export_window_end: "2025-12-14T00:00:00Z" }, 0)
@@ -171,8 +202,17 @@ describe("SingerSyncOutput", () => {
     )
     const messages = lines.map(parseSingerMessage)
     expect(messages.map((m) => m.type)).toEqual(["SCHEMA", "RECORD", "RECORD", "STATE", "SCHEMA", "STATE"])
-    expect(messages[0]).toEqual({ type: "SCHEMA", stream: "theme", schema: entry.schema, key_properties: ["record_id"], bookmark_properties: ["_ab_export_window_end"] })
-    expect(messages[1]).toMatchObject({ stream: "theme", record: { record_id: "t1", name: "", _ab_export_window_end: "2025-12-13T00:00:00Z", _ab_source_file_url: "https://files/theme.csv" } })
+    expect(messages[0]).toEqual({
+      type: "SCHEMA",
+      stream: "theme",
+      schema: entry.schema,
+      key_properties: ["record_id"],
+      bookmark_properties: ["_ab_export_window_end"]
+    })
+    expect(messages[1]).toMatchObject({
+      stream: "theme",
+      record: { record_id: "t1", name: "", _ab_export_window_end: "2025-12-13T00:00:00Z", _ab_source_file_url: "https://files/theme.csv" }
+    })
     expect(messages[2]).toMatchObject({ record: { record_id: "t2", name: null } })
     const both = { ...state.bookmarks, theme: { _ab_export_window_end: "2025-12-13T00:00:00Z" } }
     expect(messages[3]).toEqual({ type: "STATE", value: { bookmarks: both } })

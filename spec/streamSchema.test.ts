@@ -34,11 +34,11 @@ describe("airbyteStream", () => {
 
   it("is a draft-07 object schema open to additional properties, titled and described by the object", () => {
     const schema = schemaOf(airbyteStream(feedback, ["record_id"]))
-    expect(schema["$schema"]).toBe("http://json-schema.org/draft-07/schema#")
-    expect(schema["type"]).toBe("object")
-    expect(schema["additionalProperties"]).toBe(true)
-    expect(schema["title"]).toBe("Feedback Record")
-    expect(schema["description"]).toBe("Every piece of customer feedback")
+    expect(schema.$schema).toBe("http://json-schema.org/draft-07/schema#")
+    expect(schema.type).toBe("object")
+    expect(schema.additionalProperties).toBe(true)
+    expect(schema.title).toBe("Feedback Record")
+    expect(schema.description).toBe("Every piece of customer feedback")
     expect(new Ajv({ strict: false }).validateSchema(schema)).toBe(true)
   })
 
@@ -72,7 +72,12 @@ describe("airbyteStream", () => {
   it("accepts every record the encoder produces for that header (checked with ajv)", () => {
     const csv = 'record_id,text,score\nr1,"hello, world",5\nr2,"",\nr3,,"007"\n'
     const encoder = new RecordEncoder({
-      envelope: airbyteRecordEnvelope("feedback_record", "2025-12-13T00:00:00Z", "https://files.example.com/feedback_record/part-1.csv", Date.now()),
+      envelope: airbyteRecordEnvelope(
+        "feedback_record",
+        "2025-12-13T00:00:00Z",
+        "https://files.example.com/feedback_record/part-1.csv",
+        Date.now()
+      ),
       skipRows: 0
     })
     const out = new TextDecoder().decode(Buffer.concat([encoder.push(new TextEncoder().encode(csv)), encoder.end()]))

@@ -31,8 +31,11 @@ const streams = [
 ]
 const noCursors = new Map<string, number>()
 const idsRead = (h: { records: (stream?: string) => ReadonlyArray<Readonly<Record<string, unknown>>> }, stream?: string) =>
-  h.records(stream).map((r) => String(r["record_id"])).sort()
-const cursorAt = (hours: number) => new Date(T0 + hours * HOUR_MS).toISOString().slice(0, 19) + "Z"
+  h
+    .records(stream)
+    .map((r) => String(r.record_id))
+    .sort()
+const cursorAt = (hours: number) => `${new Date(T0 + hours * HOUR_MS).toISOString().slice(0, 19)}Z`
 
 describe("readStreams in process", () => {
   it.effect("emits every record exactly once, a checkpoint after each window, and ends each stream complete", () =>
@@ -55,9 +58,16 @@ describe("readStreams in process", () => {
         [cursorAt(48), 6]
       ])
       // The records carry the window's end and the file's URL without its signature.
-      expect(h.records("account")[0]).toMatchObject({ _ab_export_window_end: cursorAt(24), _ab_source_file_url: `https://files.test/${filesOf("account")[0]!.name}` })
+      expect(h.records("account")[0]).toMatchObject({
+        _ab_export_window_end: cursorAt(24),
+        _ab_source_file_url: `https://files.test/${filesOf("account")[0]!.name}`
+      })
       // The first day of feedback has 5 files at 2 a page: 3 export requests.
-      expect(h.exportRequests.filter((r) => r.objectId === "feedback" && r.startMs === T0).map((r) => r.cursor)).toEqual([undefined, "p2", "p4"])
+      expect(h.exportRequests.filter((r) => r.objectId === "feedback" && r.startMs === T0).map((r) => r.cursor)).toEqual([
+        undefined,
+        "p2",
+        "p4"
+      ])
     })
   )
 
@@ -67,9 +77,13 @@ describe("readStreams in process", () => {
       const h = makeHarness({
         files: tenant,
         // The first export request of feedback meets a 429 whose Retry-After says 20 s.
-        apiFault: (request, call) => (request.objectId === "feedback" && call < 2 && request.startMs === T0 ? new RateLimited({ what: "exporting feedback", retryAtMs: resetAt }) : undefined),
+        apiFault: (request, call) =>
+          request.objectId === "feedback" && call < 2 && request.startMs === T0
+            ? new RateLimited({ what: "exporting feedback", retryAtMs: resetAt })
+            : undefined,
         // The file host answers account's first file with a 429 that names no time.
-        downloadFault: (file, attempt) => (file === filesOf("account")[0] && attempt === 0 ? new RateLimited({ what: `downloading ${file.name}` }) : undefined)
+        downloadFault: (file, attempt) =>
+          file === filesOf("account")[0] && attempt === 0 ? new RateLimited({ what: `downloading ${file.name}` }) : undefined
       })
       const exit = yield* underTestClock(readStreams(streams, noCursors).pipe(Effect.provide(h.layer)))
       expect(exit).toEqual(Exit.succeed([]))
@@ -113,7 +127,11 @@ describe("readStreams in process", () => {
       expect(exit).toEqual(Exit.succeed(["feedback"]))
       expect(h.exportRequests.filter((r) => r.objectId === "feedback").map((r) => r.cursor)).toEqual([undefined, "again"])
       expect(h.of("failed", "feedback").map((e) => e.report)).toEqual([
-        { failureType: "system_error", message: "While exporting feedback, the API repeated a cursor", internal: "the API repeated a cursor" }
+        {
+          failureType: "system_error",
+          message: "While exporting feedback, the API repeated a cursor",
+          internal: "the API repeated a cursor"
+        }
       ])
       expect(h.of("checkpoint", "feedback")).toEqual([])
       expect(h.records("account")).toHaveLength(10)
@@ -139,27 +157,35 @@ describe("readStreams in process", () => {
     Effect.gen(function* () {
       const h = makeHarness({
         files: tenant,
-        apiFault: (request) => (request.objectId === "account" ? new ApiAuthError({ status: 401, message: "exporting account: HTTP 401" }) : undefined)
+        apiFault: (request) =>
+          request.objectId === "account" ? new ApiAuthError({ status: 401, message: "exporting account: HTTP 401" }) : undefined
       })
       const exit = yield* underTestClock(readStreams(streams, noCursors).pipe(Effect.provide(h.layer)))
-      expect(Exit.isFailure(exit) && Cause.failureOption(exit.cause)).toEqual(Option.some(new ApiAuthError({ status: 401, message: "exporting account: HTTP 401" })))
+      expect(Exit.isFailure(exit) && Cause.failureOption(exit.cause)).toEqual(
+        Option.some(new ApiAuthError({ status: 401, message: "exporting account: HTTP 401" }))
+      )
       expect(h.of("failed")).toEqual([])
     })
   )
 
   it.effect("5xx past max_retries fails the stream with a transient_error naming what failed; resuming its state reads the rest", () =>
     Effect.gen(function* () {
-      const failing = (request: { objectId: string; startMs: number }) => request.objectId === "feedback" && request.startMs === T0 + 24 * HOUR_MS
+      const failing = (request: { objectId: string; startMs: number }) =>
+        request.objectId === "feedback" && request.startMs === T0 + 24 * HOUR_MS
       const h = makeHarness({
         files: tenant,
         settings: { maxRetries: 1 },
-        apiFault: (request) => (failing(request) ? new TransientError({ what: "exporting feedback 2025-12-13T00:00Z..2025-12-14T00:00Z", message: "HTTP 503" }) : undefined)
+        apiFault: (request) =>
+          failing(request)
+            ? new TransientError({ what: "exporting feedback 2025-12-13T00:00Z..2025-12-14T00:00Z", message: "HTTP 503" })
+            : undefined
       })
       const exit = yield* underTestClock(readStream(streams[0]!, undefined, T0 + 48 * HOUR_MS).pipe(Effect.provide(h.layer)))
       expect(exit).toEqual(Exit.succeed("failed"))
       expect(h.of("failed")[0]!.report).toMatchObject({
         failureType: "transient_error",
-        message: "Gave up after retries while exporting feedback 2025-12-13T00:00Z..2025-12-14T00:00Z: HTTP 503. The next sync resumes from the last checkpoint."
+        message:
+          "Gave up after retries while exporting feedback 2025-12-13T00:00Z..2025-12-14T00:00Z: HTTP 503. The next sync resumes from the last checkpoint."
       })
       // The first window was checkpointed; from there a second run brings exactly the rest.
       expect(h.of("checkpoint").map((c) => c.cursor)).toEqual([cursorAt(24)])
@@ -205,7 +231,13 @@ describe("readWindow in process: signed URLs", () => {
       })
       const exit = yield* underTestClock(readWindow("feedback", day).pipe(Effect.provide(h.layer)))
       expect(exit).toEqual(
-        Exit.succeed({ records: 22, bytes: feedbackDay.reduce((sum, f) => sum + f.csv.length, 0), pages: 2, files: feedbackDay.length, split: false })
+        Exit.succeed({
+          records: 22,
+          bytes: feedbackDay.reduce((sum, f) => sum + f.csv.length, 0),
+          pages: 2,
+          files: feedbackDay.length,
+          split: false
+        })
       )
       expect(idsRead(h)).toEqual(idsOf(feedbackDay).sort())
       expect(h.downloads.filter((url) => url.includes("T09-part-0"))).toHaveLength(2)
@@ -227,7 +259,11 @@ describe("readWindow in process: signed URLs", () => {
 describe("probeHeader in process", () => {
   it.effect("reads the header of the first file of the last day and asks for no further page or file", () =>
     Effect.gen(function* () {
-      const recent = [csvFile("feedback", NOW - 3 * HOUR_MS, 2), csvFile("feedback", NOW - 2 * HOUR_MS, 2), csvFile("feedback", NOW - 1 * HOUR_MS, 2)]
+      const recent = [
+        csvFile("feedback", NOW - 3 * HOUR_MS, 2),
+        csvFile("feedback", NOW - 2 * HOUR_MS, 2),
+        csvFile("feedback", NOW - 1 * HOUR_MS, 2)
+      ]
       const h = makeHarness({ files: recent, filesPerPage: 1, settings: { endMs: undefined } })
       const exit = yield* underTestClock(probeHeader("feedback").pipe(Effect.provide(h.layer)))
       expect(exit).toEqual(Exit.succeed(["record_id", "text"]))
@@ -240,7 +276,9 @@ describe("probeHeader in process", () => {
     Effect.gen(function* () {
       const h = makeHarness({ files: tenant, page: () => ({ files: [], cursor: "same" }) })
       const exit = yield* underTestClock(probeHeader("feedback").pipe(Effect.provide(h.layer)))
-      expect(Exit.isFailure(exit) && Cause.failureOption(exit.cause).pipe(Option.map((e) => e.message))).toEqual(Option.some("the API repeated a cursor"))
+      expect(Exit.isFailure(exit) && Cause.failureOption(exit.cause).pipe(Option.map((e) => e.message))).toEqual(
+        Option.some("the API repeated a cursor")
+      )
       expect(h.exportRequests).toHaveLength(2)
     })
   )
@@ -270,7 +308,12 @@ describe("readWindow in process: one long page (issue 15)", () => {
           Effect.suspend(() => {
             counts.waiting++
             counts.mostWaiting = Math.max(counts.mostWaiting, counts.waiting)
-            return real.withPermits(n)(Effect.suspend(() => (counts.waiting--, self)))
+            return real.withPermits(n)(
+              Effect.suspend(() => {
+                counts.waiting--
+                return self
+              })
+            )
           })
     })
     return { slots, counts }
@@ -304,7 +347,10 @@ describe("readStreams in process: a defect (issue 15)", () => {
       const exit = yield* underTestClock(readStreams(streams, noCursors).pipe(Effect.provide(h.layer)))
       expect(exit).toEqual(Exit.succeed(["feedback"]))
       expect(h.of("failed", "feedback").map((e) => e.report)).toEqual([
-        expect.objectContaining({ failureType: "system_error", message: expect.stringMatching(/^The connector met an internal error \(TypeError: Protocol "file:" not supported/) })
+        expect.objectContaining({
+          failureType: "system_error",
+          message: expect.stringMatching(/^The connector met an internal error \(TypeError: Protocol "file:" not supported/)
+        })
       ])
       expect(h.of("ended", "feedback")).toEqual([{ kind: "ended", stream: "feedback", complete: false }])
       expect(h.of("ended", "account")).toEqual([{ kind: "ended", stream: "account", complete: true }])
@@ -328,7 +374,11 @@ describe("readFile in process", () => {
         files: [file],
         chunkBytes: 5,
         downloadFault: (_, attempt) =>
-          attempt === 0 ? { cutAfterBytes: 60 } : attempt === 1 ? new RateLimited({ what: "downloading", retryAtMs: NOW + 3_000 }) : undefined
+          attempt === 0
+            ? { cutAfterBytes: 60 }
+            : attempt === 1
+              ? new RateLimited({ what: "downloading", retryAtMs: NOW + 3_000 })
+              : undefined
       })
       const waits: Array<number | undefined> = []
       const exit = yield* underTestClock(
@@ -362,7 +412,7 @@ describe("readFile in process", () => {
       expect(refreshed).toEqual([`https://files.test/${file.name}?sig=0`])
       expect(h.downloads).toEqual([`https://files.test/${file.name}?sig=0`, `https://files.test/${file.name}?sig=7`])
       // The records name the file without its signature, whichever URL served it.
-      expect(new Set(h.records().map((r) => r["_ab_source_file_url"]))).toEqual(new Set([`https://files.test/${file.name}`]))
+      expect(new Set(h.records().map((r) => r._ab_source_file_url))).toEqual(new Set([`https://files.test/${file.name}`]))
     })
   )
 })

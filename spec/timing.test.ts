@@ -19,9 +19,7 @@ describe("Timing (read once from the environment)", () => {
 
   it.effect("takes SOURCE_ENTERPRET_RETRY_BASE_MS and SOURCE_ENTERPRET_RATE_WINDOW_MS", () =>
     Effect.gen(function* () {
-      const timing = Either.getOrThrow(
-        yield* timingFrom({ SOURCE_ENTERPRET_RETRY_BASE_MS: "20", SOURCE_ENTERPRET_RATE_WINDOW_MS: "2500" })
-      )
+      const timing = Either.getOrThrow(yield* timingFrom({ SOURCE_ENTERPRET_RETRY_BASE_MS: "20", SOURCE_ENTERPRET_RATE_WINDOW_MS: "2500" }))
       expect(timing).toEqual({ retryBaseMs: 20, rateMinuteMs: 2_500 })
     })
   )

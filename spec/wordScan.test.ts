@@ -16,22 +16,31 @@ const firstStop = (bytes: ReadonlyArray<number>, stops: (b: number) => boolean) 
 describe("quotedStop, unquotedStop and beforeStop", () => {
   // Every word made of these bytes: each stop byte, its neighbours, the edges of the control
   // range, and bytes with the high bit set (which must never stop a word, nor hide a stop).
-  const bytes = [0x00, 0x01, 0x09, 0x0a, 0x0d, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x2b, 0x2c, 0x2d, 0x41, 0x5b, 0x5c, 0x5d, 0x7f, 0x80, 0x9f, 0xa0, 0xc3, 0xe2, 0xf0, 0xff]
+  const bytes = [
+    0x00, 0x01, 0x09, 0x0a, 0x0d, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x2b, 0x2c, 0x2d, 0x41, 0x5b, 0x5c, 0x5d, 0x7f, 0x80, 0x9f, 0xa0, 0xc3,
+    0xe2, 0xf0, 0xff
+  ]
 
   it("find the first byte a cell stops at in every word of 25 interesting bytes (390,625 words)", () => {
     let mismatches = 0
     const view = new DataView(new ArrayBuffer(4))
-    for (const b0 of bytes) for (const b1 of bytes) for (const b2 of bytes) for (const b3 of bytes) {
-      const word = [b0, b1, b2, b3]
-      word.forEach((b, k) => view.setUint8(k, b))
-      const w = view.getInt32(0, true)
-      for (const [stop, stops] of [[quotedStop, stopsQuoted], [unquotedStop, stopsUnquoted]] as const) {
-        const expected = firstStop(word, stops)
-        const found = stop(w)
-        const got = found === 0 ? 4 : beforeStop(found)
-        if (got !== expected) mismatches++
-      }
-    }
+    for (const b0 of bytes)
+      for (const b1 of bytes)
+        for (const b2 of bytes)
+          for (const b3 of bytes) {
+            const word = [b0, b1, b2, b3]
+            for (const [k, b] of word.entries()) view.setUint8(k, b)
+            const w = view.getInt32(0, true)
+            for (const [stop, stops] of [
+              [quotedStop, stopsQuoted],
+              [unquotedStop, stopsUnquoted]
+            ] as const) {
+              const expected = firstStop(word, stops)
+              const found = stop(w)
+              const got = found === 0 ? 4 : beforeStop(found)
+              if (got !== expected) mismatches++
+            }
+          }
     expect(mismatches).toBe(0)
   })
 

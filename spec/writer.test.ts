@@ -46,7 +46,7 @@ class SlowSink extends Writable {
 }
 
 const lines = (count: number, make: (i: number) => string = (i) => `{"n":${i},"pad":"${"x".repeat(40)}"}`) =>
-  Array.from({ length: count }, (_, i) => make(i) + "\n")
+  Array.from({ length: count }, (_, i) => `${make(i)}\n`)
 
 describe("AirbyteOutput (makeAirbyteOutput)", () => {
   it("delivers every line in order, in far fewer writes than lines", async () => {
@@ -77,7 +77,7 @@ describe("AirbyteOutput (makeAirbyteOutput)", () => {
         yield* output.settle
       })
     )
-    expect(sink.text()).toBe(first.join("") + '{"type":"LOG","log":{"level":"INFO","message":"between"}}\n' + second.join(""))
+    expect(sink.text()).toBe(`${first.join("")}{"type":"LOG","log":{"level":"INFO","message":"between"}}\n${second.join("")}`)
   })
 
   it("emit serialises the message as one JSON line and hands it to the stream at once", async () => {
@@ -89,7 +89,7 @@ describe("AirbyteOutput (makeAirbyteOutput)", () => {
     await Effect.runPromise(output.emit(state))
     // No settle: the STATE, and the record before it, have reached the stream already.
     const handed = sink.writableLength + sink.accepted.reduce((n, chunk) => n + chunk.length, 0)
-    expect(handed).toBe(Buffer.byteLength('{"type":"RECORD"}\n' + JSON.stringify(state) + "\n"))
+    expect(handed).toBe(Buffer.byteLength(`{"type":"RECORD"}\n${JSON.stringify(state)}\n`))
     await Effect.runPromise(output.settle)
     expect(sink.text().split("\n")).toEqual(['{"type":"RECORD"}', JSON.stringify(state), ""])
     expect(JSON.parse(sink.text().split("\n")[1]!)).toEqual(state)
@@ -107,7 +107,7 @@ describe("AirbyteOutput (makeAirbyteOutput)", () => {
       })
     )
     await run
-    expect(sink.text()).toBe(all.join("") + JSON.stringify(logMessage("INFO", "last")) + "\n")
+    expect(sink.text()).toBe(`${all.join("") + JSON.stringify(logMessage("INFO", "last"))}\n`)
     expect(sink.writableLength).toBe(0)
   })
 
@@ -174,7 +174,7 @@ describe("AirbyteOutput (makeAirbyteOutput)", () => {
   it("writes a line longer than a batch whole, in order with the lines around it", async () => {
     const sink = new SlowSink(1 << 12)
     const output = makeAirbyteOutput(sink)
-    const huge = JSON.stringify({ t: "😀漢é".repeat(40_000) }) + "\n"
+    const huge = `${JSON.stringify({ t: "😀漢é".repeat(40_000) })}\n`
     const before = lines(10)
     const after = lines(10, (i) => `{"after":${i}}`)
     await Effect.runPromise(
@@ -196,12 +196,12 @@ describe("makeLineWriter", () => {
     expect(writer.append("short\n")).toBeUndefined() // buffered, nothing written yet
     const pending = writer.flush() // 6 bytes: under the highWaterMark
     expect(pending).toBeUndefined()
-    writer.append("x".repeat(100) + "\n")
+    writer.append(`${"x".repeat(100)}\n`)
     const waiting = writer.flush() // over the highWaterMark: wait for drain
     expect(waiting).toBeInstanceOf(Promise)
     await waiting
     await writer.settle()
-    expect(sink.text()).toBe("short\n" + "x".repeat(100) + "\n")
+    expect(sink.text()).toBe(`short\n${"x".repeat(100)}\n`)
   })
 })
 
@@ -247,7 +247,11 @@ describe("AirbyteOutput buffer release", () => {
     )
     const text = Buffer.concat(sink.copies).toString("utf8")
     const want = expected
-      .map((chunk, k) => new TextDecoder().decode(chunk) + (k % 2 === 1 ? JSON.stringify(stateMessage("s", { _ab_export_window_end: `c${(k - 1) / 2}` }, (k - 1) / 2)) + "\n" : ""))
+      .map(
+        (chunk, k) =>
+          new TextDecoder().decode(chunk) +
+          (k % 2 === 1 ? `${JSON.stringify(stateMessage("s", { _ab_export_window_end: `c${(k - 1) / 2}` }, (k - 1) / 2))}\n` : "")
+      )
       .join("")
     // Compared as a flag: a diff of megabytes of text is slower to print than the test is to run.
     const firstDifference = [...want].findIndex((char, k) => text[k] !== char)
@@ -274,7 +278,7 @@ describe("AirbyteOutput buffer release", () => {
         yield* output.settle
       })
     )
-    expect(sink.text()).toBe('{"small":1}\n' + new TextDecoder().decode(big(1)))
+    expect(sink.text()).toBe(`{"small":1}\n${new TextDecoder().decode(big(1))}`)
   })
 })
 
@@ -287,7 +291,8 @@ class ClosingSink extends Writable {
   }
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.received >= this.limit) {
-      return callback(Object.assign(new Error("write EPIPE"), { code: "EPIPE" }))
+      callback(Object.assign(new Error("write EPIPE"), { code: "EPIPE" }))
+      return
     }
     this.received += chunk.length
     this.accepted.push(chunk)
@@ -356,7 +361,9 @@ describe("AirbyteOutput redaction", () => {
     const after = lines.slice(1).join("\n")
     expect(after).not.toContain(TOKEN)
     expect(after).not.toContain("1234567890abcdef")
-    const trace = JSON.parse(lines[1]!) as { trace: { error: { message: string; internal_message: string; stream_descriptor: { name: string } } } }
+    const trace = JSON.parse(lines[1]!) as {
+      trace: { error: { message: string; internal_message: string; stream_descriptor: { name: string } } }
+    }
     expect(trace.trace.error.message).toBe('Enterpret said: {"error":"bad header Authorization: Bearer ****"}')
     expect(trace.trace.error.internal_message).toBe('HTTP 400 {"error":"bad header Authorization: Bearer ****"}')
     expect(trace.trace.error.stream_descriptor.name).toBe("feedback_record")

@@ -37,7 +37,7 @@ export const repoRoot = (): string => {
     const manifest = join(dir, "package.json")
     if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "source-enterpret") return dir
     const parent = dirname(dir)
-    if (parent === dir) throw new Error("cannot find the source-enterpret repository root above " + fileURLToPath(import.meta.url))
+    if (parent === dir) throw new Error(`cannot find the source-enterpret repository root above ${fileURLToPath(import.meta.url)}`)
     dir = parent
   }
 }
@@ -89,7 +89,7 @@ export interface ConfiguredStream {
 }
 
 export const recordsOf = (messages: ReadonlyArray<Message>): RecordMessage[] =>
-  messages.filter((m) => m.type === "RECORD").map((m) => m["record"] as RecordMessage)
+  messages.filter((m) => m.type === "RECORD").map((m) => m.record as RecordMessage)
 
 /** Every discovered stream, incremental and deduplicated by its primary key: configured_catalog.json. */
 export const configuredCatalogFrom = (catalog: { streams: ReadonlyArray<DiscoveredStream> }): { streams: ConfiguredStream[] } => ({
@@ -111,8 +111,11 @@ export const asFullRefresh = (catalog: { streams: ReadonlyArray<ConfiguredStream
 
 /** A record as expected_records.jsonl holds it: signed-URL host as in the documented command, fixed emitted_at. */
 export const normalizedRecord = (record: RecordMessage, storageUrl: string): RecordMessage => {
-  const url = record.data["_ab_source_file_url"]
-  const data = typeof url === "string" && url.startsWith(storageUrl) ? { ...record.data, _ab_source_file_url: DOCUMENTED_STORAGE_URL + url.slice(storageUrl.length) } : record.data
+  const url = record.data._ab_source_file_url
+  const data =
+    typeof url === "string" && url.startsWith(storageUrl)
+      ? { ...record.data, _ab_source_file_url: DOCUMENTED_STORAGE_URL + url.slice(storageUrl.length) }
+      : record.data
   return { stream: record.stream, data, emitted_at: EMITTED_AT }
 }
 
@@ -123,7 +126,7 @@ const text = (value: unknown): string => (typeof value === "string" ? value : ""
  * window download concurrently, so their records interleave differently from run to run.)
  */
 export const canonicalOrder = <R extends { stream: string; data: Record<string, unknown> }>(records: ReadonlyArray<R>): R[] => {
-  const key = (r: R) => [r.stream, text(r.data["_ab_export_window_end"]), text(r.data["_ab_source_file_url"]), text(r.data["record_id"])]
+  const key = (r: R) => [r.stream, text(r.data._ab_export_window_end), text(r.data._ab_source_file_url), text(r.data.record_id)]
   return [...records].sort((a, b) => {
     const ka = key(a)
     const kb = key(b)
@@ -135,10 +138,10 @@ export const canonicalOrder = <R extends { stream: string; data: Record<string, 
 /** expected_records.jsonl's text: one record a line, in canonical order. */
 export const expectedRecordsText = (messages: ReadonlyArray<Message>, storageUrl: string): string =>
   canonicalOrder(recordsOf(messages).map((r) => normalizedRecord(r, storageUrl)))
-    .map((r) => JSON.stringify(r) + "\n")
+    .map((r) => `${JSON.stringify(r)}\n`)
     .join("")
 
-export const jsonText = (value: unknown): string => JSON.stringify(value, null, 2) + "\n"
+export const jsonText = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`
 
 export interface ConnectorRun {
   code: number | null
@@ -148,19 +151,34 @@ export interface ConnectorRun {
 }
 
 /** Runs a command line and parses its stdout as Airbyte messages (no validation: the e2e tests do that). */
-export const runCommand = (command: string, args: ReadonlyArray<string>, options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<ConnectorRun> =>
+export const runCommand = (
+  command: string,
+  args: ReadonlyArray<string>,
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}
+): Promise<ConnectorRun> =>
   new Promise((resolve, reject) => {
-    const child = spawn(command, [...args], { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(command, [...args], {
+      env: { ...process.env, ...options.env },
+      cwd: options.cwd,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     let stdout = ""
     let stderr = ""
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000)
-    child.stdout.setEncoding("utf8").on("data", (t: string) => (stdout += t))
-    child.stderr.setEncoding("utf8").on("data", (t: string) => (stderr += t))
+    child.stdout.setEncoding("utf8").on("data", (t: string) => {
+      stdout += t
+    })
+    child.stderr.setEncoding("utf8").on("data", (t: string) => {
+      stderr += t
+    })
     child.on("error", reject)
     child.on("close", (code) => {
       clearTimeout(timer)
       try {
-        const messages = stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Message)
+        const messages = stdout
+          .split("\n")
+          .filter((l) => l !== "")
+          .map((l) => JSON.parse(l) as Message)
         resolve({ code, stdout, stderr, messages })
       } catch (error) {
         reject(new Error(`${command} ${args[0] ?? ""}: stdout is not JSON lines (${String(error)}); stderr: ${stderr}`))

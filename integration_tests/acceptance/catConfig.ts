@@ -153,7 +153,9 @@ const generic = <A, I>(test: Schema.Schema<A, I>) =>
     .annotations({ parseOptions: { onExcessProperty: "ignore" } })
     .pipe(
       Schema.filter((g) =>
-        g.tests !== undefined && g.tests.length > 0 && g.bypass_reason !== undefined ? "You can't set a bypass_reason if tests are set." : true
+        g.tests !== undefined && g.tests.length > 0 && g.bypass_reason !== undefined
+          ? "You can't set a bypass_reason if tests are set."
+          : true
       )
     )
 
@@ -195,11 +197,12 @@ const PATH_KEYS = new Set(["config_path", "spec_path", "configured_catalog_path"
 export const namedPaths = (config: AcceptanceTestConfig): Array<{ at: string; path: string }> => {
   const out: Array<{ at: string; path: string }> = []
   const visit = (value: unknown, at: string): void => {
-    if (Array.isArray(value)) value.forEach((item, i) => visit(item, `${at}.${i}`))
+    if (Array.isArray(value)) for (const [i, item] of value.entries()) visit(item, `${at}.${i}`)
     else if (typeof value === "object" && value !== null) {
       for (const [key, inner] of Object.entries(value)) {
         const here = `${at}.${key}`
-        if (typeof inner === "string" && (PATH_KEYS.has(key) || (key === "path" && at.endsWith(".expect_records")))) out.push({ at: here, path: inner })
+        if (typeof inner === "string" && (PATH_KEYS.has(key) || (key === "path" && at.endsWith(".expect_records"))))
+          out.push({ at: here, path: inner })
         else visit(inner, here)
       }
     }

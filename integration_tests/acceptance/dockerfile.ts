@@ -18,7 +18,7 @@ export const dockerfileInstructions = (text = readFileSync(join(repoRoot(), "Doc
     if (pending === "" && (line === "" || line.startsWith("#"))) continue
     if (line.startsWith("#")) continue
     if (line.endsWith("\\")) {
-      pending += line.slice(0, -1) + " "
+      pending += `${line.slice(0, -1)} `
       continue
     }
     const full = (pending + line).trim()

@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     const spec = await runConnector(["spec"])
     const discover = await runConnector(["discover", "--config", configPath])
     if (discover.code !== 0) throw new Error(`discover failed: ${discover.stderr}`)
-    const catalog = only(discover.messages, "CATALOG")["catalog"] as { streams: DiscoveredStream[] }
+    const catalog = only(discover.messages, "CATALOG").catalog as { streams: DiscoveredStream[] }
     const configured = configuredCatalogFrom(catalog)
 
     const catalogPath = join(dir, "catalog.json")
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     if (read.code !== 0) throw new Error(`read failed: ${read.stderr}`)
 
     const files: Record<string, string> = {
-      "spec.json": jsonText(only(spec.messages, "SPEC")["spec"]),
+      "spec.json": jsonText(only(spec.messages, "SPEC").spec),
       "configured_catalog.json": jsonText(configured),
       "abnormal_state.json": jsonText(futureState(configured)),
       "expected_records.jsonl": expectedRecordsText(read.messages, emulator.storageUrl)

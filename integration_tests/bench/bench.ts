@@ -49,8 +49,8 @@ interface Window {
 }
 
 const describe = (m: Measurement): string =>
-  `${m.records} records in ${(m.wallMs / 1000).toFixed(2)} s, CPU ${m.cpuMs === undefined ? "n/a" : (m.cpuMs / 1000).toFixed(2) + " s"}, ` +
-  `peak RSS ${m.peakRssBytes === undefined ? "n/a" : (m.peakRssBytes / MB).toFixed(0) + " MB"}`
+  `${m.records} records in ${(m.wallMs / 1000).toFixed(2)} s, CPU ${m.cpuMs === undefined ? "n/a" : `${(m.cpuMs / 1000).toFixed(2)} s`}, ` +
+  `peak RSS ${m.peakRssBytes === undefined ? "n/a" : `${(m.peakRssBytes / MB).toFixed(0)} MB`}`
 
 const checkBaseline = (m: Measurement): Measurement => {
   if (m.code !== 0 || m.signal !== null || !m.completeLines) {
@@ -59,12 +59,23 @@ const checkBaseline = (m: Measurement): Measurement => {
   return m
 }
 
-const benchObject = async (emu: Emulator, discovered: Discovered, id: string, kind: "feedback" | "wide", window: Window, o: BenchOptions, python: boolean, orjson: boolean, scratch: string): Promise<ObjectResult> => {
+const benchObject = async (
+  emu: Emulator,
+  discovered: Discovered,
+  id: string,
+  kind: "feedback" | "wide",
+  window: Window,
+  o: BenchOptions,
+  python: boolean,
+  orjson: boolean,
+  scratch: string
+): Promise<ObjectResult> => {
   const files = emu.benchFiles().filter((f) => f.objectId === id)
   const inputBytes = files.reduce((n, f) => n + f.bytes, 0)
   const inputs = inputsFor(discovered, [id], "full_refresh")
   const plan = await exportPlan(emu, id, window.start, window.end, window.windowEnd)
-  if (plan.files.length !== files.length) throw new Error(`export of ${id} listed ${plan.files.length} files, the emulator has ${files.length}`)
+  if (plan.files.length !== files.length)
+    throw new Error(`export of ${id} listed ${plan.files.length} files, the emulator has ${files.length}`)
   const planPath = join(scratch, `${id}.plan.json`)
   writePlan(planPath, plan)
 
@@ -88,21 +99,24 @@ const benchObject = async (emu: Emulator, discovered: Discovered, id: string, ki
   if (orjson) {
     progress(`${id}: Python csv + orjson baseline`)
     pyOrjson = await repeated(o.repeat, async () =>
-      checkBaseline(await measureChild("python3", [orjsonBaseline(), planPath], { label: `python orjson baseline ${id}`, timeoutMs: 60 * 60_000 }))
+      checkBaseline(
+        await measureChild("python3", [orjsonBaseline(), planPath], { label: `python orjson baseline ${id}`, timeoutMs: 60 * 60_000 })
+      )
     )
     progress(`${id}: python orjson: ${describe(pyOrjson)}`)
   }
   const counts = [connector, node, ...(py === undefined ? [] : [py]), ...(pyOrjson === undefined ? [] : [pyOrjson])]
   if (connector.records === 0 || counts.some((m) => m.records !== connector.records)) {
-    throw new Error(
-      `${id}: the runners did not do the same work: ${counts.map((m) => `${m.label} ${m.records} records`).join(", ")}`
-    )
+    throw new Error(`${id}: the runners did not do the same work: ${counts.map((m) => `${m.label} ${m.records} records`).join(", ")}`)
   }
   return { object: id, kind, files: files.length, inputBytes, connector, node, python: py, orjson: pyOrjson }
 }
 
 const rssPoint = async (emu: Emulator, discovered: Discovered, id: string, o: BenchOptions): Promise<RssPoint> => {
-  const inputBytes = emu.benchFiles().filter((f) => f.objectId === id).reduce((n, f) => n + f.bytes, 0)
+  const inputBytes = emu
+    .benchFiles()
+    .filter((f) => f.objectId === id)
+    .reduce((n, f) => n + f.bytes, 0)
   const inputs = inputsFor(discovered, [id], "full_refresh")
   progress(`${id}: connector read of one ${(inputBytes / MB).toFixed(0)} MB file`)
   const run = await repeated(o.repeat, () => measureRead(`connector read ${id}`, inputs))
@@ -124,7 +138,7 @@ const profileRun = async (discovered: Discovered, id: string, dir: string) => {
 const main = async (): Promise<void> => {
   const o = parseOptions(process.argv.slice(2))
   if (o.help) {
-    process.stdout.write(USAGE + "\n")
+    process.stdout.write(`${USAGE}\n`)
     return
   }
   if (o.connector !== undefined) useConnector(resolve(o.connector))
@@ -135,7 +149,8 @@ const main = async (): Promise<void> => {
   const m = machine()
   const pythonSkipped = o.skipPython ? "skipped (--skip-python)" : m.python === undefined ? "skipped: python3 is not installed" : undefined
   const orjsonSkipped =
-    pythonSkipped ?? (m.orjson === undefined ? "skipped: python3 cannot import orjson (`pip install orjson` to measure against it)" : undefined)
+    pythonSkipped ??
+    (m.orjson === undefined ? "skipped: python3 cannot import orjson (`pip install orjson` to measure against it)" : undefined)
   if (orjsonSkipped !== undefined) progress(`Python csv + orjson baseline ${orjsonSkipped}`)
   const scratch = mkdtempSync(join(tmpdir(), "source-enterpret-bench-run-"))
 
@@ -149,7 +164,9 @@ const main = async (): Promise<void> => {
           { id: "bench_big", kind: "feedback" as const, bytes: o.bigMb * MB, files: 1 }
         ])
   ]
-  progress(`emulator: preparing ${objects.map((b) => `${b.id} ${(b.bytes / MB).toFixed(0)} MB`).join(", ")} in ${benchDir} (generated once, then reused)`)
+  progress(
+    `emulator: preparing ${objects.map((b) => `${b.id} ${(b.bytes / MB).toFixed(0)} MB`).join(", ")} in ${benchDir} (generated once, then reused)`
+  )
   const emu = await startEmulator({
     seed: "bench",
     now: NOW,
@@ -173,7 +190,10 @@ const main = async (): Promise<void> => {
       syncMode: "full_refresh"
     })
     const measured: ObjectResult[] = []
-    for (const b of objects.slice(0, 2)) measured.push(await benchObject(emu, discovered, b.id, b.kind, window, o, pythonSkipped === undefined, orjsonSkipped === undefined, scratch))
+    for (const b of objects.slice(0, 2))
+      measured.push(
+        await benchObject(emu, discovered, b.id, b.kind, window, o, pythonSkipped === undefined, orjsonSkipped === undefined, scratch)
+      )
     const rss = o.skipRss
       ? undefined
       : { base: await rssPoint(emu, discovered, "bench_50mb", o), big: await rssPoint(emu, discovered, "bench_big", o) }
@@ -213,7 +233,7 @@ const main = async (): Promise<void> => {
   const markdown = renderReport(results)
   mkdirSync(dirname(out), { recursive: true })
   writeFileSync(out, markdown)
-  if (o.json !== undefined) writeFileSync(resolve(o.json), JSON.stringify(results, null, 2) + "\n")
+  if (o.json !== undefined) writeFileSync(resolve(o.json), `${JSON.stringify(results, null, 2)}\n`)
   process.stdout.write(markdown)
   progress(`report written to ${out}`)
 }

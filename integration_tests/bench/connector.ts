@@ -3,7 +3,14 @@
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { type ConfiguredStream, type DiscoveredStream, asFullRefresh, configuredCatalogFrom, connectorMain, runCommand } from "../acceptance/acceptance.js"
+import {
+  type ConfiguredStream,
+  type DiscoveredStream,
+  asFullRefresh,
+  configuredCatalogFrom,
+  connectorMain,
+  runCommand
+} from "../acceptance/acceptance.js"
 import { type Measurement, measureChild } from "./measure.js"
 
 export interface ConnectorInputs {
@@ -61,18 +68,28 @@ export const discoverStreams = async (setup: ConnectorSetup): Promise<Discovered
   const discover = await runCommand(process.execPath, [connectorEntry(), "discover", "--config", config], { timeoutMs: 120_000 })
   const found = discover.messages.find((m) => m.type === "CATALOG")
   if (discover.code !== 0 || found === undefined) {
-    throw new Error(`connector discover failed (exit ${String(discover.code)}): ${discover.stdout.slice(0, 2000)} ${discover.stderr.slice(0, 2000)}`)
+    throw new Error(
+      `connector discover failed (exit ${String(discover.code)}): ${discover.stdout.slice(0, 2000)} ${discover.stderr.slice(0, 2000)}`
+    )
   }
-  return { dir, config, streams: (found["catalog"] as { streams: DiscoveredStream[] }).streams }
+  return { dir, config, streams: (found.catalog as { streams: DiscoveredStream[] }).streams }
 }
 
 /** A configured catalog of some of the discovered streams, written beside the config. */
-export const inputsFor = (discovered: Discovered, streams: ReadonlyArray<string> | "all", syncMode: "full_refresh" | "incremental"): ConnectorInputs => {
-  const wanted = streams === "all" ? discovered.streams : streams.map((name) => {
-    const stream = discovered.streams.find((s) => s.name === name)
-    if (stream === undefined) throw new Error(`discover did not offer the stream ${name} (got ${discovered.streams.map((s) => s.name).join(", ")})`)
-    return stream
-  })
+export const inputsFor = (
+  discovered: Discovered,
+  streams: ReadonlyArray<string> | "all",
+  syncMode: "full_refresh" | "incremental"
+): ConnectorInputs => {
+  const wanted =
+    streams === "all"
+      ? discovered.streams
+      : streams.map((name) => {
+          const stream = discovered.streams.find((s) => s.name === name)
+          if (stream === undefined)
+            throw new Error(`discover did not offer the stream ${name} (got ${discovered.streams.map((s) => s.name).join(", ")})`)
+          return stream
+        })
   const configured: { streams: ConfiguredStream[] } = configuredCatalogFrom({ streams: wanted })
   const catalog = join(discovered.dir, `catalog-${streams === "all" ? "all" : streams.join("+")}-${syncMode}.json`)
   writeFileSync(catalog, JSON.stringify(syncMode === "full_refresh" ? asFullRefresh(configured) : configured))

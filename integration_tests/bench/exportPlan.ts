@@ -32,7 +32,13 @@ const page = (value: unknown): { files: string[]; cursor: string | undefined } =
 }
 
 /** Every signed URL of `[startTime, endTime)` for `objectID`, following cursors. */
-export const exportPlan = async (api: ExportTarget, objectID: string, startTime: string, endTime: string, windowEnd: string): Promise<ExportPlan> => {
+export const exportPlan = async (
+  api: ExportTarget,
+  objectID: string,
+  startTime: string,
+  endTime: string,
+  windowEnd: string
+): Promise<ExportPlan> => {
   const files: PlanFile[] = []
   let cursor: string | undefined
   let pages = 0

@@ -70,8 +70,18 @@ const readOnce = async (emu: Emulator, windowHours: number | undefined, start: s
     checkRead(run, inputs)
     const requests = exportLog(emu)
     const states = run.otherLines
-      .map((line) => JSON.parse(line) as { type?: string; state?: { stream: { stream_descriptor: { name: string }; stream_state: Record<string, string> } } })
-      .flatMap((m) => (m.type === "STATE" && m.state !== undefined ? [{ stream: m.state.stream.stream_descriptor.name, cursor: m.state.stream.stream_state["_ab_export_window_end"] ?? "" }] : []))
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            type?: string
+            state?: { stream: { stream_descriptor: { name: string }; stream_state: Record<string, string> } }
+          }
+      )
+      .flatMap((m) =>
+        m.type === "STATE" && m.state !== undefined
+          ? [{ stream: m.state.stream.stream_descriptor.name, cursor: m.state.stream.stream_state._ab_export_window_end ?? "" }]
+          : []
+      )
     // A request belongs to the first checkpoint of its stream past its startTime: windows tile
     // the range, and a split window's request starts where its replacement starts.
     let most = 0

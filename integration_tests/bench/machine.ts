@@ -21,7 +21,9 @@ export interface Machine {
 
 const cpuModel = (): string => {
   try {
-    const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => /^model name\s*:/.test(l))
+    const line = readFileSync("/proc/cpuinfo", "utf8")
+      .split("\n")
+      .find((l) => /^model name\s*:/.test(l))
     if (line !== undefined) return line.replace(/^model name\s*:\s*/, "").trim()
   } catch {
     // not Linux: fall through
@@ -48,6 +50,6 @@ export const machine = (): Machine => ({
   node: process.version,
   python: pythonVersion(),
   orjson: orjsonVersion(),
-  date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC",
+  date: `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
   load: loadavg()[0] ?? 0
 })

@@ -119,7 +119,9 @@ const childOf = (pid: number): number | undefined => {
 
 const parseGnuTime = (path: string): { cpuMs: number; peakRssBytes: number } | undefined => {
   try {
-    const line = readFileSync(path, "utf8").split("\n").find((l) => l.startsWith(TIME_MARK + " "))
+    const line = readFileSync(path, "utf8")
+      .split("\n")
+      .find((l) => l.startsWith(`${TIME_MARK} `))
     const [, , user, sys, maxKb] = line?.split(" ") ?? []
     const cpuMs = (Number(user) + Number(sys)) * 1000
     const peakRssBytes = Number(maxKb) * 1024
@@ -135,9 +137,7 @@ export const measureChild = (command: string, args: ReadonlyArray<string>, optio
     const scratch = wrapped ? mkdtempSync(join(tmpdir(), "source-enterpret-bench-time-")) : undefined
     const timeFile = scratch === undefined ? undefined : join(scratch, "time.txt")
     const [file, argv] =
-      timeFile === undefined
-        ? [command, [...args]]
-        : [TIME_BIN, ["-f", `${TIME_MARK} %e %U %S %M`, "-o", timeFile, command, ...args]]
+      timeFile === undefined ? [command, [...args]] : [TIME_BIN, ["-f", `${TIME_MARK} %e %U %S %M`, "-o", timeFile, command, ...args]]
     const sink = new CountingSink()
     let stderr = ""
     let timedOut = false

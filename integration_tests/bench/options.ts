@@ -80,24 +80,59 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions => {
     const flag = argv[i] ?? ""
     const value = (): string => argv[++i] ?? ""
     switch (flag) {
-      case "--small": break
-      case "--feedback-mb": o.feedbackMb = positive(flag, value()); break
-      case "--feedback-files": o.feedbackFiles = Math.round(positive(flag, value())); break
-      case "--wide-mb": o.wideMb = positive(flag, value()); break
-      case "--wide-files": o.wideFiles = Math.round(positive(flag, value())); break
-      case "--base-mb": o.baseMb = positive(flag, value()); break
-      case "--big-mb": o.bigMb = positive(flag, value()); break
-      case "--repeat": o.repeat = Math.round(positive(flag, value())); break
-      case "--spec-runs": o.specRuns = Math.round(positive(flag, value())); break
-      case "--skip-python": o.skipPython = true; break
-      case "--skip-rss": o.skipRss = true; break
-      case "--cpu-prof": o.cpuProfDir = text(flag, value()); break
-      case "--connector": o.connector = text(flag, value()); break
-      case "--bench-dir": o.benchDir = text(flag, value()); break
-      case "--out": o.out = text(flag, value()); break
-      case "--json": o.json = text(flag, value()); break
-      case "--help": case "-h": o.help = true; break
-      default: throw new Error(`unknown option ${JSON.stringify(flag)}\n\n${USAGE}`)
+      case "--small":
+        break
+      case "--feedback-mb":
+        o.feedbackMb = positive(flag, value())
+        break
+      case "--feedback-files":
+        o.feedbackFiles = Math.round(positive(flag, value()))
+        break
+      case "--wide-mb":
+        o.wideMb = positive(flag, value())
+        break
+      case "--wide-files":
+        o.wideFiles = Math.round(positive(flag, value()))
+        break
+      case "--base-mb":
+        o.baseMb = positive(flag, value())
+        break
+      case "--big-mb":
+        o.bigMb = positive(flag, value())
+        break
+      case "--repeat":
+        o.repeat = Math.round(positive(flag, value()))
+        break
+      case "--spec-runs":
+        o.specRuns = Math.round(positive(flag, value()))
+        break
+      case "--skip-python":
+        o.skipPython = true
+        break
+      case "--skip-rss":
+        o.skipRss = true
+        break
+      case "--cpu-prof":
+        o.cpuProfDir = text(flag, value())
+        break
+      case "--connector":
+        o.connector = text(flag, value())
+        break
+      case "--bench-dir":
+        o.benchDir = text(flag, value())
+        break
+      case "--out":
+        o.out = text(flag, value())
+        break
+      case "--json":
+        o.json = text(flag, value())
+        break
+      case "--help":
+      case "-h":
+        o.help = true
+        break
+      default:
+        throw new Error(`unknown option ${JSON.stringify(flag)}\n\n${USAGE}`)
     }
   }
   return o

@@ -43,7 +43,7 @@ const sourceMapOf = (url: string): SourceMap | undefined => {
   if (!maps.has(url)) {
     let map: SourceMap | undefined
     try {
-      const path = fileURLToPath(url) + ".map"
+      const path = `${fileURLToPath(url)}.map`
       if (existsSync(path)) map = new SourceMap(JSON.parse(readFileSync(path, "utf8")) as ConstructorParameters<typeof SourceMap>[0])
     } catch {
       map = undefined
@@ -55,10 +55,13 @@ const sourceMapOf = (url: string): SourceMap | undefined => {
 
 /** The frame's place in the original sources, when the bundle's source map knows it. */
 const original = (frame: CallFrame, root: string): { name: string; source: string } => {
-  const fallbackSource = frame.url === "" ? "(native)" : frame.url.startsWith("file:") ? relative(root, fileURLToPath(frame.url)) : frame.url
+  const fallbackSource =
+    frame.url === "" ? "(native)" : frame.url.startsWith("file:") ? relative(root, fileURLToPath(frame.url)) : frame.url
   const fallback = { name: `${frame.functionName || "(anonymous)"} (${fallbackSource}:${frame.lineNumber + 1})`, source: fallbackSource }
   if (!frame.url.startsWith("file:")) {
-    return frame.url === "" ? { name: frame.functionName || "(anonymous)", source: frame.functionName.startsWith("(") ? frame.functionName : "(native)" } : fallback
+    return frame.url === ""
+      ? { name: frame.functionName || "(anonymous)", source: frame.functionName.startsWith("(") ? frame.functionName : "(native)" }
+      : fallback
   }
   const map = sourceMapOf(frame.url)
   if (map === undefined) return fallback
@@ -86,7 +89,7 @@ export const summariseProfile = (dir: string, root: string, count = 15): Profile
   const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
   const selfById = new Map<number, number>()
-  profile.samples.forEach((id, i) => selfById.set(id, (selfById.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000))
+  for (const [i, id] of profile.samples.entries()) selfById.set(id, (selfById.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000)
   const functions = new Map<string, number>()
   const sources = new Map<string, number>()
   let totalMs = 0
@@ -95,7 +98,12 @@ export const summariseProfile = (dir: string, root: string, count = 15): Profile
     if (node === undefined) continue
     const where = original(node.callFrame, root)
     functions.set(where.name, (functions.get(where.name) ?? 0) + ms)
-    const group = where.source.startsWith("node_modules/") ? where.source.split("/").slice(0, where.source.startsWith("node_modules/@") ? 3 : 2).join("/") : where.source
+    const group = where.source.startsWith("node_modules/")
+      ? where.source
+          .split("/")
+          .slice(0, where.source.startsWith("node_modules/@") ? 3 : 2)
+          .join("/")
+      : where.source
     sources.set(group, (sources.get(group) ?? 0) + ms)
     totalMs += ms
   }

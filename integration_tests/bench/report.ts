@@ -15,7 +15,8 @@ const RUNNER_NAMES: Record<Runner, string> = {
 
 const fixed = (n: number | undefined, digits: number): string => (n === undefined || !Number.isFinite(n) ? "n/a" : n.toFixed(digits))
 const int = (n: number): string => Math.round(n).toLocaleString("en-US")
-const mb = (bytes: number | undefined): string => fixed(bytes === undefined ? undefined : bytes / MB, bytes !== undefined && bytes < 10 * MB ? 1 : 0)
+const mb = (bytes: number | undefined): string =>
+  fixed(bytes === undefined ? undefined : bytes / MB, bytes !== undefined && bytes < 10 * MB ? 1 : 0)
 const seconds = (ms: number | undefined): string => fixed(ms === undefined ? undefined : ms / 1000, 2)
 
 const row = (cells: ReadonlyArray<string>): string => `| ${cells.join(" | ")} |`
@@ -66,10 +67,13 @@ export const renderReport = (r: BenchResults): string => {
         : "."),
     ""
   )
-  out.push("Throughput: one stream, one hour-long export window over loopback HTTP from the emulator, stdout into a counting sink. " +
-    "Every runner downloads the same signed URLs and writes the same RECORD envelopes (with `_ab_export_window_end` and `_ab_source_file_url`); " +
-    "record counts are checked equal. *connector ÷ this* is the connector's records/s divided by that row's; " +
-    "*per CPU s* divides records per CPU second (user + system time of every thread), what a record costs whatever the cores.", "")
+  out.push(
+    "Throughput: one stream, one hour-long export window over loopback HTTP from the emulator, stdout into a counting sink. " +
+      "Every runner downloads the same signed URLs and writes the same RECORD envelopes (with `_ab_export_window_end` and `_ab_source_file_url`); " +
+      "record counts are checked equal. *connector ÷ this* is the connector's records/s divided by that row's; " +
+      "*per CPU s* divides records per CPU second (user + system time of every thread), what a record costs whatever the cores.",
+    ""
+  )
   const rows: string[][] = []
   for (const o of r.objects) {
     const label = `${o.object} (${o.kind}, ${mb(o.inputBytes)} MB in ${o.files} files)`
@@ -80,7 +84,20 @@ export const renderReport = (r: BenchResults): string => {
   }
   out.push(
     ...table(
-      ["object", "runner", "records", "wall s", "CPU s", "records/s", "records/CPU s", "input MB/s", "peak RSS MB", "output MB", "connector ÷ this", "per CPU s"],
+      [
+        "object",
+        "runner",
+        "records",
+        "wall s",
+        "CPU s",
+        "records/s",
+        "records/CPU s",
+        "input MB/s",
+        "peak RSS MB",
+        "output MB",
+        "connector ÷ this",
+        "per CPU s"
+      ],
       ["l", "l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
       rows
     ),
@@ -118,7 +135,8 @@ export const renderReport = (r: BenchResults): string => {
       ),
       ""
     )
-    const ratio = big.run.peakRssBytes !== undefined && base.run.peakRssBytes !== undefined ? big.run.peakRssBytes / base.run.peakRssBytes : undefined
+    const ratio =
+      big.run.peakRssBytes !== undefined && base.run.peakRssBytes !== undefined ? big.run.peakRssBytes / base.run.peakRssBytes : undefined
     out.push(`Peak RSS ratio, ${mb(big.inputBytes)} MB file ÷ ${mb(base.inputBytes)} MB file: ${fixed(ratio, 2)}x.`, "")
   }
 
@@ -141,7 +159,10 @@ export const renderReport = (r: BenchResults): string => {
 
   for (const p of r.profiles) {
     const s = p.summary
-    out.push(`CPU profile of the connector's \`read\` of ${p.object} (\`node --cpu-prof\`, ${seconds(s.totalMs)} s sampled; self time):`, "")
+    out.push(
+      `CPU profile of the connector's \`read\` of ${p.object} (\`node --cpu-prof\`, ${seconds(s.totalMs)} s sampled; self time):`,
+      ""
+    )
     out.push(
       ...table(
         ["function (source)", "self ms", "share"],
@@ -188,7 +209,17 @@ export const backfillSection = (b: Backfill): string[] => {
   ]
   out.push(
     ...table(
-      ["windows", "export requests", "vs floor", "vs daily", "most requests without a checkpoint", "STATEs", "not 200", "records", "wall s"],
+      [
+        "windows",
+        "export requests",
+        "vs floor",
+        "vs daily",
+        "most requests without a checkpoint",
+        "STATEs",
+        "not 200",
+        "records",
+        "wall s"
+      ],
       ["l", "r", "r", "r", "r", "r", "r", "r", "r"],
       [
         ["floor: one window per object", String(b.floor), "1.00x", vsDaily(b.floor), "—", "—", "—", "—", "—"],

@@ -50,5 +50,6 @@ export interface BenchResults {
 
 export const recordsPerSecond = (m: Measurement): number => m.records / (m.wallMs / 1000)
 /** Records per second of CPU time (user + system, every thread): what a record costs, whatever the cores. */
-export const recordsPerCpuSecond = (m: Measurement): number | undefined => (m.cpuMs === undefined || m.cpuMs <= 0 ? undefined : m.records / (m.cpuMs / 1000))
+export const recordsPerCpuSecond = (m: Measurement): number | undefined =>
+  m.cpuMs === undefined || m.cpuMs <= 0 ? undefined : m.records / (m.cpuMs / 1000)
 export const MB = 1_000_000

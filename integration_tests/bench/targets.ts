@@ -37,17 +37,26 @@ export const checkTargets = (r: BenchResults): TargetCheck[] => {
     const orjsonTarget = `${o.object}: read records/s ≥ ${ORJSON_RATIO}x Python csv + orjson`
     const orjsonCpuTarget = `${o.object}: read records per CPU second ≥ ${ORJSON_CPU_RATIO}x Python csv + orjson`
     if (o.orjson === undefined) {
-      checks.push({ target: orjsonTarget, measured: "not measured", met: undefined }, { target: orjsonCpuTarget, measured: "not measured", met: undefined })
+      checks.push(
+        { target: orjsonTarget, measured: "not measured", met: undefined },
+        { target: orjsonCpuTarget, measured: "not measured", met: undefined }
+      )
     } else {
       const ratio = ours / recordsPerSecond(o.orjson)
       checks.push({ target: orjsonTarget, measured: x(ratio), met: ratio >= ORJSON_RATIO })
       const oursPerCpu = recordsPerCpuSecond(o.connector)
       const theirsPerCpu = recordsPerCpuSecond(o.orjson)
-      if (oursPerCpu === undefined || theirsPerCpu === undefined) checks.push({ target: orjsonCpuTarget, measured: "not measured", met: undefined })
-      else checks.push({ target: orjsonCpuTarget, measured: x(oursPerCpu / theirsPerCpu), met: oursPerCpu / theirsPerCpu >= ORJSON_CPU_RATIO })
+      if (oursPerCpu === undefined || theirsPerCpu === undefined)
+        checks.push({ target: orjsonCpuTarget, measured: "not measured", met: undefined })
+      else
+        checks.push({ target: orjsonCpuTarget, measured: x(oursPerCpu / theirsPerCpu), met: oursPerCpu / theirsPerCpu >= ORJSON_CPU_RATIO })
     }
     const vsNode = ours / recordsPerSecond(o.node)
-    checks.push({ target: `${o.object}: read records/s ≥ ${NODE_RATIO}x bare Node pipeline`, measured: x(vsNode), met: vsNode >= NODE_RATIO })
+    checks.push({
+      target: `${o.object}: read records/s ≥ ${NODE_RATIO}x bare Node pipeline`,
+      measured: x(vsNode),
+      met: vsNode >= NODE_RATIO
+    })
   }
   const connectorRuns = [...r.objects.map((o) => o.connector), ...(r.rss === undefined ? [] : [r.rss.base.run, r.rss.big.run])]
   const peaks = connectorRuns.map((m) => m.peakRssBytes)
@@ -60,7 +69,11 @@ export const checkTargets = (r: BenchResults): TargetCheck[] => {
     const sizes = `${(r.rss.big.inputBytes / MB).toFixed(0)} MB vs ${(r.rss.base.inputBytes / MB).toFixed(0)} MB file`
     checks.push({ target: `peak RSS flat in file size (${sizes}, ≤ ${RSS_FLAT_RATIO}x)`, measured: x(ratio), met: ratio <= RSS_FLAT_RATIO })
   } else checks.push({ target: "peak RSS flat in file size", measured: "not measured", met: undefined })
-  checks.push({ target: `spec cold start ≤ ${SPEC_RATIO}x \`node -e 0\``, measured: x(r.coldStart.ratio), met: r.coldStart.ratio <= SPEC_RATIO })
+  checks.push({
+    target: `spec cold start ≤ ${SPEC_RATIO}x \`node -e 0\``,
+    measured: x(r.coldStart.ratio),
+    met: r.coldStart.ratio <= SPEC_RATIO
+  })
   checks.push(...backfillChecks(r.backfill))
   return checks
 }

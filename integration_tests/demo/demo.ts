@@ -7,7 +7,14 @@ import { spawn } from "node:child_process"
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { join, relative, resolve } from "node:path"
 import { createInterface } from "node:readline"
-import { type ConfiguredStream, type DiscoveredStream, type Message, configuredCatalogFrom, connectorMain, repoRoot } from "../acceptance/acceptance.js"
+import {
+  type ConfiguredStream,
+  type DiscoveredStream,
+  type Message,
+  configuredCatalogFrom,
+  connectorMain,
+  repoRoot
+} from "../acceptance/acceptance.js"
 import { type Emulator, isoMinutes, isoSeconds, startEmulator } from "../emulator/index.js"
 
 const HOUR = 3_600_000
@@ -15,7 +22,7 @@ const MINUTE = 60_000
 const started = performance.now()
 const root = repoRoot()
 /** demo-output/ in the repository; SOURCE_ENTERPRET_DEMO_OUTPUT moves it (the demo's own test does). */
-const out = resolve(process.env["SOURCE_ENTERPRET_DEMO_OUTPUT"] ?? join(root, "demo-output"))
+const out = resolve(process.env.SOURCE_ENTERPRET_DEMO_OUTPUT ?? join(root, "demo-output"))
 const shown = (path: string) => (path.startsWith(root) ? relative(root, path) : path)
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 const progress = (line: string) => process.stderr.write(`[demo ${seconds(performance.now() - started).padStart(6)}] ${line}\n`)
@@ -49,16 +56,16 @@ const connector = async (name: string, args: string[]): Promise<PhaseResult> => 
   const lines = createInterface({ input: child.stdout })
   lines.on("line", (line) => {
     if (line === "") return
-    sink.write(line + "\n")
+    sink.write(`${line}\n`)
     const message = JSON.parse(line) as Message
     if (message.type === "RECORD") {
-      const stream = (message["record"] as { stream: string }).stream
+      const stream = (message.record as { stream: string }).stream
       result.records.set(stream, (result.records.get(stream) ?? 0) + 1)
     } else {
       if (message.type === "STATE") result.checkpoints++
       result.messages.push(message)
-      if (message.type === "TRACE" && (message["trace"] as { type: string }).type === "ERROR") {
-        progress(`${name}: ERROR ${(message["trace"] as { error: { message: string } }).error.message}`)
+      if (message.type === "TRACE" && (message.trace as { type: string }).type === "ERROR") {
+        progress(`${name}: ERROR ${(message.trace as { error: { message: string } }).error.message}`)
       }
     }
     if (name.startsWith("read") && performance.now() - lastReport > 1000) {
@@ -81,7 +88,7 @@ const connector = async (name: string, args: string[]): Promise<PhaseResult> => 
 
 const writeJson = (name: string, value: unknown): string => {
   const path = join(out, name)
-  writeFileSync(path, JSON.stringify(value, null, 2) + "\n")
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`)
   return path
 }
 
@@ -122,12 +129,12 @@ async function main(): Promise<void> {
     const configPath = writeJson("config.json", { ...config, end_date: isoMinutes(firstEnd) })
 
     const check = await connector("check", ["check", "--config", configPath])
-    const status = only(check, "CONNECTION_STATUS")["connectionStatus"] as { status: string; message?: string }
+    const status = only(check, "CONNECTION_STATUS").connectionStatus as { status: string; message?: string }
     progress(`check: ${status.status}${status.message ? ` (${status.message})` : ""}`)
     if (status.status !== "SUCCEEDED") throw new Error(`check failed: ${status.message ?? ""}`)
 
     const discover = await connector("discover", ["discover", "--config", configPath])
-    const streams = (only(discover, "CATALOG")["catalog"] as { streams: DiscoveredStream[] }).streams
+    const streams = (only(discover, "CATALOG").catalog as { streams: DiscoveredStream[] }).streams
     progress(`discover: ${streams.length} streams: ${streams.map((s) => s.name).join(", ")}`)
     const catalog: { streams: ConfiguredStream[] } = configuredCatalogFrom({ streams })
     const catalogPath = writeJson("catalog.json", catalog)
@@ -135,7 +142,7 @@ async function main(): Promise<void> {
     const first = await connector("read 1", ["read", "--config", configPath, "--catalog", catalogPath])
     const finalStates = new Map<string, { stream: { stream_state: { _ab_export_window_end: string } } }>()
     for (const m of first.messages.filter((m) => m.type === "STATE")) {
-      const state = m["state"] as { stream: { stream_descriptor: { name: string }; stream_state: { _ab_export_window_end: string } } }
+      const state = m.state as { stream: { stream_descriptor: { name: string }; stream_state: { _ab_export_window_end: string } } }
       finalStates.set(state.stream.stream_descriptor.name, state)
     }
     const statePath = writeJson("state.json", [...finalStates.values()])
@@ -147,23 +154,37 @@ async function main(): Promise<void> {
     const updated = [...emulator.groundTruth("feedback_record", emulator.dataSpan.start, new Date(firstEnd)).keys()].slice(0, 10)
     emulator.updateRecords("feedback_record", updated, new Date(firstEnd + 30 * MINUTE))
     const nps = emulator.addRecords("nps_response", new Date(firstEnd + 40 * MINUTE), 5)
-    progress(`new data: ${added.length} new and ${updated.length} updated feedback records, ${nps.length} NPS responses, before ${isoSeconds(firstEnd + HOUR)}`)
+    progress(
+      `new data: ${added.length} new and ${updated.length} updated feedback records, ${nps.length} NPS responses, before ${isoSeconds(firstEnd + HOUR)}`
+    )
     // No end_date: the connector syncs up to the last complete hour.
     const config2Path = writeJson("config-2.json", config)
 
     const second = await connector("read 2", ["read", "--config", config2Path, "--catalog", catalogPath, "--state", statePath])
     const got = second.records.get("feedback_record") ?? 0
     if (got !== added.length + updated.length || (second.records.get("nps_response") ?? 0) !== nps.length) {
-      throw new Error(`read 2 delivered ${got} feedback records (expected ${added.length + updated.length}) and ${second.records.get("nps_response") ?? 0} NPS responses (expected ${nps.length})`)
+      throw new Error(
+        `read 2 delivered ${got} feedback records (expected ${added.length + updated.length}) and ${second.records.get("nps_response") ?? 0} NPS responses (expected ${nps.length})`
+      )
     }
 
-    summary(streams.map((s) => s.name), first, second, { added: added.length, updated: updated.length, nps: nps.length })
+    summary(
+      streams.map((s) => s.name),
+      first,
+      second,
+      { added: added.length, updated: updated.length, nps: nps.length }
+    )
   } finally {
     await emulator.close()
   }
 }
 
-function summary(streams: string[], first: PhaseResult, second: PhaseResult, arrived: { added: number; updated: number; nps: number }): void {
+function summary(
+  streams: string[],
+  first: PhaseResult,
+  second: PhaseResult,
+  arrived: { added: number; updated: number; nps: number }
+): void {
   const total = (r: PhaseResult) => [...r.records.values()].reduce((a, b) => a + b, 0)
   const width = Math.max(...streams.map((s) => s.length), "stream".length)
   const lines = [
@@ -171,7 +192,9 @@ function summary(streams: string[], first: PhaseResult, second: PhaseResult, arr
     "source-enterpret demo: summary",
     "",
     `${"stream".padEnd(width)}  ${"read 1".padStart(8)}  ${"read 2".padStart(8)}`,
-    ...streams.map((s) => `${s.padEnd(width)}  ${String(first.records.get(s) ?? 0).padStart(8)}  ${String(second.records.get(s) ?? 0).padStart(8)}`),
+    ...streams.map(
+      (s) => `${s.padEnd(width)}  ${String(first.records.get(s) ?? 0).padStart(8)}  ${String(second.records.get(s) ?? 0).padStart(8)}`
+    ),
     `${"total".padEnd(width)}  ${String(total(first)).padStart(8)}  ${String(total(second)).padStart(8)}`,
     "",
     `streams:      ${streams.length}`,

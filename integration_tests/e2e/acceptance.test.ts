@@ -54,16 +54,16 @@ beforeAll(async () => {
 })
 afterAll(() => emulator.close())
 
-const records = (run: CliRun): RecordMessage[] => ofType(run.messages, "RECORD").map((m) => m["record"] as RecordMessage)
+const records = (run: CliRun): RecordMessage[] => ofType(run.messages, "RECORD").map((m) => m.record as RecordMessage)
 /** A read's records without emitted_at, in canonical order (concurrent files interleave differently each run). */
 const canonical = (list: ReadonlyArray<RecordMessage>) => canonicalOrder(list).map(({ stream, data }) => ({ stream, data }))
 
 const read = async (catalog: unknown, state?: unknown): Promise<CliRun> => {
   const inputs = writeInputs(state === undefined ? { config, catalog } : { config, catalog, state })
-  const args = ["read", "--config", inputs["config"]!, "--catalog", inputs["catalog"]!]
-  const run = await runCli(state === undefined ? args : [...args, "--state", inputs["state"]!])
+  const args = ["read", "--config", inputs.config!, "--catalog", inputs.catalog!]
+  const run = await runCli(state === undefined ? args : [...args, "--state", inputs.state!])
   expect(run.code, run.stderr).toBe(0)
-  expect(ofType(run.messages, "TRACE").filter((m) => (m["trace"] as { type: string }).type === "ERROR")).toEqual([])
+  expect(ofType(run.messages, "TRACE").filter((m) => (m.trace as { type: string }).type === "ERROR")).toEqual([])
   expectReadInvariants(run.messages)
   expectNoSecret(emulator.token, run.stdout, run.stderr)
   return run
@@ -124,29 +124,54 @@ describe("acceptance-test-config.yml", () => {
   it("the rules reject what the suite rejects: removed or unknown keys, paths not from the root", () => {
     const withBasicRead = (change: (test: Record<string, unknown>) => void) => {
       const document = acceptanceDocument()
-      const tests = (document["acceptance_tests"] as Record<string, { tests: Array<Record<string, unknown>> }>)
-      change(tests["basic_read"]!.tests[0]!)
+      const tests = document.acceptance_tests as Record<string, { tests: Array<Record<string, unknown>> }>
+      change(tests.basic_read!.tests[0]!)
       return document
     }
     // The keys removed from ExpectedRecordsConfig upstream, which the previous file used.
-    expect(complaint(withBasicRead((t) => Object.assign(t["expect_records"] as object, { extra_fields: false })))).toMatch(
+    expect(complaint(withBasicRead((t) => Object.assign(t.expect_records as object, { extra_fields: false })))).toMatch(
       /acceptance_tests\.basic_read\.tests\.0\.expect_records\.extra_fields: is unexpected/
     )
-    expect(complaint(withBasicRead((t) => Object.assign(t["expect_records"] as object, { extra_records: false })))).toMatch(/extra_records: is unexpected/)
-    expect(complaint(withBasicRead((t) => (t["validate_everything"] = true)))).toMatch(/basic_read\.tests\.0\.validate_everything: is unexpected/)
+    expect(complaint(withBasicRead((t) => Object.assign(t.expect_records as object, { extra_records: false })))).toMatch(
+      /extra_records: is unexpected/
+    )
+    expect(
+      complaint(
+        withBasicRead((t) => {
+          t.validate_everything = true
+        })
+      )
+    ).toMatch(/basic_read\.tests\.0\.validate_everything: is unexpected/)
     expect(complaint({ ...acceptanceDocument(), connector_name: "x" })).toMatch(/^connector_name: is unexpected/m)
-    expect(complaint(withBasicRead((t) => Object.assign(t["expect_records"] as object, { bypass_reason: "none" })))).toMatch(/bypass_reason if a path is set/)
-    expect(complaint(withBasicRead((t) => (t["timeout_seconds"] = -1)))).toMatch(/timeout_seconds/)
+    expect(complaint(withBasicRead((t) => Object.assign(t.expect_records as object, { bypass_reason: "none" })))).toMatch(
+      /bypass_reason if a path is set/
+    )
+    expect(
+      complaint(
+        withBasicRead((t) => {
+          t.timeout_seconds = -1
+        })
+      )
+    ).toMatch(/timeout_seconds/)
     expect(complaint({ connector_image: "x", tests: { spec: [{ spec_path: "spec.json" }] } })).toMatch(/legacy/)
     // GenericTestConfig alone is lenient in the suite: an unknown key beside `tests` is ignored.
     const lenient = acceptanceDocument()
-    Object.assign((lenient["acceptance_tests"] as Record<string, object>)["spec"]!, { note: "ignored" })
+    Object.assign((lenient.acceptance_tests as Record<string, object>).spec!, { note: "ignored" })
     expect(complaint(lenient)).toBe("")
 
     // Paths relative to integration_tests/ (the previous layout), absolute or leaving the root.
     const problems = (path: string) =>
-      pathProblems(loaded(withBasicRead((t) => (t["config_path"] = path))), root).filter((p) => p.startsWith("acceptance_tests.basic_read"))
-    expect(problems("sample_config.json")).toEqual(["acceptance_tests.basic_read.tests.0.config_path: sample_config.json does not exist relative to the connector's root"])
+      pathProblems(
+        loaded(
+          withBasicRead((t) => {
+            t.config_path = path
+          })
+        ),
+        root
+      ).filter((p) => p.startsWith("acceptance_tests.basic_read"))
+    expect(problems("sample_config.json")).toEqual([
+      "acceptance_tests.basic_read.tests.0.config_path: sample_config.json does not exist relative to the connector's root"
+    ])
     expect(problems(integrationFile("sample_config.json"))[0]).toMatch(/is absolute/)
     expect(problems("../packaging/integration_tests/sample_config.json")[0]).toMatch(/leaves the connector's root/)
     expect(problems("integration_tests")[0]).toMatch(/does not exist/)
@@ -155,10 +180,10 @@ describe("acceptance-test-config.yml", () => {
 
   it("point at the documented emulator, and abnormal_state.json is current", () => {
     // `npm run emulator -- --seed acceptance ...` serves exactly what sample_config.json names.
-    expect(sampleConfig["base_url"]).toBe(DOCUMENTED_API_URL)
-    expect(invalidConfig["base_url"]).toBe(DOCUMENTED_API_URL)
-    expect(sampleConfig["api_token"]).toBe(defaultToken(ACCEPTANCE_TENANT.seed))
-    expect(invalidConfig["api_token"]).not.toBe(sampleConfig["api_token"])
+    expect(sampleConfig.base_url).toBe(DOCUMENTED_API_URL)
+    expect(invalidConfig.base_url).toBe(DOCUMENTED_API_URL)
+    expect(sampleConfig.api_token).toBe(defaultToken(ACCEPTANCE_TENANT.seed))
+    expect(invalidConfig.api_token).not.toBe(sampleConfig.api_token)
     expect(readJsonFile(integrationFile("abnormal_state.json")), REGENERATE).toEqual(futureState(configuredCatalog))
   })
 })
@@ -168,26 +193,26 @@ describe("spec", () => {
     const run = await runCli(["spec"])
     expect(run.code).toBe(0)
     expect(run.messages.map((m) => m.type)).toEqual(["SPEC"])
-    const spec = run.messages[0]!["spec"] as { connectionSpecification: Record<string, unknown> }
+    const spec = run.messages[0]!.spec as { connectionSpecification: Record<string, unknown> }
     expect(jsonText(spec), REGENERATE).toBe(readFileSync(integrationFile("spec.json"), "utf8"))
     const ajv = new Ajv({ strict: false, allErrors: true })
     addFormats(ajv)
     const validate = ajv.compile(spec.connectionSpecification)
     expect(validate(sampleConfig), JSON.stringify(validate.errors)).toBe(true)
     expect(validate(invalidConfig), JSON.stringify(validate.errors)).toBe(true)
-    const properties = spec.connectionSpecification["properties"] as Record<string, Record<string, unknown>>
-    expect(properties["api_token"]!["airbyte_secret"]).toBe(true)
+    const properties = spec.connectionSpecification.properties as Record<string, Record<string, unknown>>
+    expect(properties.api_token!.airbyte_secret).toBe(true)
   })
 })
 
 describe("connection", () => {
   const check = async (cfg: Record<string, unknown>) => {
     const inputs = writeInputs({ config: pointAt(cfg, emulator) })
-    const run = await runCli(["check", "--config", inputs["config"]!])
+    const run = await runCli(["check", "--config", inputs.config!])
     expect(run.code, run.stderr).toBe(0)
     expect(run.messages.map((m) => m.type)).toEqual(["CONNECTION_STATUS"])
-    expectNoSecret(cfg["api_token"] as string, run.stdout, run.stderr)
-    return (run.messages[0]!["connectionStatus"] as { status: string }).status
+    expectNoSecret(cfg.api_token as string, run.stdout, run.stderr)
+    return (run.messages[0]!.connectionStatus as { status: string }).status
   }
   it("succeeds with sample_config.json and fails with invalid_config.json", async () => {
     expect(await check(sampleConfig)).toBe("SUCCEEDED")
@@ -200,23 +225,28 @@ describe("discovery, basic read, full refresh", () => {
 
   it("discovers the streams of configured_catalog.json, with valid draft-07 schemas", async () => {
     const inputs = writeInputs({ config })
-    const run = await runCli(["discover", "--config", inputs["config"]!])
+    const run = await runCli(["discover", "--config", inputs.config!])
     expect(run.code, run.stderr).toBe(0)
     const catalogs = ofType(run.messages, "CATALOG")
     expect(catalogs).toHaveLength(1)
-    discovered = (catalogs[0]!["catalog"] as { streams: DiscoveredStream[] }).streams
-    expect(jsonText(configuredCatalogFrom({ streams: discovered })), REGENERATE).toBe(readFileSync(integrationFile("configured_catalog.json"), "utf8"))
+    discovered = (catalogs[0]!.catalog as { streams: DiscoveredStream[] }).streams
+    expect(jsonText(configuredCatalogFrom({ streams: discovered })), REGENERATE).toBe(
+      readFileSync(integrationFile("configured_catalog.json"), "utf8")
+    )
 
     const ajv = new Ajv({ strict: false })
     const airbyteTypes = new Set(["string", "number", "integer", "boolean", "object", "array", "null"])
     for (const stream of discovered) {
       expect(ajv.validateSchema(stream.json_schema), `${stream.name}: ${JSON.stringify(ajv.errors)}`).toBe(true)
-      expect(stream.json_schema["$schema"]).toBe("http://json-schema.org/draft-07/schema#")
-      expect(stream.json_schema["additionalProperties"], stream.name).toBe(true)
+      expect(stream.json_schema.$schema).toBe("http://json-schema.org/draft-07/schema#")
+      expect(stream.json_schema.additionalProperties, stream.name).toBe(true)
       const properties = stream.json_schema.properties ?? {}
       for (const [name, property] of Object.entries(properties)) {
         const types = [(property as { type: string | string[] }).type].flat()
-        expect(types.every((t) => airbyteTypes.has(t)), `${stream.name}.${name}`).toBe(true)
+        expect(
+          types.every((t) => airbyteTypes.has(t)),
+          `${stream.name}.${name}`
+        ).toBe(true)
       }
       expect(stream.supported_sync_modes.sort()).toEqual(["full_refresh", "incremental"])
       expect(stream.source_defined_cursor).toBe(true)
@@ -240,8 +270,15 @@ describe("discovery, basic read, full refresh", () => {
       expect(undeclared, `${record.stream} has columns its schema does not declare`).toEqual([])
     }
     const seeded = new Set(records(basic).map((r) => r.stream))
-    expect([...seeded].sort()).toEqual(discovered.map((s) => s.name).filter((n) => n !== EMPTY_STREAM).sort())
-    expect(expectedRecordsText(basic.messages, emulator.storageUrl), REGENERATE).toBe(readFileSync(integrationFile("expected_records.jsonl"), "utf8"))
+    expect([...seeded].sort()).toEqual(
+      discovered
+        .map((s) => s.name)
+        .filter((n) => n !== EMPTY_STREAM)
+        .sort()
+    )
+    expect(expectedRecordsText(basic.messages, emulator.storageUrl), REGENERATE).toBe(
+      readFileSync(integrationFile("expected_records.jsonl"), "utf8")
+    )
 
     // The suite's full_refresh: configured_catalog.json in full refresh, twice: the same records.
     const again = await read(asFullRefresh(configuredCatalog))
@@ -264,12 +301,13 @@ describe("incremental", () => {
       const picked = new Map([...states].map(([stream, list]) => [stream, list[Math.min(k, list.length - 1)]!]))
       const resumed = await read(
         configuredCatalog,
-        [...picked.values()].map((m) => m["state"])
+        [...picked.values()].map((m) => m.state)
       )
       for (const [stream, state] of picked) {
         const cursor = stateOf(state).cursor
         const got = records(resumed).filter((r) => r.stream === stream)
-        for (const r of got) expect((r.data["_ab_export_window_end"] as string) > cursor, `${stream} record before its state ${cursor}`).toBe(true)
+        for (const r of got)
+          expect((r.data._ab_export_window_end as string) > cursor, `${stream} record before its state ${cursor}`).toBe(true)
         const index = first.messages.indexOf(state)
         const rest = records({ ...first, messages: first.messages.slice(index + 1) }).filter((r) => r.stream === stream)
         expect(canonical(got), `${stream} resumed from ${cursor}`).toEqual(canonical(rest))

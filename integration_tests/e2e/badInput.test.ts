@@ -35,7 +35,9 @@ const brokenFiles: ReadonlyArray<readonly [string, Content, RegExp]> = [
 ]
 
 const fileCases = (what: string) =>
-  brokenFiles.map(([problem, content, says]) => [`${what} is ${problem}`, content, new RegExp(`${what} file .*${says.source}`, "i")] as const)
+  brokenFiles.map(
+    ([problem, content, says]) => [`${what} is ${problem}`, content, new RegExp(`${what} file .*${says.source}`, "i")] as const
+  )
 
 /** [case, config, what the message must say] */
 const badConfigs: ReadonlyArray<readonly [string, Content, RegExp]> = [
@@ -51,9 +53,21 @@ const badConfigs: ReadonlyArray<readonly [string, Content, RegExp]> = [
   ["start_date is a typo of the year", { json: { ...GOOD_CONFIG, start_date: "0202-01-01" } }, /start_date: must be 2000-01-01 or later/],
   ["start_date is year 0", { json: { ...GOOD_CONFIG, start_date: "0000-01-01" } }, /start_date: must be 2000-01-01 or later/],
   ["window_hours is huge", { json: { ...GOOD_CONFIG, window_hours: 1e300 } }, /window_hours: must be a whole number from 1 to 8760/],
-  ["export_requests_per_minute is 0", { json: { ...GOOD_CONFIG, export_requests_per_minute: 0 } }, /export_requests_per_minute: must be a whole number from 1 to 600/],
-  ["request_timeout_seconds is huge", { json: { ...GOOD_CONFIG, request_timeout_seconds: Number.MAX_SAFE_INTEGER } }, /request_timeout_seconds/],
-  ["base_url is plain http to a remote host", { json: { ...GOOD_CONFIG, base_url: "http://api.enterpret.com/export" } }, /base_url: must use https/],
+  [
+    "export_requests_per_minute is 0",
+    { json: { ...GOOD_CONFIG, export_requests_per_minute: 0 } },
+    /export_requests_per_minute: must be a whole number from 1 to 600/
+  ],
+  [
+    "request_timeout_seconds is huge",
+    { json: { ...GOOD_CONFIG, request_timeout_seconds: Number.MAX_SAFE_INTEGER } },
+    /request_timeout_seconds/
+  ],
+  [
+    "base_url is plain http to a remote host",
+    { json: { ...GOOD_CONFIG, base_url: "http://api.enterpret.com/export" } },
+    /base_url: must use https/
+  ],
   ["objects is not an array", { json: { ...GOOD_CONFIG, objects: "feedback_record" } }, /objects/]
 ]
 
@@ -102,7 +116,8 @@ const readFails = async (files: { config: Content; catalog: Content; state?: Con
 }
 
 describe.concurrent("a broken config", () => {
-  it.each(badConfigs)("%s: read fails with a config_error", (_, config, says) => readFails({ config, catalog: { json: GOOD_CATALOG } }, says))
+  it.each(badConfigs)("%s: read fails with a config_error", (_, config, says) =>
+    readFails({ config, catalog: { json: GOOD_CATALOG } }, says))
 
   // check says FAILED where read fails; a few cases suffice, the parsing is the same.
   it.each(badConfigs.filter((_, i) => i % 4 === 0))("%s: check reports FAILED", async (_, config, says) => {
@@ -110,20 +125,20 @@ describe.concurrent("a broken config", () => {
     const run = await runCli(["check", "--config", place(dir, "config.json", config)])
     expect(run.code, run.stderr).toBe(0)
     expect(run.messages).toHaveLength(1)
-    const status = run.messages[0]!["connectionStatus"] as { status: string; message: string }
+    const status = run.messages[0]!.connectionStatus as { status: string; message: string }
     expect(status.status).toBe("FAILED")
     expectClearMessage(status.message, run.stderr, says)
   })
 })
 
 describe.concurrent("a broken catalog", () => {
-  it.each(badCatalogs)("%s: read fails with a config_error", (_, catalog, says) => readFails({ config: { json: GOOD_CONFIG }, catalog }, says))
+  it.each(badCatalogs)("%s: read fails with a config_error", (_, catalog, says) =>
+    readFails({ config: { json: GOOD_CONFIG }, catalog }, says))
 })
 
 describe.concurrent("a broken state", () => {
   it.each(badStates)("%s: read fails with a config_error", (_, state, says) =>
-    readFails({ config: { json: GOOD_CONFIG }, catalog: { json: GOOD_CATALOG }, state }, says)
-  )
+    readFails({ config: { json: GOOD_CONFIG }, catalog: { json: GOOD_CATALOG }, state }, says))
 })
 
 describe.concurrent("a broken command line", () => {

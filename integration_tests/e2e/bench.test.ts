@@ -22,8 +22,12 @@ const run = (args: ReadonlyArray<string>, timeoutMs: number): Promise<{ code: nu
     let stdout = ""
     let stderr = ""
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
-    child.stdout.setEncoding("utf8").on("data", (t: string) => (stdout += t))
-    child.stderr.setEncoding("utf8").on("data", (t: string) => (stderr += t))
+    child.stdout.setEncoding("utf8").on("data", (t: string) => {
+      stdout += t
+    })
+    child.stderr.setEncoding("utf8").on("data", (t: string) => {
+      stderr += t
+    })
     child.on("error", reject)
     child.on("close", (code) => {
       clearTimeout(timer)
@@ -80,7 +84,16 @@ describe("npm run bench -- --small", () => {
     expect(numberIn(rows(markdown, "`node -e 0`")[0]?.[1])).toBeGreaterThan(0)
     expect(numberIn(rows(markdown, "`node dist/main.js spec`")[0]?.[1])).toBeGreaterThan(0)
     if (!orjson) expect(markdown).toMatch(/^Python csv \+ orjson baseline: skipped/m)
-    for (const target of ["read records/s ≥ Python stdlib baseline", "read records/s ≥ 2x Python csv + orjson", "read records per CPU second ≥ 1.5x Python csv + orjson", "read records/s ≥ 0.8x bare Node pipeline", "peak RSS flat", "spec cold start", "backfill: adaptive export requests ≤", "backfill with window_hours 24"]) {
+    for (const target of [
+      "read records/s ≥ Python stdlib baseline",
+      "read records/s ≥ 2x Python csv + orjson",
+      "read records per CPU second ≥ 1.5x Python csv + orjson",
+      "read records/s ≥ 0.8x bare Node pipeline",
+      "peak RSS flat",
+      "spec cold start",
+      "backfill: adaptive export requests ≤",
+      "backfill with window_hours 24"
+    ]) {
       expect(markdown).toContain(target)
     }
 

@@ -19,7 +19,8 @@ describe("npm start (the demo)", () => {
       })
       expect(run.status, run.stderr).toBe(0)
       // Progress on stderr while it runs; the summary on stdout.
-      for (const phase of ["check: SUCCEEDED", "discover: 11 streams", "read 1: done", "new data:", "read 2: done"]) expect(run.stderr).toContain(phase)
+      for (const phase of ["check: SUCCEEDED", "discover: 11 streams", "read 1: done", "new data:", "read 2: done"])
+        expect(run.stderr).toContain(phase)
       expect(run.stdout).toMatch(/^streams: +11$/m)
       expect(run.stdout).toMatch(/^records: +\d+ in read 1, 40 in read 2 \(25 new \+ 10 updated feedback records, 5 new NPS responses\)$/m)
       expect(run.stdout).toMatch(/^checkpoints: +\d+ in read 1, \d+ in read 2$/m)

@@ -21,7 +21,7 @@ afterAll(() => emulator.close())
 
 const discover = async (overrides: Record<string, unknown> = {}) => {
   const inputs = writeInputs({ config: configFor(emulator, overrides) })
-  return runCli(["discover", "--config", inputs["config"]!])
+  return runCli(["discover", "--config", inputs.config!])
 }
 
 describe("discover", () => {
@@ -31,7 +31,7 @@ describe("discover", () => {
     expect(run.code, run.stderr).toBe(0)
     const catalogs = ofType(run.messages, "CATALOG")
     expect(catalogs).toHaveLength(1)
-    const streams = (catalogs[0]!["catalog"] as { streams: Stream[] }).streams
+    const streams = (catalogs[0]!.catalog as { streams: Stream[] }).streams
     const objects = emulator.objects()
     expect(streams.map((s) => s.name).sort()).toEqual(objects.map((o) => o.id).sort())
 
@@ -46,8 +46,8 @@ describe("discover", () => {
         "_ab_export_window_end",
         "_ab_source_file_url"
       ])
-      expect(stream.json_schema.properties["record_id"]).toEqual({ type: ["null", "string"] })
-      expect(stream.json_schema.properties["_ab_export_window_end"]).toEqual({ type: "string", format: "date-time" })
+      expect(stream.json_schema.properties.record_id).toEqual({ type: ["null", "string"] })
+      expect(stream.json_schema.properties._ab_export_window_end).toEqual({ type: "string", format: "date-time" })
       expect(stream.supported_sync_modes).toEqual(["full_refresh", "incremental"])
       expect(stream.source_defined_cursor).toBe(true)
       expect(stream.default_cursor_field).toEqual(["_ab_export_window_end"])
@@ -65,24 +65,24 @@ describe("discover", () => {
     expect(empty, "the emulator has an object without data").toBeDefined()
     const run = await discover({ objects: [empty!.id] })
     expect(run.code, run.stderr).toBe(0)
-    const streams = (ofType(run.messages, "CATALOG")[0]!["catalog"] as { streams: Stream[] }).streams
+    const streams = (ofType(run.messages, "CATALOG")[0]!.catalog as { streams: Stream[] }).streams
     expect(streams).toHaveLength(1)
     expect(Object.keys(streams[0]!.json_schema.properties)).toEqual(["record_id", "_ab_export_window_end", "_ab_source_file_url"])
-    const warnings = ofType(run.messages, "LOG").filter((m) => (m["log"] as { level: string }).level === "WARN")
+    const warnings = ofType(run.messages, "LOG").filter((m) => (m.log as { level: string }).level === "WARN")
     expect(JSON.stringify(warnings)).toContain(empty!.id)
   })
 
   it("offers only the configured objects", async () => {
     const run = await discover({ objects: ["theme", "feedback_record"] })
     expect(run.code, run.stderr).toBe(0)
-    const streams = (ofType(run.messages, "CATALOG")[0]!["catalog"] as { streams: Stream[] }).streams
+    const streams = (ofType(run.messages, "CATALOG")[0]!.catalog as { streams: Stream[] }).streams
     expect(streams.map((s) => s.name).sort()).toEqual(["feedback_record", "theme"])
   })
 
   it("fails with a config_error TRACE and a non-zero exit for a wrong token", async () => {
     const run = await discover({ api_token: "nope" })
     expect(run.code).not.toBe(0)
-    const errors = ofType(run.messages, "TRACE").map((m) => m["trace"] as { type: string; error?: { failure_type: string; message: string } })
+    const errors = ofType(run.messages, "TRACE").map((m) => m.trace as { type: string; error?: { failure_type: string; message: string } })
     expect(errors.some((t) => t.type === "ERROR" && t.error?.failure_type === "config_error")).toBe(true)
     expect(ofType(run.messages, "CATALOG")).toHaveLength(0)
   })

@@ -43,7 +43,10 @@ beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "source-enterpret-image-"))
   prefix = join(work, "integration_code")
   // Build stage: npm pack (dist/ is already built by `npm run build`).
-  const packed = execFileSync("npm", ["pack", "--pack-destination", work, "--silent"], { cwd: root, encoding: "utf8" }).trim().split("\n").at(-1)!
+  const packed = execFileSync("npm", ["pack", "--pack-destination", work, "--silent"], { cwd: root, encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .at(-1)!
   // Runtime stage: the Dockerfile's own install command, its prefix moved into the temp folder.
   const args = installArgs().map((a) => (a === IMAGE_PREFIX ? prefix : a.endsWith(".tgz") ? join(work, packed) : a))
   expect(args).toContain(prefix)
@@ -59,7 +62,9 @@ const runImage = (args: ReadonlyArray<string>, env: Record<string, string> = {})
 describe("the image's production install", () => {
   it("holds the bundle alone: dist/ chunks the bins need, no dependency, no source map", () => {
     const installed = join(prefix, "lib", "node_modules", "source-enterpret")
-    const files = walk(installed).map((f) => relative(installed, f)).sort()
+    const files = walk(installed)
+      .map((f) => relative(installed, f))
+      .sort()
     expect(files).toContain("dist/main.js")
     expect(files).toContain("package.json")
     expect(files.filter((f) => !/^(dist\/[^/]+\.(js|LEGAL\.txt)|package\.json|README\.md)$/.test(f))).toEqual([])
@@ -99,7 +104,12 @@ describe("the image's production install", () => {
   it("spec through the ENTRYPOINT prints one valid SPEC", async () => {
     const run = await runImage(["spec"])
     expect(run.code, run.stderr).toBe(0)
-    expect(run.stdout.trim().split("\n").map((l) => parseMessage(l).type)).toEqual(["SPEC"])
+    expect(
+      run.stdout
+        .trim()
+        .split("\n")
+        .map((l) => parseMessage(l).type)
+    ).toEqual(["SPEC"])
   })
 
   it("installs tap-enterpret on PATH beside source-enterpret (what `npm install -g` gives Meltano)", async () => {
@@ -111,12 +121,12 @@ describe("the image's production install", () => {
     const emulator = await startTestEmulator()
     try {
       const inputs = writeInputs({ config: configFor(emulator), catalog: catalogFor(["feedback_record", "theme"]) })
-      const run = await runImage(["read", "--config", inputs["config"]!, "--catalog", inputs["catalog"]!], FAST_ENV)
+      const run = await runImage(["read", "--config", inputs.config!, "--catalog", inputs.catalog!], FAST_ENV)
       expect(run.code, run.stderr).toBe(0)
       const messages = run.stdout.trim().split("\n").map(parseMessage)
       expectReadInvariants(messages)
       expectNoSecret(emulator.token, run.stdout, run.stderr)
-      const streams = new Set(messages.filter((m) => m.type === "RECORD").map((m) => (m["record"] as { stream: string }).stream))
+      const streams = new Set(messages.filter((m) => m.type === "RECORD").map((m) => (m.record as { stream: string }).stream))
       expect(streams).toEqual(new Set(["feedback_record", "theme"]))
     } finally {
       await emulator.close()

@@ -27,7 +27,8 @@ import { upsert } from "../support/replica.js"
 const STREAMS = ["feedback_record", "theme"]
 // These tests aim faults at particular requests and compare the records of each window, so they
 // read fixed daily windows (adaptive ones are tested in windows.test.ts).
-const configFor = (emulator: Emulator, overrides: Record<string, unknown> = {}) => fixtureConfig(emulator, { window_hours: 24, ...overrides })
+const configFor = (emulator: Emulator, overrides: Record<string, unknown> = {}) =>
+  fixtureConfig(emulator, { window_hours: 24, ...overrides })
 
 let emulator: Emulator
 const proxies: Array<FaultProxy> = []
@@ -59,7 +60,11 @@ const checked = async (inputs: Parameters<typeof read>[0]) => {
 }
 
 /** A read that must complete: exit 0, each record exactly once, the replica equal to the truth. */
-const expectComplete = (run: { code: number | null; stderr: string; messages: ReadonlyArray<AirbyteMessage> }, streams = STREAMS, windowHours = 24) => {
+const expectComplete = (
+  run: { code: number | null; stderr: string; messages: ReadonlyArray<AirbyteMessage> },
+  streams = STREAMS,
+  windowHours = 24
+) => {
   expect(run.code, run.stderr).toBe(0)
   expect(traceErrors(run.messages)).toEqual([])
   for (const stream of streams) expect(finalStatus(run.messages, stream)).toBe("COMPLETE")
@@ -122,7 +127,7 @@ describe("answers that retrying does not change", () => {
     const proxy = await viaProxy({
       api: (call) => {
         // The token is revoked once feedback_record has had three windows.
-        if (objectOf(call.body) === "feedback_record" && call.body["startTime"] === "2025-12-15T00:00Z") revoked = true
+        if (objectOf(call.body) === "feedback_record" && call.body.startTime === "2025-12-15T00:00Z") revoked = true
         return revoked ? apiError(401, "UNAUTHORIZED", "invalid or expired authentication token") : undefined
       }
     })
@@ -136,9 +141,13 @@ describe("answers that retrying does not change", () => {
     expect(errors[0]!.message).toMatch(/401.*api_token/)
     // Streams still running stop at once (one that had already finished stays COMPLETE).
     expect(finalStatus(first.messages, "feedback_record")).toBe("INCOMPLETE")
-    const firstRefusal = proxy.apiCalls.findIndex((c) => c.body["startTime"] === "2025-12-15T00:00Z" && objectOf(c.body) === "feedback_record")
-    expect(proxy.apiCalls.length - firstRefusal - 1, "requests after the 401, at most one in flight per other stream").toBeLessThanOrEqual(2)
-    const cursors = ofType(first.messages, "STATE").map(stateOf).filter((s) => s.stream === "feedback_record")
+    const firstRefusal = proxy.apiCalls.findIndex((c) => c.body.startTime === "2025-12-15T00:00Z" && objectOf(c.body) === "feedback_record")
+    expect(proxy.apiCalls.length - firstRefusal - 1, "requests after the 401, at most one in flight per other stream").toBeLessThanOrEqual(
+      2
+    )
+    const cursors = ofType(first.messages, "STATE")
+      .map(stateOf)
+      .filter((s) => s.stream === "feedback_record")
     expect(cursors.at(-1)?.cursor).toBe("2025-12-15T00:00:00Z")
 
     revoked = false

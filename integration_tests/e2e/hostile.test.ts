@@ -31,7 +31,9 @@ describe("careless configs", () => {
 
     const run = await read({ config: configFor(emulator, { api_token: token }), catalog: catalogFor(["theme"]) })
     expect(run.code).not.toBe(0)
-    expect(traceErrors(run.messages)).toEqual([expect.objectContaining({ failure_type: "config_error", message: expect.stringMatching(/api_token/) })])
+    expect(traceErrors(run.messages)).toEqual([
+      expect.objectContaining({ failure_type: "config_error", message: expect.stringMatching(/api_token/) })
+    ])
     expectNoSecret(emulator.token, run.stdout, run.stderr)
   })
 
@@ -75,7 +77,7 @@ describe("a hostile API", () => {
   it("the Singer tap masks the token in its stderr log too", async () => {
     const config = configFor(emulator)
     const files = writeInputs({ config })
-    const discovered = JSON.parse((await runTapText(["--config", files["config"]!, "--discover"])).stdout) as Catalog
+    const discovered = JSON.parse((await runTapText(["--config", files.config!, "--discover"])).stdout) as Catalog
     emulator.hostile.errorEchoingAuthorization("export", 1)
     const run = await tapSync({ configs: [config], catalog: selectStreams(discovered, ["theme"]) })
     expect(run.code).not.toBe(0)
@@ -86,9 +88,9 @@ describe("a hostile API", () => {
   it("an object listed twice becomes one stream, and its catalog reads", async () => {
     emulator.hostile.repeatObjectInListing("theme")
     const inputs = writeInputs({ config: configFor(emulator) })
-    const discover = await runCli(["discover", "--config", inputs["config"]!])
+    const discover = await runCli(["discover", "--config", inputs.config!])
     expect(discover.code, discover.stderr).toBe(0)
-    const catalog = ofType(discover.messages, "CATALOG")[0]!["catalog"] as { streams: Array<{ name: string }> }
+    const catalog = ofType(discover.messages, "CATALOG")[0]!.catalog as { streams: Array<{ name: string }> }
     const names = catalog.streams.map((s) => s.name)
     expect(names.filter((n) => n === "theme")).toHaveLength(1)
     expect(names).toHaveLength(emulator.objects().length)
@@ -104,23 +106,22 @@ describe("a hostile export answer or file host", () => {
     ["file:", "file:///etc/passwd"],
     ["ftp:", "ftp://files.example.test/x.csv"],
     ["data: (6 kB)", `data:text/csv,record_id%0A${"1%0A".repeat(2_000)}`]
-  ])(
-    "a %s URL fails that stream alone, with a message; the other completes",
-    async (_scheme, url) => {
-      emulator.hostile.extraFileUrls("theme", [url])
-      const run = await read({ config: configFor(emulator), catalog: catalogFor(STREAMS) })
-      expect(run.code).toBe(1)
-      expectReadInvariants(run.messages)
-      const errors = traceErrors(run.messages)
-      expect(errors).toHaveLength(1)
-      expect(errors[0]).toMatchObject({ failure_type: "system_error", stream_descriptor: { name: "theme" } })
-      expect(errors[0]!.message).toMatch(/^While exporting theme .*, the API listed a file URL with the scheme (file|ftp|data):, not http\(s\)/)
-      expect(errors[0]!.message.length).toBeLessThan(400)
-      expect(finalStatus(run.messages, "theme")).toBe("INCOMPLETE")
-      expect(finalStatus(run.messages, "feedback_summary")).toBe("COMPLETE")
-      expectNoStackTrace(run.stderr)
-    }
-  )
+  ])("a %s URL fails that stream alone, with a message; the other completes", async (_scheme, url) => {
+    emulator.hostile.extraFileUrls("theme", [url])
+    const run = await read({ config: configFor(emulator), catalog: catalogFor(STREAMS) })
+    expect(run.code).toBe(1)
+    expectReadInvariants(run.messages)
+    const errors = traceErrors(run.messages)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatchObject({ failure_type: "system_error", stream_descriptor: { name: "theme" } })
+    expect(errors[0]!.message).toMatch(
+      /^While exporting theme .*, the API listed a file URL with the scheme (file|ftp|data):, not http\(s\)/
+    )
+    expect(errors[0]!.message.length).toBeLessThan(400)
+    expect(finalStatus(run.messages, "theme")).toBe("INCOMPLETE")
+    expect(finalStatus(run.messages, "feedback_summary")).toBe("COMPLETE")
+    expectNoStackTrace(run.stderr)
+  })
 
   it.each([
     ["the API", "export" as const, String(10 * 365 * 24 * 3600)],
@@ -133,11 +134,13 @@ describe("a hostile export answer or file host", () => {
     const errors = traceErrors(run.messages)
     expect(errors).toHaveLength(1)
     expect(errors[0]!.failure_type).toBe("transient_error")
-    expect(errors[0]!.message).toMatch(/the server answered 429 asking to wait (3650d|forever) \(Retry-After: .*\), longer than the 10 minutes one wait may take/)
+    expect(errors[0]!.message).toMatch(
+      /the server answered 429 asking to wait (3650d|forever) \(Retry-After: .*\), longer than the 10 minutes one wait may take/
+    )
     const failed = errors[0]!.stream_descriptor!.name
     expect(finalStatus(run.messages, STREAMS.find((s) => s !== failed)!)).toBe("COMPLETE")
     // Never `"quota_reset": null` (the protocol check of every message would fail too).
-    expect(run.stdout).not.toContain("quota_reset\":null")
+    expect(run.stdout).not.toContain('quota_reset":null')
   })
 
   it("check against an API answering 40 MB: a FAILED status with a clear message, nothing on stderr", async () => {
@@ -160,7 +163,7 @@ describe("a hostile export answer or file host", () => {
     expect(new Set(downloads.map((e) => e.path)).size).toBe(1_000)
     expect(downloads).toHaveLength(1_000)
     // The page's own files too: every record of the day, once.
-    const ids = recordsOf(run.messages).map((r) => r.data["record_id"])
+    const ids = recordsOf(run.messages).map((r) => r.data.record_id)
     expect(ids.length).toBeGreaterThan(0)
     expect(new Set(ids).size).toBe(ids.length)
     expectReadInvariants(run.messages)
@@ -186,12 +189,14 @@ describe("a closed stdout", () => {
     const config = configFor(emulator, { window_hours: 1, export_requests_per_minute: 10 })
     const inputs = writeInputs({ config, catalog: catalogFor(["feedback_record"]) })
     emulator.clearLog()
-    const child = spawn(process.execPath, [MAIN, "read", "--config", inputs["config"]!, "--catalog", inputs["catalog"]!], {
+    const child = spawn(process.execPath, [MAIN, "read", "--config", inputs.config!, "--catalog", inputs.catalog!], {
       env: { ...process.env, ...FAST_ENV },
       stdio: ["ignore", "pipe", "pipe"]
     })
     let stderr = ""
-    child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text))
+    child.stderr.setEncoding("utf8").on("data", (text: string) => {
+      stderr += text
+    })
     // As `head -1` does: read the first line, then close the pipe.
     child.stdout.once("data", () => child.stdout.destroy())
     const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)))

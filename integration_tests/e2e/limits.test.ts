@@ -44,9 +44,9 @@ describe("the proactive rate limiter", () => {
   it("keeps the objects endpoint within objects_requests_per_minute", async () => {
     emulator = await startTestEmulator({ rateLimits: { exportPerMinute: 60, objectsPerMinute: 1, minuteMs: MINUTE_MS } })
     const inputs = writeInputs({ config: configFor(emulator, { objects_requests_per_minute: 1 }) })
-    const run = await runCli(["check", "--config", inputs["config"]!])
+    const run = await runCli(["check", "--config", inputs.config!])
     expect(run.code, run.stderr).toBe(0)
-    expect(run.messages[0]!["connectionStatus"]).toMatchObject({ status: "SUCCEEDED" })
+    expect(run.messages[0]!.connectionStatus).toMatchObject({ status: "SUCCEEDED" })
     const pages = emulator.requestLog.filter((e) => e.listener === "api" && e.path.endsWith("/objects"))
     expect(pages.length).toBeGreaterThanOrEqual(3)
     expect(pages.filter((e) => e.status === 429)).toEqual([])

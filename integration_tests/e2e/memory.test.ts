@@ -58,7 +58,10 @@ describe("read's memory (issue 11)", () => {
       },
       catalog: catalogFor([OBJECT], "full_refresh")
     })
-    const run = await runCli(["read", "--config", inputs["config"]!, "--catalog", inputs["catalog"]!], { nodeArgs: ["--import", PROBE], timeoutMs: 120_000 })
+    const run = await runCli(["read", "--config", inputs.config!, "--catalog", inputs.catalog!], {
+      nodeArgs: ["--import", PROBE],
+      timeoutMs: 120_000
+    })
     expect(run.code, run.stderr).toBe(0)
     expectReadInvariants(run.messages)
     expect(emulator.benchFiles()).toHaveLength(FILES)

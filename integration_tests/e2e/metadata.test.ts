@@ -14,7 +14,12 @@ import { MAX_WAIT_MS } from "../../src/enterpret/retryAfter.js"
 import { runCli } from "../support/cli.js"
 
 const root = repoRoot()
-const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name: string; version: string; license: string; bin: Record<string, string> }
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+  name: string
+  version: string
+  license: string
+  bin: Record<string, string>
+}
 const metadata = parse(readFileSync(join(root, "metadata.yaml"), "utf8")) as { metadataSpecVersion: unknown; data: Record<string, unknown> }
 const data = metadata.data
 const image = imageFacts()
@@ -27,31 +32,43 @@ describe("metadata.yaml", () => {
     expect(metadata.metadataSpecVersion).toBe("1.0")
     // The required fields of the schema, and the ones this connector promises to set.
     for (const field of [
-      "name", "definitionId", "connectorType", "dockerRepository", "dockerImageTag", "license", "documentationUrl",
-      "githubIssueLabel", "connectorSubtype", "releaseStage", "supportLevel", "tags", "allowedHosts", "connectorBuildOptions"
+      "name",
+      "definitionId",
+      "connectorType",
+      "dockerRepository",
+      "dockerImageTag",
+      "license",
+      "documentationUrl",
+      "githubIssueLabel",
+      "connectorSubtype",
+      "releaseStage",
+      "supportLevel",
+      "tags",
+      "allowedHosts",
+      "connectorBuildOptions"
     ]) {
       expect(data[field], field).toBeDefined()
     }
-    expect(data["definitionId"]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
-    expect(data["connectorType"]).toBe("source")
-    expect(data["connectorSubtype"]).toBe("api")
-    expect(["alpha", "beta", "generally_available", "custom"]).toContain(data["releaseStage"])
-    expect(["community", "certified", "archived"]).toContain(data["supportLevel"])
-    expect(data["tags"]).toContain("language:typescript")
-    expect(data["dockerRepository"]).toMatch(new RegExp(`^[a-z0-9.-]+(?:/[a-z0-9._-]+)+/${pkg.name}$`))
-    expect(data["githubIssueLabel"]).toBe(pkg.name)
-    expect(data["dockerImageTag"]).toBe(pkg.version)
-    expect(data["license"]).toBe(pkg.license)
+    expect(data.definitionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    expect(data.connectorType).toBe("source")
+    expect(data.connectorSubtype).toBe("api")
+    expect(["alpha", "beta", "generally_available", "custom"]).toContain(data.releaseStage)
+    expect(["community", "certified", "archived"]).toContain(data.supportLevel)
+    expect(data.tags).toContain("language:typescript")
+    expect(data.dockerRepository).toMatch(new RegExp(`^[a-z0-9.-]+(?:/[a-z0-9._-]+)+/${pkg.name}$`))
+    expect(data.githubIssueLabel).toBe(pkg.name)
+    expect(data.dockerImageTag).toBe(pkg.version)
+    expect(data.license).toBe(pkg.license)
   })
 
   it("documentationUrl is the spec's; allowedHosts cover the default API host, a custom base_url's host and the signed-URL host", async () => {
     const run = await runCli(["spec"])
-    const spec = run.messages[0]!["spec"] as {
+    const spec = run.messages[0]!.spec as {
       documentationUrl: string
       connectionSpecification: { properties: { base_url: { default: string } } }
     }
-    expect(data["documentationUrl"]).toBe(spec.documentationUrl)
-    const patterns = (data["allowedHosts"] as { hosts: string[] }).hosts
+    expect(data.documentationUrl).toBe(spec.documentationUrl)
+    const patterns = (data.allowedHosts as { hosts: string[] }).hosts
     const covers = (hosts: string[], host: string) =>
       hosts.some((pattern) => (pattern.startsWith("*.") ? host.endsWith(pattern.slice(1)) : host === pattern))
     // A config without base_url (the default applies): Airbyte drops the unresolved ${base_url}.
@@ -62,17 +79,22 @@ describe("metadata.yaml", () => {
     expect(covers(plain, "s3.amazonaws.com")).toBe(true)
     expect(covers(plain, "proxy.example.com")).toBe(false)
     // A proxy in base_url is allowed by its host, whatever its path and port.
-    const proxied = allowedHostsFor(patterns, { api_token: "t", start_date: "2025-12-01", base_url: "https://proxy.example.com:8443/enterpret/export" })
+    const proxied = allowedHostsFor(patterns, {
+      api_token: "t",
+      start_date: "2025-12-01",
+      base_url: "https://proxy.example.com:8443/enterpret/export"
+    })
     expect(covers(proxied, "proxy.example.com")).toBe(true)
     expect(covers(proxied, "s3.amazonaws.com")).toBe(true)
   })
 
   it("maxSecondsBetweenMessages outlasts the longest silence of a patient read: a capped rate-limit wait, the limiter's minute and the request after it", async () => {
     const run = await runCli(["spec"])
-    const properties = (run.messages[0]!["spec"] as { connectionSpecification: { properties: Record<string, { default?: number }> } }).connectionSpecification.properties
-    const requestTimeoutSeconds = properties["request_timeout_seconds"]!.default!
+    const properties = (run.messages[0]!.spec as { connectionSpecification: { properties: Record<string, { default?: number }> } })
+      .connectionSpecification.properties
+    const requestTimeoutSeconds = properties.request_timeout_seconds!.default!
     const silence = MAX_WAIT_MS / 1000 + DEFAULT_RATE_MINUTE_MS / 1000 + requestTimeoutSeconds
-    const allowed = data["maxSecondsBetweenMessages"] as number
+    const allowed = data.maxSecondsBetweenMessages as number
     expect(Number.isInteger(allowed)).toBe(true)
     expect(allowed).toBeGreaterThanOrEqual(silence)
     // ...and not so long that a hung source goes unnoticed for hours.
@@ -80,15 +102,17 @@ describe("metadata.yaml", () => {
   })
 
   it("suggestedStreams are core objects that discover offers", () => {
-    const suggested = (data["suggestedStreams"] as { streams: string[] }).streams
+    const suggested = (data.suggestedStreams as { streams: string[] }).streams
     expect(suggested).toEqual(expect.arrayContaining(["feedback_record", "feedback_summary", "product_feedback_envelope"]))
-    const discovered = (readJsonFile(integrationFile("configured_catalog.json")) as { streams: Array<{ stream: { name: string } }> }).streams.map((s) => s.stream.name)
+    const discovered = (
+      readJsonFile(integrationFile("configured_catalog.json")) as { streams: Array<{ stream: { name: string } }> }
+    ).streams.map((s) => s.stream.name)
     for (const name of suggested) expect(discovered, name).toContain(name)
     expect(suggested.length).toBeLessThan(discovered.length)
   })
 
   it("connectorBuildOptions.baseImage is the Dockerfile's base image: an official Node 24 LTS image pinned by version and digest", () => {
-    const baseImage = (data["connectorBuildOptions"] as { baseImage: string }).baseImage
+    const baseImage = (data.connectorBuildOptions as { baseImage: string }).baseImage
     expect(image.stages.length).toBeGreaterThanOrEqual(2)
     for (const stage of image.stages) expect(canonicalImage(stage.image)).toBe(canonicalImage(baseImage))
     expect(canonicalImage(baseImage)).toMatch(/^node:24\.\d+\.\d+-bookworm-slim@sha256:[0-9a-f]{64}$/)
@@ -103,7 +127,7 @@ describe("metadata.yaml", () => {
     expect(execFileSync("bash", ["-c", `${line}; printf %s "$IMAGE_NODE"`], { cwd: root, encoding: "utf8" })).toBe(version)
     expect(ci).toMatch(/npx -y -p "node@\$IMAGE_NODE" node node_modules\/vitest\/vitest\.mjs run integration_tests\/e2e /)
     // In that run (SOURCE_ENTERPRET_EXPECT_NODE set), this very test and the CLI it spawns run on it.
-    const expected = process.env["SOURCE_ENTERPRET_EXPECT_NODE"]
+    const expected = process.env.SOURCE_ENTERPRET_EXPECT_NODE
     if (expected !== undefined) {
       expect(expected).toBe(version)
       expect(process.version).toBe(`v${version}`)
@@ -114,7 +138,7 @@ describe("metadata.yaml", () => {
 
 describe("the project's Docker namespace", () => {
   it("is used everywhere an image is named, never Airbyte's own organisation", () => {
-    const repository = data["dockerRepository"] as string
+    const repository = data.dockerRepository as string
     expect(repository).not.toMatch(/^(?:docker\.io\/)?airbyte\//)
     for (const file of ["README.md", "Dockerfile", "acceptance-test-config.yml", "metadata.yaml", "package.json"]) {
       const text = readFileSync(join(root, file), "utf8")
@@ -130,19 +154,22 @@ describe("the project's Docker namespace", () => {
 
 describe("Dockerfile", () => {
   it("labels the image with metadata.yaml's repository and tag, and links it to the project's repository", () => {
-    expect(image.labels["io.airbyte.name"]).toBe(data["dockerRepository"])
-    expect(image.labels["io.airbyte.version"]).toBe(data["dockerImageTag"])
-    expect(image.labels["org.opencontainers.image.version"]).toBe(data["dockerImageTag"])
-    expect(image.labels["org.opencontainers.image.source"]).toBe((data["documentationUrl"] as string).replace(/#.*$/, ""))
+    expect(image.labels["io.airbyte.name"]).toBe(data.dockerRepository)
+    expect(image.labels["io.airbyte.version"]).toBe(data.dockerImageTag)
+    expect(image.labels["org.opencontainers.image.version"]).toBe(data.dockerImageTag)
+    expect(image.labels["org.opencontainers.image.source"]).toBe((data.documentationUrl as string).replace(/#.*$/, ""))
   })
 
   it("has an absolute exec-form ENTRYPOINT equal to AIRBYTE_ENTRYPOINT, and runs as airbyte in a writable /airbyte", () => {
     expect(image.entrypoint.length).toBeGreaterThan(0)
     expect(image.entrypoint[0]).toMatch(/^\//)
-    expect(image.env["AIRBYTE_ENTRYPOINT"]).toBe(image.entrypoint.join(" "))
+    expect(image.env.AIRBYTE_ENTRYPOINT).toBe(image.entrypoint.join(" "))
     expect(image.user).toBe("airbyte")
     expect(image.workdir).toBe("/airbyte")
-    const run = image.final.filter((i) => i.keyword === "RUN").map((i) => i.args).join(" && ")
+    const run = image.final
+      .filter((i) => i.keyword === "RUN")
+      .map((i) => i.args)
+      .join(" && ")
     expect(run).toMatch(/useradd [^&]*\bairbyte\b/)
     expect(run).toMatch(/chown [^&]*airbyte:airbyte \/airbyte\b/)
     // Production only: the packed package, no dev dependencies.
@@ -152,14 +179,22 @@ describe("Dockerfile", () => {
   })
 
   it(".dockerignore keeps dist/, node_modules/, build/ and tests out of the build context", () => {
-    const lines = readFileSync(join(root, ".dockerignore"), "utf8").split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"))
+    const lines = readFileSync(join(root, ".dockerignore"), "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "" && !l.startsWith("#"))
     expect(lines[0]).toBe("**")
     const included = lines.filter((l) => l.startsWith("!")).map((l) => l.slice(1))
-    for (const kept of included) expect(["node_modules", "dist", "build", "integration_tests", "spec", "demo-output"]).not.toContain(kept.split("/")[0])
+    for (const kept of included)
+      expect(["node_modules", "dist", "build", "integration_tests", "spec", "demo-output"]).not.toContain(kept.split("/")[0])
     // ...and in everything the build stage copies.
-    const copied = image.stages.length > 0
-      ? readFileSync(join(root, "Dockerfile"), "utf8").split("\n").filter((l) => /^COPY (?!--from)/.test(l)).flatMap((l) => l.split(/\s+/).slice(1, -1))
-      : []
+    const copied =
+      image.stages.length > 0
+        ? readFileSync(join(root, "Dockerfile"), "utf8")
+            .split("\n")
+            .filter((l) => /^COPY (?!--from)/.test(l))
+            .flatMap((l) => l.split(/\s+/).slice(1, -1))
+        : []
     for (const file of copied) expect(included, `${file} is copied but excluded by .dockerignore`).toContain(file.replace(/^\.\//, ""))
   })
 })

@@ -51,7 +51,10 @@ afterAll(async () => {
 })
 
 const lines = (file: string): AirbyteMessage[] =>
-  readFileSync(join(work, file), "utf8").split("\n").filter((l) => l !== "").map(parseMessage)
+  readFileSync(join(work, file), "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map(parseMessage)
 
 describe("the README's shell recipe", () => {
   it.skipIf(!hasJq)("checks, makes the configured catalog and the next state in one step each, and reads twice", async () => {
@@ -70,38 +73,51 @@ describe("the README's shell recipe", () => {
     const shellEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)))
     // Asynchronously: the emulator answers from this process's event loop.
     const run = async (command: string): Promise<string> => {
-      const { stdout } = await execFileAsync("bash", ["-euo", "pipefail", "-c", command], { cwd: work, env: { ...shellEnv, ...FAST_ENV }, encoding: "utf8" })
+      const { stdout } = await execFileAsync("bash", ["-euo", "pipefail", "-c", command], {
+        cwd: work,
+        env: { ...shellEnv, ...FAST_ENV },
+        encoding: "utf8"
+      })
       return stdout
     }
 
     // check's one message goes to the terminal.
     const status = (await run(commands[0]!)).trim().split("\n").map(parseMessage)
-    expect(status.map((m) => (m["connectionStatus"] as { status: string }).status)).toEqual(["SUCCEEDED"])
+    expect(status.map((m) => (m.connectionStatus as { status: string }).status)).toEqual(["SUCCEEDED"])
 
     // The catalog: every stream discover offers, incremental, with its cursor and key.
     await run(commands[1]!)
     const discover = await runCli(["discover", "--config", join(work, "config.json")])
-    const discovered = (ofType(discover.messages, "CATALOG")[0]!["catalog"] as { streams: Array<{ name: string }> }).streams
+    const discovered = (ofType(discover.messages, "CATALOG")[0]!.catalog as { streams: Array<{ name: string }> }).streams
     const catalog = JSON.parse(readFileSync(join(work, "catalog.json"), "utf8")) as { streams: Array<{ stream: unknown }> }
     expect(catalog.streams.map((s) => s.stream)).toEqual(discovered)
     expect(discovered.map((s) => s.name).sort()).toEqual([...streams].sort())
     for (const s of catalog.streams) {
-      expect(s).toMatchObject({ sync_mode: "incremental", destination_sync_mode: "append", cursor_field: ["_ab_export_window_end"], primary_key: [["record_id"]] })
+      expect(s).toMatchObject({
+        sync_mode: "incremental",
+        destination_sync_mode: "append",
+        cursor_field: ["_ab_export_window_end"],
+        primary_key: [["record_id"]]
+      })
     }
 
     // The first read, appended to messages.jsonl.
     await run(commands[2]!)
     const first = lines("messages.jsonl")
     expectReadInvariants(first)
-    expect(new Set(ofType(first, "RECORD").map((m) => (m["record"] as { stream: string }).stream))).toEqual(new Set(["feedback_record", "theme"]))
+    expect(new Set(ofType(first, "RECORD").map((m) => (m.record as { stream: string }).stream))).toEqual(
+      new Set(["feedback_record", "theme"])
+    )
 
     // The next state: each stream's last STATE of that read.
     await run(commands[3]!)
     const state = JSON.parse(readFileSync(join(work, "state.json"), "utf8")) as Array<{ stream: { stream_descriptor: { name: string } } }>
     expect(state.map((s) => s.stream.stream_descriptor.name).sort()).toEqual([...streams].sort())
     for (const entry of state) {
-      const last = ofType(first, "STATE").filter((m) => stateOf(m).stream === entry.stream.stream_descriptor.name).at(-1)!
-      expect(entry).toEqual(last["state"])
+      const last = ofType(first, "STATE")
+        .filter((m) => stateOf(m).stream === entry.stream.stream_descriptor.name)
+        .at(-1)!
+      expect(entry).toEqual(last.state)
     }
 
     // The second read resumes from it: at end_date already, it adds checkpoints and no record.
@@ -109,7 +125,11 @@ describe("the README's shell recipe", () => {
     const second = lines("messages.jsonl").slice(first.length)
     expectReadInvariants(second)
     expect(ofType(second, "RECORD")).toEqual([])
-    expect(ofType(second, "STATE").map((m) => stateOf(m).cursor).sort()).toEqual(state.map((s) => stateOf({ type: "STATE", state: s }).cursor).sort())
+    expect(
+      ofType(second, "STATE")
+        .map((m) => stateOf(m).cursor)
+        .sort()
+    ).toEqual(state.map((s) => stateOf({ type: "STATE", state: s }).cursor).sort())
     expectNoSecret(emulator.token, readFileSync(join(work, "messages.jsonl"), "utf8"))
   })
 })

@@ -27,7 +27,10 @@ beforeAll(async () => {
 afterAll(() => emulator.close())
 
 describe("interrupting a read", () => {
-  it.each(["SIGTERM", "SIGINT"] as const)("%s mid-read: prompt non-zero exit, no STATE past the data, a rerun completes exactly", async (signal) => {
+  it.each([
+    "SIGTERM",
+    "SIGINT"
+  ] as const)("%s mid-read: prompt non-zero exit, no STATE past the data, a rerun completes exactly", async (signal) => {
     emulator.faults.reset()
     const config = configFor(emulator, { window_hours: 3 })
     let killedAt = 0

@@ -29,15 +29,21 @@ afterAll(() => emulator.close())
 /** The config split over two files as Meltano may pass it: the later file wins. */
 const configs = (overrides: Record<string, unknown> = {}) => {
   const { api_token, base_url, start_date } = configFor(emulator)
-  return [{ api_token, base_url, start_date, end_date: "2025-12-12T01:00Z" }, { ...configFor(emulator, overrides), api_token: undefined, base_url: undefined }]
+  return [
+    { api_token, base_url, start_date, end_date: "2025-12-12T01:00Z" },
+    { ...configFor(emulator, overrides), api_token: undefined, base_url: undefined }
+  ]
 }
 
 /** The records of a sync as a destination would upsert them, by record_id, latest window winning. */
 const upsertSinger = (replica: Replica, messages: ReadonlyArray<SingerMessage>) =>
-  upsert(replica, recordsOf(messages).map((m) => ({ type: "RECORD", record: { stream: m.stream, data: m.record } })))
+  upsert(
+    replica,
+    recordsOf(messages).map((m) => ({ type: "RECORD", record: { stream: m.stream, data: m.record } }))
+  )
 
 const pairs = (messages: ReadonlyArray<SingerMessage>) =>
-  recordsOf(messages).map((m) => `${m.stream} ${m.record["record_id"]}@${m.record["_ab_export_window_end"]}`)
+  recordsOf(messages).map((m) => `${m.stream} ${m.record.record_id}@${m.record._ab_export_window_end}`)
 
 /** The checks every sync makes: Singer's order rules, no token anywhere, no bare stack trace. */
 const checked = async (...args: Parameters<typeof tapSync>) => {
@@ -55,13 +61,17 @@ describe("tap-enterpret --about", () => {
   it("--format json describes the tap: capabilities and settings, the token a secret", async () => {
     const run = await runTapText(["--about", "--format", "json"])
     expect(run.code, run.stderr).toBe(0)
-    const about = JSON.parse(run.stdout) as { name: string; capabilities: string[]; settings: { required: string[]; properties: Record<string, { secret?: boolean; type: string }> } }
+    const about = JSON.parse(run.stdout) as {
+      name: string
+      capabilities: string[]
+      settings: { required: string[]; properties: Record<string, { secret?: boolean; type: string }> }
+    }
     expectValid("about", about)
     expect(about.name).toBe("tap-enterpret")
     expect(about.capabilities.sort()).toEqual(["about", "catalog", "discover", "state"])
     expect(about.settings.required).toEqual(["api_token", "start_date"])
-    expect(about.settings.properties["api_token"]).toMatchObject({ type: "string", secret: true })
-    expect(about.settings.properties["window_hours"]?.type).toBe("integer")
+    expect(about.settings.properties.api_token).toMatchObject({ type: "string", secret: true })
+    expect(about.settings.properties.window_hours?.type).toBe("integer")
     expect(Object.values(about.settings.properties).filter((p) => p.secret)).toHaveLength(1)
   })
 
@@ -78,12 +88,17 @@ describe("tap-enterpret --about", () => {
 describe("tap-enterpret --discover", () => {
   it("prints one catalog: a stream per object, key record_id, stream and property metadata; merges --config files in order", async () => {
     const files = writeInputs(Object.fromEntries(configs().map((c, i) => [`config${i}`, c])))
-    const run = await runTapText(["--config", files["config0"]!, "--config", files["config1"]!, "--discover"])
+    const run = await runTapText(["--config", files.config0!, "--config", files.config1!, "--discover"])
     expect(run.code, run.stderr).toBe(0)
     expectNoSecret(emulator.token, run.stdout, run.stderr)
     discovered = JSON.parse(run.stdout) as Catalog
     expectValid("catalog", discovered)
-    expect(discovered.streams.map((s) => s.tap_stream_id).sort()).toEqual(emulator.objects().map((o) => o.id).sort())
+    expect(discovered.streams.map((s) => s.tap_stream_id).sort()).toEqual(
+      emulator
+        .objects()
+        .map((o) => o.id)
+        .sort()
+    )
     for (const entry of discovered.streams) {
       expect(entry.stream).toBe(entry.tap_stream_id)
       expect(entry.key_properties).toEqual(["record_id"])
@@ -112,7 +127,7 @@ describe("tap-enterpret sync", () => {
   beforeAll(async () => {
     if (discovered !== undefined) return
     const files = writeInputs({ config: configFor(emulator) })
-    discovered = JSON.parse((await runTapText(["--config", files["config"]!, "--discover"])).stdout) as Catalog
+    discovered = JSON.parse((await runTapText(["--config", files.config!, "--discover"])).stdout) as Catalog
   })
 
   it("two incremental syncs through faults, the second from the first's last STATE, give exactly the truth; only selected streams appear", async () => {
@@ -124,11 +139,19 @@ describe("tap-enterpret sync", () => {
     emulator.faults.cutDownload(300, 2)
     const first = await checked({ configs: configs({ end_date: MIDDLE }), catalog })
     expect(first.code, first.stderr).toBe(0)
-    expect(emulator.requestLog.filter((e) => e.fault !== undefined).map((e) => e.fault).sort()).toEqual(
-      ["429", "429", "5xx", "5xx", "cut", "cut", "expire", "expire"]
-    )
+    expect(
+      emulator.requestLog
+        .filter((e) => e.fault !== undefined)
+        .map((e) => e.fault)
+        .sort()
+    ).toEqual(["429", "429", "5xx", "5xx", "cut", "cut", "expire", "expire"])
     const state = lastState(first.messages)
-    expect(state).toEqual({ bookmarks: { feedback_record: { _ab_export_window_end: "2025-12-14T00:00:00Z" }, theme: { _ab_export_window_end: "2025-12-14T00:00:00Z" } } })
+    expect(state).toEqual({
+      bookmarks: {
+        feedback_record: { _ab_export_window_end: "2025-12-14T00:00:00Z" },
+        theme: { _ab_export_window_end: "2025-12-14T00:00:00Z" }
+      }
+    })
 
     // Second sync from that value, to the end, through more faults.
     emulator.clearLog()
@@ -168,24 +191,32 @@ describe("tap-enterpret sync", () => {
     expect(stopped.code).not.toBe(0)
     const state = lastState(stopped.messages)!
     const bookmarks = Object.values(state.bookmarks).map((b) => b._ab_export_window_end)
-    expect(bookmarks.some((b) => b < END_ISO), "the sync was stopped before the end").toBe(true)
+    expect(
+      bookmarks.some((b) => b < END_ISO),
+      "the sync was stopped before the end"
+    ).toBe(true)
     const resumed = await checked({ configs: configs({ window_hours: 1 }), catalog, state })
     expect(resumed.code, resumed.stderr).toBe(0)
     // The resumed sync starts after each bookmark: nothing the stopped one saved comes twice.
     for (const m of recordsOf(resumed.messages)) {
       const bookmark = state.bookmarks[m.stream]?._ab_export_window_end
-      if (bookmark !== undefined) expect(m.record["_ab_export_window_end"]! > bookmark).toBe(true)
+      if (bookmark !== undefined) expect(m.record._ab_export_window_end! > bookmark).toBe(true)
     }
     expectReplicaMatches(emulator, upsertSinger(upsertSinger(new Map(), stopped.messages), resumed.messages), SELECTED)
   })
 
   it("without --catalog reads every stream", async () => {
     const files = writeInputs({ config: configFor(emulator) })
-    const run = await runTap(["--config", files["config"]!])
+    const run = await runTap(["--config", files.config!])
     expect(run.code, run.stderr).toBe(0)
     expectSingerSync(run.messages)
     const schemas = run.messages.flatMap((m) => (m.type === "SCHEMA" ? [m.stream] : []))
-    expect(schemas.sort()).toEqual(emulator.objects().map((o) => o.id).sort())
+    expect(schemas.sort()).toEqual(
+      emulator
+        .objects()
+        .map((o) => o.id)
+        .sort()
+    )
     expect(Object.keys(lastState(run.messages)!.bookmarks).sort()).toEqual(schemas)
   })
 
@@ -197,17 +228,24 @@ describe("tap-enterpret sync", () => {
     expect(run.stderr).toMatch(/ERROR Stream feedback_record failed \(system_error\): Stream feedback_record: file .*, line \d+/)
     expect(run.stderr).toMatch(/ERROR Sync incomplete: feedback_record failed/)
     const state = lastState(run.messages)!
-    expect(state.bookmarks["theme"]).toEqual({ _ab_export_window_end: END_ISO })
+    expect(state.bookmarks.theme).toEqual({ _ab_export_window_end: END_ISO })
     expectReplicaMatches(emulator, upsertSinger(new Map(), run.messages), ["theme"])
-    const failedAt = state.bookmarks["feedback_record"]?._ab_export_window_end
+    const failedAt = state.bookmarks.feedback_record?._ab_export_window_end
     // Every feedback record emitted lies at or before its bookmark or in the failed window, never past it unsaid.
-    const ends = recordsOf(run.messages).filter((m) => m.stream === "feedback_record").map((m) => m.record["_ab_export_window_end"]!)
+    const ends = recordsOf(run.messages)
+      .filter((m) => m.stream === "feedback_record")
+      .map((m) => m.record._ab_export_window_end!)
     const beyond = ends.filter((end) => failedAt === undefined || end > failedAt)
     expect(new Set(beyond).size, "records of more than the one failed window past the bookmark").toBeLessThanOrEqual(1)
   })
 
   it("FULL_TABLE reads from start_date and leaves its bookmark as it was; bookmarks of streams not synced are carried on", async () => {
-    const state = { bookmarks: { theme: { _ab_export_window_end: "2025-12-14T00:00:00Z" }, nps_response: { _ab_export_window_end: "2025-12-13T00:00:00Z" } } }
+    const state = {
+      bookmarks: {
+        theme: { _ab_export_window_end: "2025-12-14T00:00:00Z" },
+        nps_response: { _ab_export_window_end: "2025-12-13T00:00:00Z" }
+      }
+    }
     const run = await checked({ configs: configs(), catalog: selectStreams(discovered, ["theme"], "FULL_TABLE"), state })
     expect(run.code, run.stderr).toBe(0)
     const schema = run.messages.find((m) => m.type === "SCHEMA")
@@ -223,28 +261,41 @@ describe("tap-enterpret sync", () => {
     ]
     const run = await checked({ configs: configs(), catalog: selectStreams(discovered, ["theme"]), state: airbyteState })
     expect(run.code, run.stderr).toBe(0)
-    const ends = recordsOf(run.messages).map((m) => m.record["_ab_export_window_end"]!)
+    const ends = recordsOf(run.messages).map((m) => m.record._ab_export_window_end!)
     expect(ends.length).toBeGreaterThan(0)
     for (const end of ends) expect(end > "2025-12-14T00:00:00Z").toBe(true)
     expect(lastState(run.messages)).toEqual({ bookmarks: { theme: { _ab_export_window_end: END_ISO } } })
   })
 
   it("bad input is one clear line on stderr naming the file and field with nothing on stdout; a rejected token stops the sync with no STATE; exit 1", async () => {
-    const bad = await tapSync({ configs: configs(), catalog: selectStreams(discovered, ["theme"]), state: { bookmarks: { theme: { _ab_export_window_end: "yesterday" } } } })
+    const bad = await tapSync({
+      configs: configs(),
+      catalog: selectStreams(discovered, ["theme"]),
+      state: { bookmarks: { theme: { _ab_export_window_end: "yesterday" } } }
+    })
     expect(bad.code).toBe(1)
     expect(bad.stdout).toBe("")
-    expect(bad.stderr).toMatch(/^CRITICAL State file .*state\.json is invalid: bookmarks\.theme\._ab_export_window_end must be a whole UTC hour/m)
-    const noConfig = await runTap(["--catalog", writeInputs({ catalog: discovered })["catalog"]!])
+    expect(bad.stderr).toMatch(
+      /^CRITICAL State file .*state\.json is invalid: bookmarks\.theme\._ab_export_window_end must be a whole UTC hour/m
+    )
+    const noConfig = await runTap(["--catalog", writeInputs({ catalog: discovered }).catalog!])
     expect(noConfig.code).toBe(1)
     expect(noConfig.stdout).toBe("")
     expect(noConfig.stderr).toMatch(/--config FILE is required/)
     const wrongKey = await tapSync({
       configs: configs(),
-      catalog: { streams: [{ ...discovered.streams[0]!, metadata: [{ breadcrumb: [], metadata: { selected: true, "replication-key": "updated_at" } }] }] }
+      catalog: {
+        streams: [
+          { ...discovered.streams[0]!, metadata: [{ breadcrumb: [], metadata: { selected: true, "replication-key": "updated_at" } }] }
+        ]
+      }
     })
     expect(wrongKey.code).toBe(1)
     expect(wrongKey.stderr).toMatch(/replication-key must be _ab_export_window_end/)
-    const wrongToken = await tapSync({ configs: [...configs(), { api_token: "not-the-token-1234" }], catalog: selectStreams(discovered, SELECTED) })
+    const wrongToken = await tapSync({
+      configs: [...configs(), { api_token: "not-the-token-1234" }],
+      catalog: selectStreams(discovered, SELECTED)
+    })
     expect(wrongToken.code).toBe(1)
     expect(wrongToken.stderr).toMatch(/^CRITICAL Enterpret rejected the API token \(401 UNAUTHORIZED\)/m)
     expect(statesOf(wrongToken.messages)).toEqual([])

@@ -74,7 +74,10 @@ it(`a faulty, interrupted and resumed sync ends with exactly the ground truth (s
     expect(traceErrors(result.messages), context).toEqual([])
     // Nothing an earlier run checkpointed comes again.
     const before = new Set(delivered)
-    expect(emittedPairs(result.messages).filter((pair) => before.has(pair)), context).toEqual([])
+    expect(
+      emittedPairs(result.messages).filter((pair) => before.has(pair)),
+      context
+    ).toEqual([])
     finished = result.code === 0
     summary.push(finished ? `run ${run}: completed, ${records} records` : `run ${run}: ${signal} after ${killAfter} records`)
     if (!finished) expect(records, `${context}: failed without being interrupted`).toBeGreaterThanOrEqual(killAfter)
@@ -96,64 +99,73 @@ it(`a faulty, interrupted and resumed sync ends with exactly the ground truth (s
 // history). Windows differ from run to run (each resumed read sizes its own), so what is checked
 // is that nothing a run checkpointed comes again (every record of a resumed run lies past the
 // state it was given) and that the replica ends equal to the ground truth.
-it(`year-long tenant, adaptive windows: a faulty, interrupted and resumed first sync ends with exactly the ground truth (seed ${seed})`, { timeout: 180_000 }, async () => {
-  const year = await startEmulator({
-    seed: `soak-year-${seed}`,
-    tenant: "year",
-    now: "2025-12-15T06:30:00Z",
-    rateLimits: { exportPerMinute: RATE, objectsPerMinute: 60, minuteMs: 1000 }
-  })
-  try {
-    year.faults.random({ rate: 0.1, seed: String(seed), kinds: ["429", "5xx", "reset", "cut", "expire"] })
-    year.faults.cutDownload(200)
-    year.faults.expireUrls(1)
-    const random = seededRandom(seed + 1)
-    const streams = year.objects().map((o) => o.id)
-    const [start, end] = [isoMinutes(year.dataSpan.start.getTime()), isoMinutes(year.dataSpan.end.getTime())]
-    const config = configFor(year, { start_date: start, end_date: end, export_requests_per_minute: RATE, max_retries: 12 })
-    const total = streams.reduce((n, s) => n + year.groundTruth(s, start, end).size, 0)
-    let state = new Map<string, unknown>()
-    const replica: Replica = new Map()
-    let finished = false
-    const summary: Array<string> = []
-    for (let run = 0; run <= INTERRUPTIONS && !finished; run++) {
-      const last = run === INTERRUPTIONS
-      const killAfter = last ? Infinity : between(random, 1, Math.max(1, Math.floor(total / 3)))
-      const signal = SIGNALS[run % SIGNALS.length]!
-      const given = new Map([...state].map(([stream, s]) => [stream, (s as { stream: { stream_state: { _ab_export_window_end: string } } }).stream.stream_state._ab_export_window_end]))
-      let records = 0
-      const result = await read(
-        { config, catalog: catalogFor(streams), state: run === 0 ? undefined : [...state.values()] },
-        {
-          timeoutMs: 150_000,
-          onMessage: (message, child) => {
-            if (message.type === "RECORD" && ++records === killAfter) child.kill(signal)
+it(
+  `year-long tenant, adaptive windows: a faulty, interrupted and resumed first sync ends with exactly the ground truth (seed ${seed})`,
+  { timeout: 180_000 },
+  async () => {
+    const year = await startEmulator({
+      seed: `soak-year-${seed}`,
+      tenant: "year",
+      now: "2025-12-15T06:30:00Z",
+      rateLimits: { exportPerMinute: RATE, objectsPerMinute: 60, minuteMs: 1000 }
+    })
+    try {
+      year.faults.random({ rate: 0.1, seed: String(seed), kinds: ["429", "5xx", "reset", "cut", "expire"] })
+      year.faults.cutDownload(200)
+      year.faults.expireUrls(1)
+      const random = seededRandom(seed + 1)
+      const streams = year.objects().map((o) => o.id)
+      const [start, end] = [isoMinutes(year.dataSpan.start.getTime()), isoMinutes(year.dataSpan.end.getTime())]
+      const config = configFor(year, { start_date: start, end_date: end, export_requests_per_minute: RATE, max_retries: 12 })
+      const total = streams.reduce((n, s) => n + year.groundTruth(s, start, end).size, 0)
+      let state = new Map<string, unknown>()
+      const replica: Replica = new Map()
+      let finished = false
+      const summary: Array<string> = []
+      for (let run = 0; run <= INTERRUPTIONS && !finished; run++) {
+        const last = run === INTERRUPTIONS
+        const killAfter = last ? Infinity : between(random, 1, Math.max(1, Math.floor(total / 3)))
+        const signal = SIGNALS[run % SIGNALS.length]!
+        const given = new Map(
+          [...state].map(([stream, s]) => [
+            stream,
+            (s as { stream: { stream_state: { _ab_export_window_end: string } } }).stream.stream_state._ab_export_window_end
+          ])
+        )
+        let records = 0
+        const result = await read(
+          { config, catalog: catalogFor(streams), state: run === 0 ? undefined : [...state.values()] },
+          {
+            timeoutMs: 150_000,
+            onMessage: (message, child) => {
+              if (message.type === "RECORD" && ++records === killAfter) child.kill(signal)
+            }
           }
-        }
-      )
-      const context = `year run ${run} (seed ${seed}, ${signal} after ${killAfter} records): ${result.stderr}`
-      expectReadInvariants(result.messages)
-      expectNoSecret(year.token, result.stdout, result.stderr)
-      expectNoStackTrace(result.stderr)
-      expect(duplicates(result.messages), context).toEqual([])
-      expect(traceErrors(result.messages), context).toEqual([])
-      const again = recordsOf(result.messages).filter(({ stream, data }) => {
-        const cursor = given.get(stream)
-        return cursor !== undefined && (data["_ab_export_window_end"] as string) <= cursor
-      })
-      expect(again.length, `${context}: records at or before the state given`).toBe(0)
-      finished = result.code === 0
-      summary.push(finished ? `run ${run}: completed, ${records} records` : `run ${run}: ${signal} after ${killAfter} records`)
-      if (!finished) expect(records, `${context}: failed without being interrupted`).toBeGreaterThanOrEqual(killAfter)
-      upsert(replica, result.messages)
-      state = carryState(state, result.messages)
+        )
+        const context = `year run ${run} (seed ${seed}, ${signal} after ${killAfter} records): ${result.stderr}`
+        expectReadInvariants(result.messages)
+        expectNoSecret(year.token, result.stdout, result.stderr)
+        expectNoStackTrace(result.stderr)
+        expect(duplicates(result.messages), context).toEqual([])
+        expect(traceErrors(result.messages), context).toEqual([])
+        const again = recordsOf(result.messages).filter(({ stream, data }) => {
+          const cursor = given.get(stream)
+          return cursor !== undefined && (data._ab_export_window_end as string) <= cursor
+        })
+        expect(again.length, `${context}: records at or before the state given`).toBe(0)
+        finished = result.code === 0
+        summary.push(finished ? `run ${run}: completed, ${records} records` : `run ${run}: ${signal} after ${killAfter} records`)
+        if (!finished) expect(records, `${context}: failed without being interrupted`).toBeGreaterThanOrEqual(killAfter)
+        upsert(replica, result.messages)
+        state = carryState(state, result.messages)
+      }
+      expect(finished, "the last run completed").toBe(true)
+      for (const stream of streams) {
+        expect(withoutInjected(replica.get(stream)), `replica of ${stream}`).toEqual(year.groundTruth(stream, start, end))
+      }
+      console.info(`soak (year) seed ${seed}: ${summary.join("; ")}`)
+    } finally {
+      await year.close()
     }
-    expect(finished, "the last run completed").toBe(true)
-    for (const stream of streams) {
-      expect(withoutInjected(replica.get(stream)), `replica of ${stream}`).toEqual(year.groundTruth(stream, start, end))
-    }
-    console.info(`soak (year) seed ${seed}: ${summary.join("; ")}`)
-  } finally {
-    await year.close()
   }
-})
+)

@@ -11,7 +11,7 @@ describe("spec", () => {
     expect(run.messages).toHaveLength(1)
     // The schema's content (fields, titles, order, secrets, defaults) is spec/config.test.ts's
     // concern; here: the built CLI prints exactly it, and Airbyte's form would accept a config.
-    const spec = run.messages[0]!["spec"] as ReturnType<typeof connectorSpecification>
+    const spec = run.messages[0]!.spec as ReturnType<typeof connectorSpecification>
     expect(spec).toEqual(connectorSpecification())
     const schema = spec.connectionSpecification
     const validate = new Ajv({ strict: false }).compile(schema)

@@ -67,7 +67,7 @@ const mostRequestsBetweenCheckpoints = (messages: ReadonlyArray<AirbyteMessage>,
 
 const estimates = (messages: ReadonlyArray<AirbyteMessage>, stream: string) =>
   messages.flatMap((m) => {
-    const trace = m["trace"] as { type: string; estimate?: { name: string; row_estimate: number } } | undefined
+    const trace = m.trace as { type: string; estimate?: { name: string; row_estimate: number } } | undefined
     return m.type === "TRACE" && trace?.type === "ESTIMATE" && trace.estimate?.name === stream ? [trace.estimate.row_estimate] : []
   })
 
@@ -75,44 +75,48 @@ describe("adaptive windows over a year (the year-long tenant)", () => {
   let state = new Map<string, unknown>()
   const replica: Replica = new Map()
 
-  it("a first sync costs at most 2x the floor and 10% of fixed daily windows, checkpoints every 3 requests, and equals the ground truth", { timeout: 120_000 }, async () => {
-    let floor = 0
-    for (const stream of streams) floor += (await exportPlan(emulator, stream, start, end, "")).pages
-    emulator.clearLog()
+  it(
+    "a first sync costs at most 2x the floor and 10% of fixed daily windows, checkpoints every 3 requests, and equals the ground truth",
+    { timeout: 120_000 },
+    async () => {
+      let floor = 0
+      for (const stream of streams) floor += (await exportPlan(emulator, stream, start, end, "")).pages
+      emulator.clearLog()
 
-    const config = configFor(emulator, { start_date: start, end_date: end, export_requests_per_minute: RATE })
-    const run = await read({ config, catalog: catalogFor(streams) }, { timeoutMs: 110_000 })
-    expect(run.code, run.stderr).toBe(0)
-    expectReadInvariants(run.messages)
-    expectNoSecret(emulator.token, run.stdout, run.stderr)
-    expect(traceErrors(run.messages)).toEqual([])
-    expect(duplicates(run.messages)).toEqual([])
+      const config = configFor(emulator, { start_date: start, end_date: end, export_requests_per_minute: RATE })
+      const run = await read({ config, catalog: catalogFor(streams) }, { timeoutMs: 110_000 })
+      expect(run.code, run.stderr).toBe(0)
+      expectReadInvariants(run.messages)
+      expectNoSecret(emulator.token, run.stdout, run.stderr)
+      expect(traceErrors(run.messages)).toEqual([])
+      expect(duplicates(run.messages)).toEqual([])
 
-    const requests = exportRequests()
-    const total = [...requests.values()].reduce((n, r) => n + r.length, 0)
-    const fixedDaily = streams.length * DAYS
-    console.info(`year-long tenant: ${total} export requests; floor ${floor}; fixed daily windows at least ${fixedDaily}`)
-    expect(total).toBeLessThanOrEqual(2 * floor)
-    expect(total).toBeLessThanOrEqual(0.1 * fixedDaily)
-    for (const stream of streams) {
-      expect(mostRequestsBetweenCheckpoints(run.messages, stream, requests.get(stream) ?? []), stream).toBeLessThanOrEqual(3)
+      const requests = exportRequests()
+      const total = [...requests.values()].reduce((n, r) => n + r.length, 0)
+      const fixedDaily = streams.length * DAYS
+      console.info(`year-long tenant: ${total} export requests; floor ${floor}; fixed daily windows at least ${fixedDaily}`)
+      expect(total).toBeLessThanOrEqual(2 * floor)
+      expect(total).toBeLessThanOrEqual(0.1 * fixedDaily)
+      for (const stream of streams) {
+        expect(mostRequestsBetweenCheckpoints(run.messages, stream, requests.get(stream) ?? []), stream).toBeLessThanOrEqual(3)
+      }
+
+      upsert(replica, run.messages)
+      for (const stream of streams) {
+        const truth = emulator.groundTruth(stream, start, end)
+        expect(withoutInjected(replica.get(stream)), `replica of ${stream}`).toEqual(truth)
+        // ESTIMATE: per hour, so that windows of any length extrapolate alike; the last one is exact.
+        const counted = run.messages.filter((m) => m.type === "RECORD" && (m.record as { stream: string }).stream === stream).length
+        const rows = estimates(run.messages, stream)
+        expect(rows.at(-1), `last ESTIMATE of ${stream}`).toBe(counted)
+      }
+      // The dense objects' estimates are within a quarter of the truth once a tenth of the year is read.
+      const dense = estimates(run.messages, "feedback_record")
+      const records = dense.at(-1)!
+      for (const rows of dense.slice(Math.ceil(dense.length / 10))) expect(Math.abs(rows - records) / records).toBeLessThan(0.25)
+      state = carryState(state, run.messages)
     }
-
-    upsert(replica, run.messages)
-    for (const stream of streams) {
-      const truth = emulator.groundTruth(stream, start, end)
-      expect(withoutInjected(replica.get(stream)), `replica of ${stream}`).toEqual(truth)
-      // ESTIMATE: per hour, so that windows of any length extrapolate alike; the last one is exact.
-      const counted = run.messages.filter((m) => m.type === "RECORD" && (m["record"] as { stream: string }).stream === stream).length
-      const rows = estimates(run.messages, stream)
-      expect(rows.at(-1), `last ESTIMATE of ${stream}`).toBe(counted)
-    }
-    // The dense objects' estimates are within a quarter of the truth once a tenth of the year is read.
-    const dense = estimates(run.messages, "feedback_record")
-    const records = dense.at(-1)!
-    for (const rows of dense.slice(Math.ceil(dense.length / 10))) expect(Math.abs(rows - records) / records).toBeLessThan(0.25)
-    state = carryState(state, run.messages)
-  })
+  )
 
   it("the next hourly sync costs one export request per stream and brings the new hour", { timeout: 60_000 }, async () => {
     const newEnd = emulator.dataSpan.end.getTime() + 3_600_000

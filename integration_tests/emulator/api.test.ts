@@ -80,9 +80,17 @@ describe("objects", () => {
     expect(pages).toBe(3)
     expect(ids).toEqual(emu.objects().map((o) => o.id))
     for (const core of [
-      "feedback_record", "feedback_summary", "product_feedback_envelope", "product_taxonomy_hierarchy",
-      "product_taxonomy_l1", "product_taxonomy_l2", "product_taxonomy_l3", "theme", "subtheme"
-    ]) expect(ids).toContain(core)
+      "feedback_record",
+      "feedback_summary",
+      "product_feedback_envelope",
+      "product_taxonomy_hierarchy",
+      "product_taxonomy_l1",
+      "product_taxonomy_l2",
+      "product_taxonomy_l3",
+      "theme",
+      "subtheme"
+    ])
+      expect(ids).toContain(core)
     expect(ids).toContain("nps_response")
     expect(ids).toContain("support_ticket_tag")
   })
@@ -132,7 +140,9 @@ describe("export arguments", () => {
       ["2025-12-13T00:00:00Z", "2025-12-14T00:00:00Z"],
       ["2025-12-13T00:00:00.000Z", "2025-12-14T00:00:00.000Z"]
     ] as const
-    const paths = await Promise.all(forms.map(async ([s, e]) => (await exportAll(emu, "feedback_record", s, e)).map((u) => new URL(u).pathname)))
+    const paths = await Promise.all(
+      forms.map(async ([s, e]) => (await exportAll(emu, "feedback_record", s, e)).map((u) => new URL(u).pathname))
+    )
     expect(paths[0]?.length).toBeGreaterThan(0)
     expect(paths[1]).toEqual(paths[0])
     expect(paths[2]).toEqual(paths[0])

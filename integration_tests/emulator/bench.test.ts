@@ -14,7 +14,13 @@ beforeAll(async () => {
     seed: "bench",
     now: NOW,
     rateLimits: NO_LIMITS,
-    bench: { dir, objects: [{ id: "big_feedback", kind: "feedback", bytes: 3_000_000, files: 3 }, { id: "big_wide", kind: "wide", bytes: 1_000_000, files: 2 }] }
+    bench: {
+      dir,
+      objects: [
+        { id: "big_feedback", kind: "feedback", bytes: 3_000_000, files: 3 },
+        { id: "big_wide", kind: "wide", bytes: 1_000_000, files: 2 }
+      ]
+    }
   })
 })
 afterAll(async () => {
@@ -34,7 +40,7 @@ describe("bench objects", () => {
   })
 
   it("are served in one window, byte for byte, with Content-Length from disk", async () => {
-    const span = [emu.dataSpan.start.toISOString().slice(0, 16) + "Z", emu.dataSpan.end.toISOString().slice(0, 16) + "Z"] as const
+    const span = [`${emu.dataSpan.start.toISOString().slice(0, 16)}Z`, `${emu.dataSpan.end.toISOString().slice(0, 16)}Z`] as const
     const urls = await exportAll(emu, "big_feedback", ...span)
     expect(urls).toHaveLength(3)
     const files = emu.benchFiles().filter((f) => f.objectId === "big_feedback")
@@ -53,7 +59,7 @@ describe("bench objects", () => {
   })
 
   it("can be cut off mid-stream like any download", async () => {
-    const span = [emu.dataSpan.start.toISOString().slice(0, 16) + "Z", emu.dataSpan.end.toISOString().slice(0, 16) + "Z"] as const
+    const span = [`${emu.dataSpan.start.toISOString().slice(0, 16)}Z`, `${emu.dataSpan.end.toISOString().slice(0, 16)}Z`] as const
     const [url] = await exportAll(emu, "big_wide", ...span)
     emu.faults.cutDownload(50_000)
     await expect(download(url ?? "")).rejects.toThrow()
@@ -64,9 +70,18 @@ describe("bench objects", () => {
   })
 
   it("are reused when generated before, and refuse groundTruth", async () => {
-    const again = await startEmulator({ seed: "bench", now: NOW, bench: { dir, objects: [{ id: "big_wide", kind: "wide", bytes: 1_000_000, files: 2 }] } })
+    const again = await startEmulator({
+      seed: "bench",
+      now: NOW,
+      bench: { dir, objects: [{ id: "big_wide", kind: "wide", bytes: 1_000_000, files: 2 }] }
+    })
     try {
-      expect(again.benchFiles().map((f) => f.path)).toEqual(emu.benchFiles().filter((f) => f.objectId === "big_wide").map((f) => f.path))
+      expect(again.benchFiles().map((f) => f.path)).toEqual(
+        emu
+          .benchFiles()
+          .filter((f) => f.objectId === "big_wide")
+          .map((f) => f.path)
+      )
       expect(() => again.groundTruth("big_wide", NOW, NOW)).toThrow(/benchFiles/)
     } finally {
       await again.close()

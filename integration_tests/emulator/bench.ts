@@ -47,7 +47,14 @@ function widePool(): string[] {
   return pool(values)
 }
 
-async function writeFile(path: string, spec: BenchObjectSpec, seed: string, part: number, target: number, eventTime: string): Promise<void> {
+async function writeFile(
+  path: string,
+  spec: BenchObjectSpec,
+  seed: string,
+  part: number,
+  target: number,
+  eventTime: string
+): Promise<void> {
   const tmp = `${path}.partial`
   const out = createWriteStream(tmp)
   const eol = part % 2 === 1 ? "\r\n" : "\n"

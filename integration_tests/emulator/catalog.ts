@@ -23,8 +23,16 @@ export const CORE_OBJECTS: ReadonlyArray<ObjectDef> = [
     prefix: "fbk",
     kind: "core",
     columns: [
-      "record_id", "event_time", "channel", "message_text", "language_code",
-      "custom_plan_tier", "custom_account_code", "csat_score", "Customer Segment", "updated_at"
+      "record_id",
+      "event_time",
+      "channel",
+      "message_text",
+      "language_code",
+      "custom_plan_tier",
+      "custom_account_code",
+      "csat_score",
+      "Customer Segment",
+      "updated_at"
     ]
   },
   {
@@ -43,9 +51,7 @@ export const CORE_OBJECTS: ReadonlyArray<ObjectDef> = [
     prefix: "env",
     kind: "core",
     parentObject: "feedback_record",
-    columns: [
-      "record_id", "feedback_record_id", "l1_id", "l2_id", "l3_id", "theme_id", "subtheme_id", "confidence", "updated_at"
-    ]
+    columns: ["record_id", "feedback_record_id", "l1_id", "l2_id", "l3_id", "theme_id", "subtheme_id", "confidence", "updated_at"]
   },
   {
     id: "product_taxonomy_hierarchy",
@@ -123,7 +129,13 @@ export const TENANT_OBJECTS: ReadonlyArray<ObjectDef> = [
 ]
 
 export const BENCH_FEEDBACK_COLUMNS = [
-  "record_id", "event_time", "channel", "message_text", "language_code", "csat_score", "custom_account_code"
+  "record_id",
+  "event_time",
+  "channel",
+  "message_text",
+  "language_code",
+  "csat_score",
+  "custom_account_code"
 ]
 
 export function wideColumns(): string[] {

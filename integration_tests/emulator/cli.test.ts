@@ -29,12 +29,36 @@ afterAll(() => rmSync(out, { recursive: true, force: true }))
 describe("command line arguments", () => {
   it("parses the documented options", () => {
     const cfg = parseCliArgs([
-      "--port", "8080", "--seed", "demo", "--storage-port=9000", "--scale", "tiny", "--days", "7", "--gzip",
-      "--export-rpm", "5", "--objects-rpm", "30", "--minute-ms", "1000", "--bench", "big:feedback:1G:8",
-      "--fault-rate", "0.1", "--fault-kinds", "429,cut"
+      "--port",
+      "8080",
+      "--seed",
+      "demo",
+      "--storage-port=9000",
+      "--scale",
+      "tiny",
+      "--days",
+      "7",
+      "--gzip",
+      "--export-rpm",
+      "5",
+      "--objects-rpm",
+      "30",
+      "--minute-ms",
+      "1000",
+      "--bench",
+      "big:feedback:1G:8",
+      "--fault-rate",
+      "0.1",
+      "--fault-kinds",
+      "429,cut"
     ])
     expect(cfg.options).toMatchObject({
-      port: 8080, seed: "demo", storagePort: 9000, scale: "tiny", days: 7, gzip: true,
+      port: 8080,
+      seed: "demo",
+      storagePort: 9000,
+      scale: "tiny",
+      days: 7,
+      gzip: true,
       rateLimits: { exportPerMinute: 5, objectsPerMinute: 30, minuteMs: 1000 },
       bench: { objects: [{ id: "big", kind: "feedback", bytes: 1024 ** 3, files: 8 }] }
     })
@@ -48,9 +72,13 @@ describe("command line arguments", () => {
 
 describe("npm run emulator", () => {
   it("prints its base URL, token and a curl example that works, and stops on SIGINT", async () => {
-    const child = spawn(process.execPath, [CLI, "--port", "0", "--seed", "demo", "--scale", "tiny", "--quiet"], { stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(process.execPath, [CLI, "--port", "0", "--seed", "demo", "--scale", "tiny", "--quiet"], {
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     let text = ""
-    child.stdout.on("data", (c: Buffer) => (text += c.toString()))
+    child.stdout.on("data", (c: Buffer) => {
+      text += c.toString()
+    })
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no banner: ${text}`)), 15_000)
       child.stdout.on("data", () => {

@@ -7,14 +7,17 @@ import { isoMinutes } from "./timeFormat.js"
 async function main(): Promise<void> {
   const cfg = parseCliArgs(process.argv.slice(2))
   if (cfg.help) {
-    process.stdout.write(USAGE + "\n")
+    process.stdout.write(`${USAGE}\n`)
     return
   }
   const emu = await startEmulator({
     ...cfg.options,
     onRequest: cfg.quiet
       ? undefined
-      : (e) => process.stderr.write(`${new Date(e.at).toISOString()} ${e.listener} ${e.method} ${e.path} -> ${e.status}${e.fault ? ` (fault: ${e.fault})` : ""}\n`)
+      : (e) =>
+          process.stderr.write(
+            `${new Date(e.at).toISOString()} ${e.listener} ${e.method} ${e.path} -> ${e.status}${e.fault ? ` (fault: ${e.fault})` : ""}\n`
+          )
   })
   if (cfg.randomFaults) emu.faults.random(cfg.randomFaults)
   const start = isoMinutes(emu.dataSpan.start.getTime())
@@ -28,7 +31,10 @@ async function main(): Promise<void> {
       `  read-only token: ${emu.readOnlyToken}   (403 FORBIDDEN)`,
       `  signed URLs:     ${emu.storageUrl}`,
       `  data:            ${start} .. ${end} (clock now ${emu.clock.now().toISOString()})`,
-      `  objects:         ${emu.objects().map((o) => o.id).join(", ")}`,
+      `  objects:         ${emu
+        .objects()
+        .map((o) => o.id)
+        .join(", ")}`,
       "",
       "Try:",
       `  curl -X POST "${emu.baseUrl}/external/v2/objects" \\`,

@@ -77,38 +77,87 @@ export function parseCliArgs(argv: string[]): CliConfig {
       return v
     }
     switch (flag) {
-      case "--help": case "-h": cfg.help = true; break
-      case "--quiet": cfg.quiet = true; break
-      case "--gzip": options.gzip = true; break
-      case "--port": options.port = int(flag, value()); break
-      case "--storage-port": options.storagePort = int(flag, value()); break
-      case "--seed": options.seed = value(); break
-      case "--scale": options.scale = scale(value()); break
-      case "--days": options.days = int(flag, value()); break
+      case "--help":
+      case "-h":
+        cfg.help = true
+        break
+      case "--quiet":
+        cfg.quiet = true
+        break
+      case "--gzip":
+        options.gzip = true
+        break
+      case "--port":
+        options.port = int(flag, value())
+        break
+      case "--storage-port":
+        options.storagePort = int(flag, value())
+        break
+      case "--seed":
+        options.seed = value()
+        break
+      case "--scale":
+        options.scale = scale(value())
+        break
+      case "--days":
+        options.days = int(flag, value())
+        break
       case "--tenant": {
         const t = value()
         if (t !== "standard" && t !== "year") throw new Error(`--tenant must be standard or year, got ${JSON.stringify(t)}`)
         options.tenant = t
         break
       }
-      case "--now": options.now = value(); break
-      case "--token": options.token = value(); break
-      case "--url-ttl": options.urlTtlSeconds = int(flag, value()); break
-      case "--files-per-page": options.filesPerPage = int(flag, value()); break
-      case "--objects-page-size": options.objectsPageSize = int(flag, value()); break
-      case "--rows-per-file": options.rowsPerFile = int(flag, value()); break
-      case "--export-rpm": limits.exportPerMinute = int(flag, value()); break
-      case "--objects-rpm": limits.objectsPerMinute = int(flag, value()); break
-      case "--minute-ms": limits.minuteMs = int(flag, value()); break
-      case "--bench": options.bench = { ...options.bench, objects: [...(options.bench?.objects ?? []), bench(value())] }; break
-      case "--bench-dir": options.bench = { objects: options.bench?.objects ?? [], dir: value() }; break
-      case "--fault-rate": rate.rate = int(flag, value()); break
-      case "--fault-seed": rate.seed = value(); break
-      case "--fault-kinds": rate.kinds = value().split(",").map((k) => k.trim()) as RandomFaultKind[]; break
-      default: throw new Error(`unknown option ${JSON.stringify(arg)} (see --help)`)
+      case "--now":
+        options.now = value()
+        break
+      case "--token":
+        options.token = value()
+        break
+      case "--url-ttl":
+        options.urlTtlSeconds = int(flag, value())
+        break
+      case "--files-per-page":
+        options.filesPerPage = int(flag, value())
+        break
+      case "--objects-page-size":
+        options.objectsPageSize = int(flag, value())
+        break
+      case "--rows-per-file":
+        options.rowsPerFile = int(flag, value())
+        break
+      case "--export-rpm":
+        limits.exportPerMinute = int(flag, value())
+        break
+      case "--objects-rpm":
+        limits.objectsPerMinute = int(flag, value())
+        break
+      case "--minute-ms":
+        limits.minuteMs = int(flag, value())
+        break
+      case "--bench":
+        options.bench = { ...options.bench, objects: [...(options.bench?.objects ?? []), bench(value())] }
+        break
+      case "--bench-dir":
+        options.bench = { objects: options.bench?.objects ?? [], dir: value() }
+        break
+      case "--fault-rate":
+        rate.rate = int(flag, value())
+        break
+      case "--fault-seed":
+        rate.seed = value()
+        break
+      case "--fault-kinds":
+        rate.kinds = value()
+          .split(",")
+          .map((k) => k.trim()) as RandomFaultKind[]
+        break
+      default:
+        throw new Error(`unknown option ${JSON.stringify(arg)} (see --help)`)
     }
   }
   if (Object.keys(limits).length > 0) options.rateLimits = limits
-  if (rate.rate !== undefined) cfg.randomFaults = { rate: rate.rate, ...(rate.seed ? { seed: rate.seed } : {}), ...(rate.kinds ? { kinds: rate.kinds } : {}) }
+  if (rate.rate !== undefined)
+    cfg.randomFaults = { rate: rate.rate, ...(rate.seed ? { seed: rate.seed } : {}), ...(rate.kinds ? { kinds: rate.kinds } : {}) }
   return cfg
 }

@@ -5,7 +5,10 @@ export class EmuClock {
   private base: number
   private realAt: number
 
-  constructor(start: number, private readonly frozen: boolean) {
+  constructor(
+    start: number,
+    private readonly frozen: boolean
+  ) {
     this.base = start
     this.realAt = Date.now()
   }

@@ -33,7 +33,7 @@ export function encodeRow(cells: ReadonlyArray<Cell>, style: CsvStyle, row: numb
 export function renderCsv(header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<Cell>>, style: CsvStyle): string {
   const eol = style.crlf ? "\r\n" : "\n"
   const lines = [encodeRow(header, style, 0)]
-  rows.forEach((cells, i) => lines.push(encodeRow(cells, style, i + 1)))
+  for (const [i, cells] of rows.entries()) lines.push(encodeRow(cells, style, i + 1))
   return (style.bom ? "\uFEFF" : "") + lines.join(eol) + (style.finalNewline ? eol : "")
 }
 

@@ -89,7 +89,9 @@ describe.skipIf(!hasCurl)("the document's curl examples", () => {
     expect(r.json).toMatchObject({ error: { code: "NOT_FOUND" } })
     const fixedPath = await run(PAGINATE.replace("/external/v2/export", "/export/external/v2/export"))
     expect(fixedPath.status).toBe(404) // objectID "feedback" does not exist
-    const fixedObject = await run(PAGINATE.replace("/external/v2/export", "/export/external/v2/export").replace('"feedback"', '"feedback_record"'))
+    const fixedObject = await run(
+      PAGINATE.replace("/external/v2/export", "/export/external/v2/export").replace('"feedback"', '"feedback_record"')
+    )
     expect(fixedObject.status).toBe(400) // a cursor the server never issued
   })
 })

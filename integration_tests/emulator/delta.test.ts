@@ -11,7 +11,7 @@ beforeAll(async () => {
 })
 afterAll(() => emu.close())
 
-const iso = (ms: number): string => new Date(ms).toISOString().slice(0, 16) + "Z"
+const iso = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16)}Z`
 
 describe("delta semantics", () => {
   it("a record updated later appears in both windows, each time with that window's latest values", async () => {
@@ -33,7 +33,8 @@ describe("delta semantics", () => {
   it("within one window a record appears once, in its latest version", async () => {
     const all = await exportAll(emu, "feedback_record", iso(emu.dataSpan.start.getTime()), iso(emu.dataSpan.end.getTime()))
     const seen = new Map<string, number>()
-    for (const url of all) for (const row of parseCsv(await download(url)).rows) seen.set(String(row.record_id), (seen.get(String(row.record_id)) ?? 0) + 1)
+    for (const url of all)
+      for (const row of parseCsv(await download(url)).rows) seen.set(String(row.record_id), (seen.get(String(row.record_id)) ?? 0) + 1)
     expect([...seen.values()].every((n) => n === 1)).toBe(true)
     // records updated within their creation hour (every 10th) show the later version only
     const hourly = emu.groundTruth("feedback_record", emu.dataSpan.start, emu.dataSpan.end)

@@ -27,8 +27,11 @@ function get(u: string): Promise<{ status: number | "reset"; bytes: number; comp
   return new Promise((resolve) => {
     const req = request(u, (res) => {
       let bytes = 0
-      res.on("data", (c: Buffer) => (bytes += c.length))
-      const done = (complete: boolean) => resolve({ status: res.statusCode ?? 0, bytes, complete, length: Number(res.headers["content-length"]) })
+      res.on("data", (c: Buffer) => {
+        bytes += c.length
+      })
+      const done = (complete: boolean) =>
+        resolve({ status: res.statusCode ?? 0, bytes, complete, length: Number(res.headers["content-length"]) })
       res.on("end", () => done(true))
       res.on("aborted", () => done(false))
       res.on("error", () => done(false))
@@ -119,7 +122,12 @@ describe("storage faults", () => {
     expect(second.complete).toBe(false)
     expect(second.bytes).toBe(Math.floor(0.1 * first.length))
     expect((await get(url)).complete).toBe(true)
-    expect(emu.requestLog.filter((e) => e.listener === "storage").map((e) => e.fault).slice(-3)).toEqual(["cut", "recut", undefined])
+    expect(
+      emu.requestLog
+        .filter((e) => e.listener === "storage")
+        .map((e) => e.fault)
+        .slice(-3)
+    ).toEqual(["cut", "recut", undefined])
   })
 
   it("resetConnection, serverError and slow on storage", async () => {

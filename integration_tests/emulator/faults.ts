@@ -43,7 +43,13 @@ const STORAGE_RANDOM: RandomFaultKind[] = ["5xx", "reset", "cut", "doubleCut", "
 
 export class FaultSet implements Faults {
   private armed: Record<"burst" | "error" | "slow" | "expire" | "cut" | "reset" | "invalid", Armed[]> = {
-    burst: [], error: [], slow: [], expire: [], cut: [], reset: [], invalid: []
+    burst: [],
+    error: [],
+    slow: [],
+    expire: [],
+    cut: [],
+    reset: [],
+    invalid: []
   }
   private readonly malformed = new Set<string>()
   /** Files whose next download is cut (earlier than the last one): a double cut's second half. */
@@ -85,7 +91,11 @@ export class FaultSet implements Faults {
     this.arm("invalid", { endpoint, remaining: count })
   }
   random(opts: { rate: number; seed?: string; kinds?: RandomFaultKind[] }): void {
-    this.randomMode = { rate: opts.rate, next: prng(hashOf("faults", opts.seed ?? "random")), kinds: opts.kinds ?? [...STORAGE_RANDOM, "429"] }
+    this.randomMode = {
+      rate: opts.rate,
+      next: prng(hashOf("faults", opts.seed ?? "random")),
+      kinds: opts.kinds ?? [...STORAGE_RANDOM, "429"]
+    }
   }
   reset(): void {
     for (const k of Object.keys(this.armed) as Array<keyof FaultSet["armed"]>) this.armed[k] = []
@@ -169,7 +179,10 @@ export class FaultSet implements Faults {
     const cut = this.consume(due.get("cut"))
     if (cut) {
       if (cut.thenFraction !== undefined) this.recut.set(file, { fraction: cut.thenFraction })
-      return { delayMs, action: cut.fraction !== undefined ? { kind: "cut", fraction: cut.fraction } : { kind: "cut", afterBytes: cut.afterBytes ?? 0 } }
+      return {
+        delayMs,
+        action: cut.fraction !== undefined ? { kind: "cut", fraction: cut.fraction } : { kind: "cut", afterBytes: cut.afterBytes ?? 0 }
+      }
     }
     const r = this.randomKind(STORAGE_RANDOM)
     if (r === "5xx") return { delayMs, action: { kind: "5xx", status: 503 } }

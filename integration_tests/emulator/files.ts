@@ -134,7 +134,7 @@ export class FileStore {
     for (const { rec, ver } of this.ds.select(objectId, s, e, now, this.ds.rev)) {
       const cells = rowFor(this.ds, objectId, rec, ver)
       const row: Record<string, string | null> = {}
-      columns.forEach((c, i) => (row[c] = cells[i] ?? null))
+      for (const [i, c] of columns.entries()) row[c] = cells[i] ?? null
       out.set(rec.id, row)
     }
     return out

@@ -21,16 +21,18 @@ export function sizesFor(scale: Scale): Sizes {
   return { feedback: n, taxonomy: n < 200 ? small : large }
 }
 
-const TAXONOMY_CHAIN = [
-  "product_taxonomy_l1", "product_taxonomy_l2", "product_taxonomy_l3", "theme", "subtheme"
-] as const
+const TAXONOMY_CHAIN = ["product_taxonomy_l1", "product_taxonomy_l2", "product_taxonomy_l3", "theme", "subtheme"] as const
 
 class Gen {
   readonly hours: number
   /** active (non-quiet) hour indexes, ascending */
   readonly active: number[] = []
 
-  constructor(readonly ds: Dataset, readonly spanStart: number, spanEnd: number) {
+  constructor(
+    readonly ds: Dataset,
+    readonly spanStart: number,
+    spanEnd: number
+  ) {
     this.hours = Math.max(0, Math.round((spanEnd - spanStart) / HOUR))
     for (let h = 0; h < this.hours; h++) {
       const quiet = hashOf(ds.seed, "quiet", h) % 5 === 0 && h !== 0 && h !== this.hours - 1
@@ -78,7 +80,7 @@ class Gen {
     const seed = this.ds.seed
     TAXONOMY_CHAIN.forEach((objectId, level) => {
       const count = sizes[level] ?? 0
-      const parentCount = level === 0 ? 0 : sizes[level - 1] ?? 0
+      const parentCount = level === 0 ? 0 : (sizes[level - 1] ?? 0)
       for (let i = 0; i < count; i++) {
         const rec = this.ds.create(objectId, this.at(0, level + 1 + (i % 10)), parentCount === 0 ? -1 : i % parentCount, 0)
         const r = rngFor(seed, "taxupd", objectId, i)
@@ -102,7 +104,7 @@ class Gen {
       times.push(this.at(h, Math.floor(r() * 60)))
     }
     times.sort((a, b) => a - b)
-    times.forEach((t, i) => this.oneFeedback(i, t))
+    for (const [i, t] of times.entries()) this.oneFeedback(i, t)
   }
 
   private oneFeedback(i: number, t: number): void {

@@ -117,7 +117,10 @@ export class HostileSet implements HostileModes {
     if (extra !== undefined && first) files = [...extra, ...files]
     const many = this.manyFiles.get(request.objectID)
     if (many !== undefined && first) {
-      files = [...Array.from({ length: many }, (_, i) => `${storageUrl}${HEADER_ONLY}${request.objectID}/${i}.csv?X-Amz-Signature=none`), ...files]
+      files = [
+        ...Array.from({ length: many }, (_, i) => `${storageUrl}${HEADER_ONLY}${request.objectID}/${i}.csv?X-Amz-Signature=none`),
+        ...files
+      ]
     }
     if (this.userinfo !== undefined) {
       const host = storageUrl.replace(/^http:\/\//, "")

@@ -61,10 +61,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clock,
     faults: new FaultSet(),
     hostile: new HostileSet(),
-    limiter: new RateLimiter(
-      { export: limits.exportPerMinute ?? 10, objects: limits.objectsPerMinute ?? 60 },
-      limits.minuteMs ?? 60_000
-    ),
+    limiter: new RateLimiter({ export: limits.exportPerMinute ?? 10, objects: limits.objectsPerMinute ?? 60 }, limits.minuteMs ?? 60_000),
     log: new RequestLog(options.onRequest),
     signer: new Signer(Math.max(1, Math.round(options.urlTtlSeconds ?? 900))),
     tokens: {

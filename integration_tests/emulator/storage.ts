@@ -47,7 +47,8 @@ function parseRange(header: string | undefined, size: number): { start: number; 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Promise<void> {
   const entry = ctx.log.start("storage", req, res)
   const head = req.method === "HEAD"
-  if (req.method !== "GET" && !head) return sendS3Error(res, 405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
+  if (req.method !== "GET" && !head)
+    return sendS3Error(res, 405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
   let action: StorageAction | undefined
   if (!head && ctx.hostile.answerStorage(req, res)) return
   if (!head) {
@@ -65,11 +66,17 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Prom
     }
     if (action?.kind === "5xx") {
       const slowDown = action.status === 503
-      return sendS3Error(res, action.status, slowDown ? "SlowDown" : "InternalError", slowDown ? "Please reduce your request rate." : "We encountered an internal error. Please try again.")
+      return sendS3Error(
+        res,
+        action.status,
+        slowDown ? "SlowDown" : "InternalError",
+        slowDown ? "Please reduce your request rate." : "We encountered an internal error. Please try again."
+      )
     }
-    if (action?.kind === "expire") return sendS3Error(res, 403, "AccessDenied", "Request has expired", {
-      "X-Amz-Expires": new URLSearchParams(entry.query).get("X-Amz-Expires") ?? "900"
-    })
+    if (action?.kind === "expire")
+      return sendS3Error(res, 403, "AccessDenied", "Request has expired", {
+        "X-Amz-Expires": new URLSearchParams(entry.query).get("X-Amz-Expires") ?? "900"
+      })
   }
   const verdict = ctx.signer.verify(entry.path, new URLSearchParams(entry.query))
   if (!verdict.ok) return sendS3Error(res, 403, verdict.code, verdict.message, verdict.details, head)
@@ -102,15 +109,26 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Prom
 }
 
 async function send(
-  req: IncomingMessage, res: ServerResponse, entry: RequestLogEntry, data: Buffer | undefined,
-  body: Body, start: number, count: number, cut: boolean
+  req: IncomingMessage,
+  res: ServerResponse,
+  entry: RequestLogEntry,
+  data: Buffer | undefined,
+  body: Body,
+  start: number,
+  count: number,
+  cut: boolean
 ): Promise<void> {
   entry.bytesSent = 0
   if (data !== undefined) {
     const slice = data.subarray(start, start + count)
     entry.bytesSent = slice.length
     if (!cut) return void res.end(slice)
-    return new Promise((done) => res.write(slice, () => { cutSocket(req); done() }))
+    return new Promise((done) =>
+      res.write(slice, () => {
+        cutSocket(req)
+        done()
+      })
+    )
   }
   if (count === 0) {
     if (cut) cutSocket(req)

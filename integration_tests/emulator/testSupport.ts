@@ -74,7 +74,7 @@ export function parseCsv(text: string | Buffer): Csv {
   const header = (head ?? []).map((h) => h ?? "")
   const rows = rest.map((cells) => {
     const row: Record<string, string | null> = {}
-    header.forEach((h, i) => (row[h] = cells[i] ?? null))
+    for (const [i, h] of header.entries()) row[h] = cells[i] ?? null
     return row
   })
   return { header, rows }
@@ -87,7 +87,12 @@ export async function download(url: string): Promise<Buffer> {
 }
 
 /** What a replica of the window holds after upserting every file's rows in order. */
-export async function replicaOf(emu: Emulator, objectID: string, start: string, end: string): Promise<Map<string, Record<string, string | null>>> {
+export async function replicaOf(
+  emu: Emulator,
+  objectID: string,
+  start: string,
+  end: string
+): Promise<Map<string, Record<string, string | null>>> {
   const out = new Map<string, Record<string, string | null>>()
   for (const url of await exportAll(emu, objectID, start, end)) {
     for (const row of parseCsv(await download(url)).rows) out.set(String(row.record_id), row)

@@ -11,7 +11,12 @@ export function parseApiTime(s: string): number | undefined {
   const m = API_TIME.exec(s)
   if (m === null) return undefined
   const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? "00"].map(Number) as [
-    number, number, number, number, number, number
+    number,
+    number,
+    number,
+    number,
+    number,
+    number
   ]
   const frac = m[7] === undefined ? 0 : Math.floor(Number(m[7]) * 1000)
   if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59) return undefined
@@ -37,12 +42,12 @@ export function toMs(t: string | Date | number): number {
 
 /** `2025-12-12T10:30:00Z` */
 export function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19) + "Z"
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`
 }
 
 /** `2025-12-12T10:30Z`, the document's format. */
 export function isoMinutes(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16) + "Z"
+  return `${new Date(ms).toISOString().slice(0, 16)}Z`
 }
 
 /** `20251212T103000Z`, as in X-Amz-Date. */

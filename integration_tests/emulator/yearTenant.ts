@@ -69,7 +69,8 @@ export function generateYear(seed: string, spanStart: number, spanEnd: number): 
       const fb = ds.create("feedback_record", at(day, BATCH_HOUR.feedback_record, minute), -1, 0)
       feedback.push(fb)
       const predictions = 1 + (hashOf(seed, "year-env", fb.idx) % 2)
-      for (let j = 0; j < predictions; j++) ds.create("product_feedback_envelope", at(day, BATCH_HOUR.product_feedback_envelope, minute), fb.idx, j)
+      for (let j = 0; j < predictions; j++)
+        ds.create("product_feedback_envelope", at(day, BATCH_HOUR.product_feedback_envelope, minute), fb.idx, j)
     }
     if (day > 0 && r() < 0.5) {
       const old = feedback[Math.floor(r() * (feedback.length - count))]
@@ -78,7 +79,7 @@ export function generateYear(seed: string, spanStart: number, spanEnd: number): 
     // Summaries are made in a weekly-ish batch: every sixth day, of the feedback since the last.
     if (day % 6 === hashOf(seed, "year-summary") % 6) {
       const recent = feedback.slice(-3)
-      recent.forEach((fb, j) => ds.create("feedback_summary", at(day, BATCH_HOUR.feedback_summary, j), fb.idx, 0))
+      for (const [j, fb] of recent.entries()) ds.create("feedback_summary", at(day, BATCH_HOUR.feedback_summary, j), fb.idx, 0)
     }
   }
   for (const d of ds.objects.values()) d.baseCount = d.records.length

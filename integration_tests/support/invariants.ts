@@ -8,7 +8,7 @@ interface StateBody {
 }
 
 export const stateOf = (message: AirbyteMessage) => {
-  const body = message["state"] as StateBody
+  const body = message.state as StateBody
   return {
     stream: body.stream.stream_descriptor.name,
     cursor: body.stream.stream_state._ab_export_window_end,
@@ -17,7 +17,7 @@ export const stateOf = (message: AirbyteMessage) => {
 }
 
 const statusOf = (message: AirbyteMessage) => {
-  const trace = message["trace"] as { type: string; stream_status?: { stream_descriptor: { name: string }; status: string } }
+  const trace = message.trace as { type: string; stream_status?: { stream_descriptor: { name: string }; status: string } }
   return trace.type === "STREAM_STATUS" ? trace.stream_status : undefined
 }
 
@@ -38,7 +38,7 @@ export const expectReadInvariants = (messages: ReadonlyArray<AirbyteMessage>) =>
   }
   for (const message of messages) {
     if (message.type === "RECORD") {
-      const s = of((message["record"] as { stream: string }).stream)
+      const s = of((message.record as { stream: string }).stream)
       expect(s.statuses, "a record before its stream's RUNNING status").toContain("RUNNING")
       expect(s.statuses.at(-1), "a record after its stream ended").not.toMatch(/COMPLETE/)
       s.sinceState++

@@ -79,7 +79,10 @@ export const startFaultProxy = async (emulator: Emulator, rules: ProxyRules): Pr
     const n = ++downloads
     const answer = await fetch(`${emulator.storageUrl}${req.url ?? "/"}`)
     const data = Buffer.from(await answer.arrayBuffer())
-    res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "text/csv", "content-length": String(data.length) })
+    res.writeHead(answer.status, {
+      "content-type": answer.headers.get("content-type") ?? "text/csv",
+      "content-length": String(data.length)
+    })
     const stallAfter = answer.status === 200 ? rules.stallFile?.({ path: req.url ?? "/", n }) : undefined
     // A stalled body: the headers promise the whole file, a part is sent, then nothing ever comes.
     if (stallAfter !== undefined) return void res.write(data.subarray(0, stallAfter))

@@ -6,10 +6,9 @@ export { prng as seededRandom } from "../emulator/hash.js"
 
 /** The seed for this run: TEST_SEED when set, else a fresh one. */
 export const testSeed = (): number => {
-  const forced = Number(process.env["TEST_SEED"])
+  const forced = Number(process.env.TEST_SEED)
   return Number.isInteger(forced) ? forced : Math.floor(Math.random() * 2 ** 31)
 }
 
 /** A whole number in [min, max], both inclusive. */
-export const between = (random: () => number, min: number, max: number): number =>
-  min + Math.floor(random() * (max - min + 1))
+export const between = (random: () => number, min: number, max: number): number => min + Math.floor(random() * (max - min + 1))

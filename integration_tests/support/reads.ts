@@ -17,19 +17,19 @@ export const END_ISO = END.replace("Z", ":00Z")
  */
 export const check = async (config: unknown) => {
   const inputs = writeInputs({ config })
-  const run = await runCli(["check", "--config", inputs["config"]!])
+  const run = await runCli(["check", "--config", inputs.config!])
   expect(run.code, run.stderr).toBe(0)
   expect(run.messages).toHaveLength(1)
   expectNoStackTrace(run.stderr)
-  const status = run.messages[0]!["connectionStatus"] as { status: string; message: string }
+  const status = run.messages[0]!.connectionStatus as { status: string; message: string }
   return { ...status, run }
 }
 
 /** Runs `read` with these inputs; `state` is left out when undefined. */
 export const read = (inputs: { config: unknown; catalog: unknown; state?: unknown }, options: RunOptions = {}): Promise<CliRun> => {
   const files = writeInputs(inputs.state === undefined ? { config: inputs.config, catalog: inputs.catalog } : inputs)
-  const args = ["read", "--config", files["config"]!, "--catalog", files["catalog"]!]
-  if (files["state"] !== undefined) args.push("--state", files["state"])
+  const args = ["read", "--config", files.config!, "--catalog", files.catalog!]
+  if (files.state !== undefined) args.push("--state", files.state)
   return runCli(args, options)
 }
 
@@ -42,7 +42,7 @@ export interface TraceError {
 
 export const traceErrors = (messages: ReadonlyArray<AirbyteMessage>): Array<TraceError> =>
   messages.flatMap((m) => {
-    const trace = m["trace"] as { type: string; error?: TraceError } | undefined
+    const trace = m.trace as { type: string; error?: TraceError } | undefined
     return m.type === "TRACE" && trace?.type === "ERROR" && trace.error ? [trace.error] : []
   })
 
@@ -54,7 +54,7 @@ export interface StreamStatus {
 /** The STREAM_STATUS traces of one stream, in order. */
 export const statuses = (messages: ReadonlyArray<AirbyteMessage>, stream: string): Array<StreamStatus> =>
   messages.flatMap((m) => {
-    const trace = m["trace"] as { type: string; stream_status?: StreamStatus & { stream_descriptor: { name: string } } } | undefined
+    const trace = m.trace as { type: string; stream_status?: StreamStatus & { stream_descriptor: { name: string } } } | undefined
     const s = m.type === "TRACE" && trace?.type === "STREAM_STATUS" ? trace.stream_status : undefined
     return s !== undefined && s.stream_descriptor.name === stream ? [s] : []
   })
@@ -64,23 +64,25 @@ export const finalStatus = (messages: ReadonlyArray<AirbyteMessage>, stream: str
 /** The last STATE of each stream, merged over `previous`: what Airbyte would pass to the next run. */
 export const carryState = (previous: ReadonlyMap<string, unknown>, messages: ReadonlyArray<AirbyteMessage>): Map<string, unknown> => {
   const next = new Map(previous)
-  for (const m of messages) if (m.type === "STATE") next.set(stateOf(m).stream, m["state"])
+  for (const m of messages) if (m.type === "STATE") next.set(stateOf(m).stream, m.state)
   return next
 }
 
 /** `stream record_id@window_end` of every record emitted more than once in these messages. */
 export const duplicates = (messages: ReadonlyArray<AirbyteMessage>): Array<string> => {
   const seen = new Set<string>()
-  return emittedPairs(messages).filter((pair) => seen.has(pair) || (seen.add(pair), false))
+  return emittedPairs(messages).filter((pair) => {
+    if (seen.has(pair)) return true
+    seen.add(pair)
+    return false
+  })
 }
 
 const pairOf = (stream: string, recordId: string, windowEnd: string) => `${stream} ${recordId}@${windowEnd}`
 
 /** `stream record_id@window_end` of every record in these messages, in order. */
 export const emittedPairs = (messages: ReadonlyArray<AirbyteMessage>): Array<string> =>
-  recordsOf(messages).map(({ stream, data }) =>
-    pairOf(stream, data["record_id"] as string, data["_ab_export_window_end"] as string)
-  )
+  recordsOf(messages).map(({ stream, data }) => pairOf(stream, data.record_id as string, data._ab_export_window_end as string))
 
 /**
  * The records of windows that each stream had checkpointed by the end of the run: a later run
@@ -92,9 +94,9 @@ export const committed = (messages: ReadonlyArray<AirbyteMessage>): Array<string
   return recordsOf(messages)
     .filter(({ stream, data }) => {
       const cursor = cursors.get(stream)
-      return cursor !== undefined && (data["_ab_export_window_end"] as string) <= cursor
+      return cursor !== undefined && (data._ab_export_window_end as string) <= cursor
     })
-    .map(({ stream, data }) => pairOf(stream, data["record_id"] as string, data["_ab_export_window_end"] as string))
+    .map(({ stream, data }) => pairOf(stream, data.record_id as string, data._ab_export_window_end as string))
 }
 
 /**
@@ -112,7 +114,7 @@ export const expectedPairs = (
   const step = windowHours * 3_600_000
   for (const stream of streams) {
     for (let from = Date.parse(start); from < Date.parse(end); from += step) {
-      const to = new Date(Math.min(from + step, Date.parse(end))).toISOString().slice(0, 19) + "Z"
+      const to = `${new Date(Math.min(from + step, Date.parse(end))).toISOString().slice(0, 19)}Z`
       for (const id of emulator.groundTruth(stream, new Date(from), to).keys()) pairs.push(pairOf(stream, id, to))
     }
   }

@@ -11,16 +11,16 @@ interface RecordPayload {
 }
 
 export const recordsOf = (messages: ReadonlyArray<AirbyteMessage>): Array<RecordPayload> =>
-  messages.filter((m) => m.type === "RECORD").map((m) => m["record"] as RecordPayload)
+  messages.filter((m) => m.type === "RECORD").map((m) => m.record as RecordPayload)
 
 export const upsert = (replica: Replica, messages: ReadonlyArray<AirbyteMessage>): Replica => {
   for (const { stream, data } of recordsOf(messages)) {
     const rows = replica.get(stream) ?? new Map<string, Row>()
     replica.set(stream, rows)
-    const id = data["record_id"] as string
+    const id = data.record_id as string
     const previous = rows.get(id)
-    const end = data["_ab_export_window_end"] as string
-    if (previous === undefined || (previous["_ab_export_window_end"] as string) <= end) rows.set(id, data as Row)
+    const end = data._ab_export_window_end as string
+    if (previous === undefined || (previous._ab_export_window_end as string) <= end) rows.set(id, data as Row)
   }
   return replica
 }

@@ -53,8 +53,8 @@ export class CsvRows {
   }
 
   private take(): ReadonlyArray<Row> {
-    let row: Array<Cell> | null
-    while ((row = this.parser.read() as Array<Cell> | null) !== null) this.rows.push(row)
+    for (let row = this.parser.read() as Array<Cell> | null; row !== null; row = this.parser.read() as Array<Cell> | null)
+      this.rows.push(row)
     // A parse error is emitted as an event on the next tick; `errored` already holds it now.
     const failure = this.failure ?? (this.parser.errored as Error | null)
     if (failure) throw failure

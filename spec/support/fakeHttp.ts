@@ -27,7 +27,13 @@ export const fakeHttp = (answer: (request: SentRequest) => FakeAnswer) => {
   const client = HttpClient.make((request, url) =>
     Effect.gen(function* () {
       const body = request.body._tag === "Uint8Array" ? (JSON.parse(new TextDecoder().decode(request.body.body)) as unknown) : undefined
-      const seen: SentRequest = { method: request.method, url: url.toString(), headers: request.headers, body, atMs: yield* Clock.currentTimeMillis }
+      const seen: SentRequest = {
+        method: request.method,
+        url: url.toString(),
+        headers: request.headers,
+        body,
+        atMs: yield* Clock.currentTimeMillis
+      }
       sent.push(seen)
       const reply = answer(seen)
       if (reply.silent === true) return yield* Effect.never

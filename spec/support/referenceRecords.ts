@@ -37,7 +37,7 @@ export const referenceRecords = (
     for (const row of rows) {
       if (keys === undefined) {
         header = columnNames(row)
-        keys = header.map((name, i) => (i === 0 ? "" : ",") + JSON.stringify(name) + ":")
+        keys = header.map((name, i) => `${(i === 0 ? "" : ",") + JSON.stringify(name)}:`)
         continue
       }
       rowsSeen++

@@ -8,7 +8,6 @@ import {
   type ApiError,
   type DownloadError,
   DownloadRejected,
-  RateLimited,
   TransientError,
   UrlExpired,
   withoutSignature
@@ -87,7 +86,7 @@ export const testSettings = (overrides: Partial<SettingsShape> = {}): SettingsSh
 export const csvFile = (object: string, hourMs: number, rows: number, part = 0): FakeFile => {
   const hour = new Date(hourMs).toISOString().slice(0, 13)
   const lines = Array.from({ length: rows }, (_, i) => `${object}-${hour}-${part}-${i},"text, ${i}"`)
-  return { object, hourMs, name: `${object}/${hour}-part-${part}.csv`, csv: ["record_id,text", ...lines].join("\n") + "\n" }
+  return { object, hourMs, name: `${object}/${hour}-part-${part}.csv`, csv: `${["record_id,text", ...lines].join("\n")}\n` }
 }
 
 export const makeHarness = (options: HarnessOptions) => {
@@ -125,9 +124,7 @@ export const makeHarness = (options: HarnessOptions) => {
     })
 
   const api = EnterpretApi.of({
-    listObjects: Effect.succeed(
-      [...new Set(options.files.map((f) => f.object))].map((id) => ({ id, name: id, description: "" }))
-    ),
+    listObjects: Effect.succeed([...new Set(options.files.map((f) => f.object))].map((id) => ({ id, name: id, description: "" }))),
     exportPage: (request) => withRetry(answer(request), { maxRetries: settings.maxRetries, baseMs: DEFAULT_RETRY_BASE_MS })
   })
 
@@ -171,7 +168,9 @@ export const makeHarness = (options: HarnessOptions) => {
           }),
         started: (stream) => Effect.sync(() => void events.push({ kind: "started", stream })),
         rateLimited: (stream, retryAtMs) =>
-          Effect.flatMap(Clock.currentTimeMillis, (atMs) => Effect.sync(() => void events.push({ kind: "rateLimited", stream, retryAtMs, atMs }))),
+          Effect.flatMap(Clock.currentTimeMillis, (atMs) =>
+            Effect.sync(() => void events.push({ kind: "rateLimited", stream, retryAtMs, atMs }))
+          ),
         estimate: (stream, rows, bytes) => Effect.sync(() => void events.push({ kind: "estimate", stream, rows, bytes })),
         checkpoint: (stream, streamState, recordCount) =>
           Effect.sync(() => void events.push({ kind: "checkpoint", stream, cursor: streamState[CURSOR_FIELD], recordCount })),
@@ -199,7 +198,13 @@ export const makeHarness = (options: HarnessOptions) => {
 
 /** The ids every record of `files` has, in file order: the ground truth of a full read. */
 export const idsOf = (files: ReadonlyArray<FakeFile>): Array<string> =>
-  files.flatMap((f) => f.csv.trim().split("\n").slice(1).map((line) => line.split(",")[0]!))
+  files.flatMap((f) =>
+    f.csv
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((line) => line.split(",")[0]!)
+  )
 
 /** The TestClock's "now" during a run: well after the tenant's data. */
 export const NOW = T0 + 30 * 24 * HOUR_MS

@@ -105,7 +105,12 @@ export const rateLimitedMessage = (stream: string, quotaReset: number | undefine
       stream_descriptor: { name: stream },
       status: "RUNNING",
       // JSON has no Infinity: a reset time that is not a finite number is left out, never `null`.
-      reasons: [{ type: "RATE_LIMITED", ...(quotaReset === undefined || !Number.isFinite(quotaReset) ? {} : { rate_limited: { quota_reset: quotaReset } }) }]
+      reasons: [
+        {
+          type: "RATE_LIMITED",
+          ...(quotaReset === undefined || !Number.isFinite(quotaReset) ? {} : { rate_limited: { quota_reset: quotaReset } })
+        }
+      ]
     }
   }
 })

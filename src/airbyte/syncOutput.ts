@@ -1,12 +1,6 @@
 import { Effect, Layer } from "effect"
 import { SyncOutput } from "../sync/syncOutput.js"
-import {
-  errorTraceMessage,
-  estimateMessage,
-  rateLimitedMessage,
-  stateMessage,
-  streamStatusMessage
-} from "./messages.js"
+import { errorTraceMessage, estimateMessage, rateLimitedMessage, stateMessage, streamStatusMessage } from "./messages.js"
 import { airbyteRecordEnvelope } from "../output/recordEnvelope.js"
 import { AirbyteOutput } from "./output.js"
 

@@ -26,7 +26,7 @@ export const parseHour = (text: string): number | undefined => {
 export const floorHour = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS
 
 /** The API's request format: `YYYY-MM-DDTHH:MMZ`. */
-export const toApiTime = (ms: number): string => new Date(ms).toISOString().slice(0, 16) + "Z"
+export const toApiTime = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16)}Z`
 
 /** The cursor and injected-field format: RFC 3339 `YYYY-MM-DDTHH:00:00Z`. */
-export const toCursor = (ms: number): string => new Date(ms).toISOString().slice(0, 19) + "Z"
+export const toCursor = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`

@@ -55,7 +55,8 @@ export const decodeWithPaths = <A, I>(
         return `${issue.path.length ? issue.path.join(".") : "(root)"}: ${message}`
       })
       const unique = [...new Set(lines)]
-      const listed = unique.length > MAX_LISTED ? [...unique.slice(0, MAX_LISTED), `and ${unique.length - MAX_LISTED} more problems`] : unique
+      const listed =
+        unique.length > MAX_LISTED ? [...unique.slice(0, MAX_LISTED), `and ${unique.length - MAX_LISTED} more problems`] : unique
       return new InputError({ file, message: `${what} file ${file} is invalid: ${listed.join("; ")}` })
     })
   )

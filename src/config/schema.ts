@@ -26,7 +26,8 @@ const wholeHour = (title: string, description: string, earliest?: string) =>
           return `must be a whole UTC hour such as 2025-12-12T00:00Z, 2025-12-12T00:00:00Z or 2025-12-12, got ${shownValue(text, DATE_LIKE)}`
         }
         // Whole-hour forms all start with the year, so comparing text compares dates.
-        if (earliest !== undefined && text < earliest) return `must be ${earliest} or later (${JSON.stringify(text)} looks like a typo of the year)`
+        if (earliest !== undefined && text < earliest)
+          return `must be ${earliest} or later (${JSON.stringify(text)} looks like a typo of the year)`
         return true
       },
       // The same rule for the form: a year from 2000 on (a lookahead on the first digit) for start_date.
@@ -42,7 +43,6 @@ const wholeNumber = (min: number, max: number, title: string, description: strin
     Schema.lessThanOrEqualTo(max, { message })
   ).annotations({ title, description })
 }
-
 
 const boundedInt = (min: number, max: number, fallback: number, title: string, description: string) =>
   Schema.optionalWith(wholeNumber(min, max, title, description).annotations({ default: fallback }), { default: () => fallback })
@@ -77,8 +77,7 @@ const BaseUrl = Schema.String.pipe(
     // The same rule for the form: https, or plain http to a loopback host only; no user, query or fragment.
     {
       jsonSchema: {
-        pattern:
-          "^(?:https://[^/?#@\\s]+|http://(?:localhost|127\\.\\d+\\.\\d+\\.\\d+|\\[::1\\])(?::\\d*)?)(?:/[^?#\\s]*)?$"
+        pattern: "^(?:https://[^/?#@\\s]+|http://(?:localhost|127\\.\\d+\\.\\d+\\.\\d+|\\[::1\\])(?::\\d*)?)(?:/[^?#\\s]*)?$"
       }
     }
   )
@@ -119,9 +118,7 @@ export const ConfigSchema = Schema.Struct({
     "First UTC hour to export (2000 or later). Records created or updated in Enterpret from this hour on are synced.",
     EARLIEST_START
   ),
-  end_date: Schema.optional(
-    wholeHour("End date", "Exclusive upper bound (UTC hour). Leave empty to sync up to the last complete hour.")
-  ),
+  end_date: Schema.optional(wholeHour("End date", "Exclusive upper bound (UTC hour). Leave empty to sync up to the last complete hour.")),
   base_url: Schema.optionalWith(BaseUrl, { default: () => DEFAULT_BASE_URL }),
   objects: Schema.optional(
     Schema.Array(ObjectId).annotations({
@@ -137,12 +134,42 @@ export const ConfigSchema = Schema.Struct({
       "Leave empty (recommended) for adaptive windows: each stream sizes its windows from the API's answers, larger while they list few files, smaller when they run to several pages, so that a backfill spends about one export request per page of files and still checkpoints at least every 3 requests. Set it to export exactly this many hours per request window instead (the behaviour of 0.1.0, one request per window even when it is empty). State is checkpointed after each window."
     )
   ),
-  lookback_hours: boundedInt(0, 168, 0, "Lookback (hours)", "An incremental read starts this many hours before its saved state, to re-read recent windows."),
-  export_requests_per_minute: boundedInt(1, 600, 10, "Export requests per minute", "Client-side pace for the export endpoint, across all streams (Enterpret allows 10)."),
-  objects_requests_per_minute: boundedInt(1, 600, 60, "Objects requests per minute", "Client-side pace for the objects endpoint (Enterpret allows 60)."),
+  lookback_hours: boundedInt(
+    0,
+    168,
+    0,
+    "Lookback (hours)",
+    "An incremental read starts this many hours before its saved state, to re-read recent windows."
+  ),
+  export_requests_per_minute: boundedInt(
+    1,
+    600,
+    10,
+    "Export requests per minute",
+    "Client-side pace for the export endpoint, across all streams (Enterpret allows 10)."
+  ),
+  objects_requests_per_minute: boundedInt(
+    1,
+    600,
+    60,
+    "Objects requests per minute",
+    "Client-side pace for the objects endpoint (Enterpret allows 60)."
+  ),
   max_concurrent_downloads: boundedInt(1, 32, 4, "Concurrent downloads", "CSV files fetched at once, across all streams."),
-  max_retries: boundedInt(0, 50, 8, "Retries per request", "How often a request that met a 429, a 5xx or a network fault is tried again before its stream fails."),
-  request_timeout_seconds: boundedInt(5, 3600, 120, "Request timeout (seconds)", "How long a request may wait for an answer, or a download for its next bytes, before it is retried.")
+  max_retries: boundedInt(
+    0,
+    50,
+    8,
+    "Retries per request",
+    "How often a request that met a 429, a 5xx or a network fault is tried again before its stream fails."
+  ),
+  request_timeout_seconds: boundedInt(
+    5,
+    3600,
+    120,
+    "Request timeout (seconds)",
+    "How long a request may wait for an answer, or a download for its next bytes, before it is retried."
+  )
 }).annotations({ title: "Enterpret Export Spec" })
 
 export type ConfigInput = typeof ConfigSchema.Type

@@ -52,5 +52,4 @@ export const decodeSettings = (value: unknown, file: string) =>
     return settings
   })
 
-export const loadSettings = (path: string) =>
-  readJsonFile(path, "Config").pipe(Effect.flatMap((value) => decodeSettings(value, path)))
+export const loadSettings = (path: string) => readJsonFile(path, "Config").pipe(Effect.flatMap((value) => decodeSettings(value, path)))

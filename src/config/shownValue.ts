@@ -10,7 +10,8 @@ export const SHOWN_CHARACTERS = 10
 export const shownValue = (value: unknown, safe?: RegExp, instead?: string): string => {
   const json = JSON.stringify(value) ?? String(value)
   if (json.length <= SHOWN_CHARACTERS + 2 || (typeof value === "string" && safe?.test(value) === true)) return json
-  const kind = typeof value === "string" ? "a text" : Array.isArray(value) ? "a list" : typeof value === "object" ? "an object" : `a ${typeof value}`
+  const kind =
+    typeof value === "string" ? "a text" : Array.isArray(value) ? "a list" : typeof value === "object" ? "an object" : `a ${typeof value}`
   const length = typeof value === "string" ? value.length : json.length
   const hidden = `${kind} of ${length} characters (not shown: it may be a secret)`
   // A URL of a scheme without an origin (`foo:bar`) has the origin "null": nothing to show.

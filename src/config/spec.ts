@@ -21,11 +21,11 @@ type JsonObject = { [key: string]: unknown }
  */
 export const connectionSpecification = (): JsonObject => {
   const schema = JSONSchema.make(ConfigSchema) as unknown as JsonObject
-  const properties = schema["properties"] as Record<string, JsonObject>
+  const properties = schema.properties as Record<string, JsonObject>
   Object.entries(properties).forEach(([name, property], order) => {
-    property["order"] = order
-    if (SECRET_FIELDS.has(name)) property["airbyte_secret"] = true
-    if (property["pattern"] === HOUR_PATTERN || property["pattern"] === START_HOUR_PATTERN) property["pattern_descriptor"] = HOUR_PATTERN_DESCRIPTOR
+    property.order = order
+    if (SECRET_FIELDS.has(name)) property.airbyte_secret = true
+    if (property.pattern === HOUR_PATTERN || property.pattern === START_HOUR_PATTERN) property.pattern_descriptor = HOUR_PATTERN_DESCRIPTOR
   })
   return { ...schema, additionalProperties: true }
 }

@@ -55,7 +55,9 @@ const QUOTED_CLASSES = byteClasses(true)
 
 const utf8 = new TextEncoder()
 /** The JSON escape of each byte that needs one, exactly as JSON.stringify writes it. */
-const ESCAPES: ReadonlyArray<Uint8Array> = Array.from({ length: 0x80 }, (_, b) => utf8.encode(JSON.stringify(String.fromCharCode(b)).slice(1, -1)))
+const ESCAPES: ReadonlyArray<Uint8Array> = Array.from({ length: 0x80 }, (_, b) =>
+  utf8.encode(JSON.stringify(String.fromCharCode(b)).slice(1, -1))
+)
 const ESCAPED_QUOTE = ESCAPES[QUOTE]!
 /** U+FFFD, what TextDecoder puts in place of each invalid UTF-8 sequence. */
 const REPLACEMENT = utf8.encode("\uFFFD")
@@ -295,8 +297,8 @@ export class RecordEncoder {
         out[len++] = b
         i++
       } else if (kind === ESCAPED) {
-        const escape = ESCAPES[b]!
-        for (let e = 0; e < escape.length; e++) out[len++] = escape[e]!
+        const escaped = ESCAPES[b]!
+        for (let e = 0; e < escaped.length; e++) out[len++] = escaped[e]!
         i++
       } else if (kind === MULTIBYTE) {
         this.len = len
@@ -363,8 +365,8 @@ export class RecordEncoder {
         i += 2
       } else if (kind === ESCAPED || kind === NEWLINE) {
         if (kind === NEWLINE) this.quotedNewlines++
-        const escape = ESCAPES[b]!
-        for (let e = 0; e < escape.length; e++) out[len++] = escape[e]!
+        const escaped = ESCAPES[b]!
+        for (let e = 0; e < escaped.length; e++) out[len++] = escaped[e]!
         i++
       } else if (kind === MULTIBYTE) {
         this.len = len
@@ -501,7 +503,7 @@ export class RecordEncoder {
     const names = columnNames(cells)
     this.names = names
     this.columns = names.length
-    this.keys = names.map((name, i) => utf8.encode((i === 0 ? "" : ",") + JSON.stringify(name) + ":"))
+    this.keys = names.map((name, i) => utf8.encode(`${(i === 0 ? "" : ",") + JSON.stringify(name)}:`))
     // Besides its cells' bytes a row writes the envelope, the keys, and per cell two quotes or a null.
     this.rowOverhead = this.head.length + this.tail.length + this.keys.reduce((sum, key) => sum + key.length, 0) + 6 * this.columns + 64
     this.len = this.rowStart

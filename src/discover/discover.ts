@@ -17,7 +17,11 @@ const listIds = (ids: ReadonlyArray<string>): string => {
 /** Each object once, the first listing of it kept: a repeated ID would make a catalog that read refuses. */
 const uniqueById = (objects: ReadonlyArray<ExportableObject>): Array<ExportableObject> => {
   const seen = new Set<string>()
-  return objects.filter((o) => !seen.has(o.id) && (seen.add(o.id), true))
+  return objects.filter((o) => {
+    if (seen.has(o.id)) return false
+    seen.add(o.id)
+    return true
+  })
 }
 
 /** The exportable objects the config asks for; naming an object that does not exist is an error. */

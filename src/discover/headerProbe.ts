@@ -34,17 +34,15 @@ export const probeHeader = (objectId: string) =>
             // Stopping the body as soon as the header is known saves downloading the file.
             return header === undefined ? Effect.void : Effect.fail(new HeaderFound({ header }))
           })
-        return downloader
-          .download(url, { onSize: () => Effect.void, onChunk: (chunk) => seek(() => reader.push(chunk)) })
-          .pipe(
-            Effect.zipRight(seek(() => reader.end())),
-            Effect.as<ReadonlyArray<string> | undefined>(undefined),
-            Effect.catchTags({
-              HeaderFound: (found) => Effect.succeed(found.header),
-              // A URL that expired between listing and probing: the next file, or page, will do.
-              UrlExpired: () => Effect.succeed(undefined)
-            })
-          )
+        return downloader.download(url, { onSize: () => Effect.void, onChunk: (chunk) => seek(() => reader.push(chunk)) }).pipe(
+          Effect.zipRight(seek(() => reader.end())),
+          Effect.as<ReadonlyArray<string> | undefined>(undefined),
+          Effect.catchTags({
+            HeaderFound: (found) => Effect.succeed(found.header),
+            // A URL that expired between listing and probing: the next file, or page, will do.
+            UrlExpired: () => Effect.succeed(undefined)
+          })
+        )
       })
 
     // Pages are fetched as they are needed: the first file with a header ends the probe.

@@ -145,7 +145,10 @@ export const makeLineWriter = (
     return new Promise((resolve) => out.write("", () => resolve()))
   }
   /** Set once the stream has failed or been destroyed: nothing more can be written. */
-  const failure = (): OutputClosed | undefined => closed ?? (out.destroyed ? (closed = new OutputClosed({ cause: undefined })) : undefined)
+  const failure = (): OutputClosed | undefined => {
+    if (closed === undefined && out.destroyed) closed = new OutputClosed({ cause: undefined })
+    return closed
+  }
   return { append, flush, settle, failure }
 }
 
@@ -164,13 +167,18 @@ export const makeMessageOutput = <Message>(out: Writable, options?: MessageOutpu
     return closed === undefined ? Effect.void : Effect.die(closed)
   })
   const settled = (pending: Promise<void> | undefined): Effect.Effect<void> =>
-    pending === undefined ? stopIfClosed : Effect.zipRight(Effect.promise(() => pending), stopIfClosed)
+    pending === undefined
+      ? stopIfClosed
+      : Effect.zipRight(
+          Effect.promise(() => pending),
+          stopIfClosed
+        )
   return {
     emit: (message) =>
       Effect.zipRight(
         stopIfClosed,
         Effect.suspend(() => {
-          writer.append(redactor.message(message) + "\n")
+          writer.append(`${redactor.message(message)}\n`)
           return settled(writer.flush())
         })
       ),

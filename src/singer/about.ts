@@ -22,7 +22,7 @@ type JsonObject = { [key: string]: unknown }
 const settingsSchema = (): JsonObject => {
   const { $schema: _schema, ...spec } = connectionSpecification()
   const properties = Object.fromEntries(
-    Object.entries(spec["properties"] as Record<string, JsonObject>).map(([name, { order: _order, airbyte_secret: _secret, ...rest }]) => [
+    Object.entries(spec.properties as Record<string, JsonObject>).map(([name, { order: _order, airbyte_secret: _secret, ...rest }]) => [
       name,
       SECRET_FIELDS.has(name) ? { ...rest, secret: true, writeOnly: true } : rest
     ])
@@ -38,14 +38,15 @@ export const aboutJson = () => ({
   settings: settingsSchema()
 })
 
-const cell = (value: unknown) => (value === undefined ? "" : String(typeof value === "string" ? value : JSON.stringify(value)).replaceAll("|", "\\|"))
+const cell = (value: unknown) =>
+  value === undefined ? "" : String(typeof value === "string" ? value : JSON.stringify(value)).replaceAll("|", "\\|")
 
 export const aboutMarkdown = (): string => {
   const settings = settingsSchema()
-  const required = new Set(settings["required"] as ReadonlyArray<string>)
-  const rows = Object.entries(settings["properties"] as Record<string, JsonObject>).map(
+  const required = new Set(settings.required as ReadonlyArray<string>)
+  const rows = Object.entries(settings.properties as Record<string, JsonObject>).map(
     ([name, p]) =>
-      `| ${name} | ${cell(p["type"])} | ${required.has(name) ? "yes" : "no"} | ${p["secret"] === true ? "yes" : "no"} | ${cell(p["default"])} | ${cell(p["description"])} |`
+      `| ${name} | ${cell(p.type)} | ${required.has(name) ? "yes" : "no"} | ${p.secret === true ? "yes" : "no"} | ${cell(p.default)} | ${cell(p.description)} |`
   )
   return [
     `# \`${TAP_NAME}\``,

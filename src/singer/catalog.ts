@@ -95,14 +95,13 @@ type InputEntry = typeof InputEntry.Type
  */
 export const isSelected = (metadata: JsonObject | undefined): boolean => {
   if (metadata === undefined) return false
-  if (metadata["inclusion"] === "unsupported") return false
-  if (metadata["inclusion"] === "automatic") return true
-  if (typeof metadata["selected"] === "boolean") return metadata["selected"]
+  if (metadata.inclusion === "unsupported") return false
+  if (metadata.inclusion === "automatic") return true
+  if (typeof metadata.selected === "boolean") return metadata.selected
   return metadata["selected-by-default"] === true
 }
 
-const streamMetadata = (entry: InputEntry): JsonObject | undefined =>
-  entry.metadata?.find((m) => m.breadcrumb.length === 0)?.metadata
+const streamMetadata = (entry: InputEntry): JsonObject | undefined => entry.metadata?.find((m) => m.breadcrumb.length === 0)?.metadata
 
 /** The replication method the catalog asks for; INCREMENTAL unless it says FULL_TABLE. */
 const methodOf = (entry: InputEntry, metadata: JsonObject | undefined, fail: (message: string) => InputError) => {
@@ -113,7 +112,11 @@ const methodOf = (entry: InputEntry, metadata: JsonObject | undefined, fail: (me
     return Effect.fail(fail(`stream ${name}: replication-method must be INCREMENTAL or FULL_TABLE, got ${JSON.stringify(method)}`))
   }
   if (method !== "FULL_TABLE" && key !== undefined && key !== null && key !== CURSOR_FIELD) {
-    return Effect.fail(fail(`stream ${name}: replication-key must be ${CURSOR_FIELD} (the only one the Export API can filter on), got ${JSON.stringify(key)}`))
+    return Effect.fail(
+      fail(
+        `stream ${name}: replication-key must be ${CURSOR_FIELD} (the only one the Export API can filter on), got ${JSON.stringify(key)}`
+      )
+    )
   }
   return Effect.succeed<ReplicationMethod>(method === "FULL_TABLE" ? "FULL_TABLE" : "INCREMENTAL")
 }
@@ -130,7 +133,7 @@ export const decodeSingerCatalog = (value: unknown, file: string) =>
       seen.add(entry.tap_stream_id)
       const metadata = streamMetadata(entry)
       // A catalog without stream metadata may still select the legacy way, on the entry or in its schema.
-      const chosen = metadata === undefined ? entry.selected === true || entry.schema["selected"] === true : isSelected(metadata)
+      const chosen = metadata === undefined ? entry.selected === true || entry.schema.selected === true : isSelected(metadata)
       if (!chosen) continue
       const declaredKeys = metadata?.["table-key-properties"]
       selected.push({

@@ -23,7 +23,10 @@ const config = Options.text("config").pipe(
   Options.repeated
 )
 const discover = Options.boolean("discover").pipe(Options.withDescription("Print the catalog of every stream and exit"))
-const catalog = Options.text("catalog").pipe(Options.withDescription("Catalog JSON: the streams selected in its metadata are synced"), Options.optional)
+const catalog = Options.text("catalog").pipe(
+  Options.withDescription("Catalog JSON: the streams selected in its metadata are synced"),
+  Options.optional
+)
 const properties = Options.text("properties").pipe(Options.withDescription("The older name of --catalog"), Options.optional)
 const state = Options.text("state").pipe(Options.withDescription("State JSON: the value of the last STATE message"), Options.optional)
 const about = Options.boolean("about").pipe(Options.withDescription("Describe the tap: capabilities and settings"))
@@ -36,7 +39,10 @@ const format = Options.choice("format", ["json", "markdown"]).pipe(
 const loadMergedSettings = (files: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     if (files.length === 0) {
-      return yield* new InputError({ file: "--config", message: "--config FILE is required (the tap's settings: api_token, start_date, …)" })
+      return yield* new InputError({
+        file: "--config",
+        message: "--config FILE is required (the tap's settings: api_token, start_date, …)"
+      })
     }
     const output = yield* SingerOutput
     let merged: Record<string, unknown> = {}
@@ -48,7 +54,7 @@ const loadMergedSettings = (files: ReadonlyArray<string>) =>
       merged = { ...merged, ...value }
     }
     // The token is masked in everything written to stdout from here on (see MessageOutput.redact).
-    if (typeof merged["api_token"] === "string") yield* output.redact(merged["api_token"].trim())
+    if (typeof merged.api_token === "string") yield* output.redact(merged.api_token.trim())
     return yield* decodeSettings(merged, files.join(" + "))
   })
 
@@ -94,35 +100,34 @@ const sync = (configFiles: ReadonlyArray<string>, catalogFile: string | undefine
     ).pipe(Effect.provide(singerSyncOutput(streams, tapState)), Effect.provide(api))
   })
 
-export const tapCommand = Command.make(
-  TAP_NAME,
-  { config, discover, catalog, properties, state, about, format },
-  (args) => {
-    if (args.about) {
-      const json = Option.getOrElse(args.format, () => "markdown") === "json"
-      return printText(json ? JSON.stringify(aboutJson(), null, 2) : aboutMarkdown())
-    }
-    return Effect.gen(function* () {
-      const failed = yield* Effect.gen(function* () {
-        if (Option.isSome(args.catalog) && Option.isSome(args.properties)) {
-          return yield* new InputError({ file: "--properties", message: "Pass the catalog once: --catalog or its older name --properties, not both" })
-        }
-        if (args.discover) {
-          const settings = yield* loadMergedSettings(args.config)
-          const streams = yield* discoverEntries(args.config.join(" + ")).pipe(Effect.provide(apiLayer(settings)))
-          yield* printText(JSON.stringify({ streams }, null, 2))
-          return []
-        }
-        const catalogFile = Option.getOrUndefined(Option.orElse(args.catalog, () => args.properties))
-        return yield* sync(args.config, catalogFile, Option.getOrUndefined(args.state))
-      }).pipe(Effect.catchAllDefect(defectAsFailure), Effect.catchAll(reportFailure))
-      if (failed.length > 0) {
-        yield* Console.error(`ERROR Sync incomplete: ${failed.join(", ")} failed; the other streams completed.`)
-        return yield* new TapFailed({ message: `streams failed: ${failed.join(", ")}` })
-      }
-    })
+export const tapCommand = Command.make(TAP_NAME, { config, discover, catalog, properties, state, about, format }, (args) => {
+  if (args.about) {
+    const json = Option.getOrElse(args.format, () => "markdown") === "json"
+    return printText(json ? JSON.stringify(aboutJson(), null, 2) : aboutMarkdown())
   }
-).pipe(Command.withDescription("Singer tap for the Enterpret Knowledge Graph Export API"))
+  return Effect.gen(function* () {
+    const failed = yield* Effect.gen(function* () {
+      if (Option.isSome(args.catalog) && Option.isSome(args.properties)) {
+        return yield* new InputError({
+          file: "--properties",
+          message: "Pass the catalog once: --catalog or its older name --properties, not both"
+        })
+      }
+      if (args.discover) {
+        const settings = yield* loadMergedSettings(args.config)
+        const streams = yield* discoverEntries(args.config.join(" + ")).pipe(Effect.provide(apiLayer(settings)))
+        yield* printText(JSON.stringify({ streams }, null, 2))
+        return []
+      }
+      const catalogFile = Option.getOrUndefined(Option.orElse(args.catalog, () => args.properties))
+      return yield* sync(args.config, catalogFile, Option.getOrUndefined(args.state))
+    }).pipe(Effect.catchAllDefect(defectAsFailure), Effect.catchAll(reportFailure))
+    if (failed.length > 0) {
+      yield* Console.error(`ERROR Sync incomplete: ${failed.join(", ")} failed; the other streams completed.`)
+      return yield* new TapFailed({ message: `streams failed: ${failed.join(", ")}` })
+    }
+  })
+}).pipe(Command.withDescription("Singer tap for the Enterpret Knowledge Graph Export API"))
 
 /** The tap's command line, stdout for Singer messages only, everything else on stderr. */
 export const runTap = (argv: ReadonlyArray<string>) => {

@@ -34,7 +34,9 @@ export const decodeTapState = (value: unknown, file: string) =>
     const fail = (message: string) => new InputError({ file, message: `State file ${file} is invalid: ${message}` })
     const decoded = Schema.decodeUnknownOption(Bookmarks)(value.bookmarks)
     if (decoded._tag === "None") {
-      return yield* fail(`bookmarks must map each stream to an object like {"${CURSOR_FIELD}": "2025-12-13T00:00:00Z"}, got ${describe(value.bookmarks)}`)
+      return yield* fail(
+        `bookmarks must map each stream to an object like {"${CURSOR_FIELD}": "2025-12-13T00:00:00Z"}, got ${describe(value.bookmarks)}`
+      )
     }
     const cursors = new Map<string, number>()
     const kept: Array<readonly [string, Readonly<Record<string, unknown>>]> = []
@@ -43,7 +45,9 @@ export const decodeTapState = (value: unknown, file: string) =>
       const cursor = bookmark[CURSOR_FIELD]
       const ms = typeof cursor === "string" ? parseHour(cursor) : undefined
       if (ms === undefined) {
-        return yield* fail(`bookmarks.${stream}.${CURSOR_FIELD} must be a whole UTC hour like 2025-12-13T00:00:00Z, got ${describe(cursor)}`)
+        return yield* fail(
+          `bookmarks.${stream}.${CURSOR_FIELD} must be a whole UTC hour like 2025-12-13T00:00:00Z, got ${describe(cursor)}`
+        )
       }
       cursors.set(stream, ms)
       kept.push([stream, bookmark])

@@ -34,5 +34,4 @@ export const decodeCatalog = (value: unknown, file: string) =>
     return catalog.streams.map((s): CatalogStream => ({ name: s.stream.name, syncMode: s.sync_mode }))
   })
 
-export const loadCatalog = (path: string) =>
-  readJsonFile(path, "Catalog").pipe(Effect.flatMap((value) => decodeCatalog(value, path)))
+export const loadCatalog = (path: string) => readJsonFile(path, "Catalog").pipe(Effect.flatMap((value) => decodeCatalog(value, path)))

@@ -49,8 +49,7 @@ export const encodeStreamState = (cursorMs: number): StreamState => ({ [CURSOR_F
 // The range of a read.
 
 /** The exclusive end of a read: `end_date`, but never an hour that has not ended yet. */
-export const syncEnd = (endMs: number | undefined, nowMs: number): number =>
-  Math.min(endMs ?? Number.POSITIVE_INFINITY, floorHour(nowMs))
+export const syncEnd = (endMs: number | undefined, nowMs: number): number => Math.min(endMs ?? Number.POSITIVE_INFINITY, floorHour(nowMs))
 
 /**
  * Where a stream's read begins: `start_date` for a first sync, else the saved cursor less the
@@ -109,11 +108,7 @@ export const MAX_REQUESTS_WITHOUT_CHECKPOINT = 3
 export const MAX_WINDOW_HOURS = 8760
 
 /** How the next adaptive window is sized from the last one that was read through. */
-export const nextWindowHours = (
-  hours: number,
-  outcome: { readonly files: number },
-  pageFiles: number | undefined
-): number => {
+export const nextWindowHours = (hours: number, outcome: { readonly files: number }, pageFiles: number | undefined): number => {
   const factor =
     outcome.files === 0 || pageFiles === undefined
       ? // Nothing listed, or no full page seen yet so the page size is unknown: grow.

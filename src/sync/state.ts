@@ -13,7 +13,10 @@ const StreamStateMessage = Schema.Struct({
   })
 })
 
-const LegacyState = Schema.Record({ key: Schema.String, value: Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown })) })
+const LegacyState = Schema.Record({
+  key: Schema.String,
+  value: Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+})
 
 const describe = (value: unknown) => JSON.stringify(value)?.slice(0, 120) ?? String(value)
 
@@ -35,7 +38,9 @@ export const decodeState = (value: unknown, file: string) =>
       for (const [index, item] of value.entries()) {
         const decoded = Schema.decodeUnknownOption(StreamStateMessage)(item)
         if (decoded._tag === "None") {
-          return yield* fail(`item ${index} must be a STREAM state message ({"type":"STREAM","stream":{"stream_descriptor":{"name":...},"stream_state":{...}}}), got ${describe(item)}`)
+          return yield* fail(
+            `item ${index} must be a STREAM state message ({"type":"STREAM","stream":{"stream_descriptor":{"name":...},"stream_state":{...}}}), got ${describe(item)}`
+          )
         }
         const { stream_descriptor, stream_state } = decoded.value.stream
         const ms = yield* cursorOf(stream_descriptor.name, stream_state, fail)
@@ -45,7 +50,9 @@ export const decodeState = (value: unknown, file: string) =>
     }
     const legacy = Schema.decodeUnknownOption(LegacyState)(value)
     if (legacy._tag === "None") {
-      return yield* fail(`expected an array of STREAM state messages or an object {stream_name: {"${CURSOR_FIELD}": ...}}, got ${describe(value)}`)
+      return yield* fail(
+        `expected an array of STREAM state messages or an object {stream_name: {"${CURSOR_FIELD}": ...}}, got ${describe(value)}`
+      )
     }
     for (const [stream, blob] of Object.entries(legacy.value)) {
       const ms = yield* cursorOf(stream, blob, fail)

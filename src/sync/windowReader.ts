@@ -98,12 +98,15 @@ export const readWindow = (stream: string, window: ExportWindow, splitIfPaged = 
       // Pages are asked for as they are pulled: a split asks for no second page.
       Stream.takeUntil((step) => step.split),
       Stream.runFold(empty, (total, step) =>
-        step.results.reduce<WindowResult>((sum, r) => ({ ...sum, records: sum.records + r.records, bytes: sum.bytes + r.bytes }), {
-          ...total,
-          pages: total.pages + 1,
-          files: total.files + step.files,
-          split: step.split
-        })
+        step.results.reduce<WindowResult>(
+          (sum, r) => Object.assign(sum, { records: sum.records + r.records, bytes: sum.bytes + r.bytes }),
+          {
+            ...total,
+            pages: total.pages + 1,
+            files: total.files + step.files,
+            split: step.split
+          }
+        )
       )
     )
   })

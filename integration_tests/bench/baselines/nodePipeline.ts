@@ -26,9 +26,9 @@ class RecordLines extends Transform {
   }
 
   override _transform(row: Record<string, string>, _encoding: BufferEncoding, done: TransformCallback): void {
-    row["_ab_export_window_end"] = this.windowEnd
-    row["_ab_source_file_url"] = this.fileUrl
-    this.batch += JSON.stringify({ type: "RECORD", record: { stream: this.stream, data: row, emitted_at: Date.now() } }) + "\n"
+    row._ab_export_window_end = this.windowEnd
+    row._ab_source_file_url = this.fileUrl
+    this.batch += `${JSON.stringify({ type: "RECORD", record: { stream: this.stream, data: row, emitted_at: Date.now() } })}\n`
     this.count++
     if (this.batch.length >= BATCH_CHARS) {
       const out = this.batch

@@ -22,7 +22,10 @@ const validatorsOf = () => {
   for (const name of SCHEMAS) {
     ajv.addSchema(JSON.parse(readFileSync(fileURLToPath(new URL(`./${name}.json`, import.meta.url)), "utf8")) as object)
   }
-  validators = Object.fromEntries(SCHEMAS.map((name) => [name, ajv.getSchema(`singer/${name}.json`)!])) as Record<SchemaName, ValidateFunction>
+  validators = Object.fromEntries(SCHEMAS.map((name) => [name, ajv.getSchema(`singer/${name}.json`)!])) as Record<
+    SchemaName,
+    ValidateFunction
+  >
   return validators
 }
 
@@ -36,7 +39,13 @@ export const expectValid = (name: SchemaName, value: unknown) => {
 
 export type SingerMessage =
   | { type: "RECORD"; stream: string; record: Record<string, string | null>; time_extracted?: string }
-  | { type: "SCHEMA"; stream: string; schema: { properties: Record<string, unknown> }; key_properties: string[]; bookmark_properties?: string[] }
+  | {
+      type: "SCHEMA"
+      stream: string
+      schema: { properties: Record<string, unknown> }
+      key_properties: string[]
+      bookmark_properties?: string[]
+    }
   | { type: "STATE"; value: { bookmarks: Record<string, { _ab_export_window_end: string }> } }
 
 const SCHEMA_OF: Record<string, SchemaName> = { RECORD: "record", SCHEMA: "schema", STATE: "state" }
@@ -63,11 +72,9 @@ export const parseSingerMessage = (line: string): SingerMessage => {
   return message
 }
 
-export const recordsOf = (messages: ReadonlyArray<SingerMessage>) =>
-  messages.flatMap((m) => (m.type === "RECORD" ? [m] : []))
+export const recordsOf = (messages: ReadonlyArray<SingerMessage>) => messages.flatMap((m) => (m.type === "RECORD" ? [m] : []))
 
-export const statesOf = (messages: ReadonlyArray<SingerMessage>) =>
-  messages.flatMap((m) => (m.type === "STATE" ? [m.value] : []))
+export const statesOf = (messages: ReadonlyArray<SingerMessage>) => messages.flatMap((m) => (m.type === "STATE" ? [m.value] : []))
 
 /**
  * What every sync must show: a stream's SCHEMA before its first RECORD (SPEC.md: a RECORD not

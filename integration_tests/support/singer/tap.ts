@@ -66,7 +66,7 @@ export const tapSync = (
     ...(inputs.state === undefined ? {} : { state: inputs.state })
   })
   const args = inputs.configs.flatMap((_, i) => ["--config", files[`config${i}`]!])
-  args.push("--catalog", files["catalog"]!)
-  if (files["state"] !== undefined) args.push("--state", files["state"])
+  args.push("--catalog", files.catalog!)
+  if (files.state !== undefined) args.push("--state", files.state)
   return runTap(args, options)
 }
