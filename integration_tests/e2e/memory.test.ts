@@ -70,10 +70,6 @@ const readMeasured = async (env: Record<string, string>): Promise<Peak> => {
       end_date: isoMinutes(end),
       window_hours: 1,
       export_requests_per_minute: 600,
-      // Two downloads at once, as the emulator's 2-file pages allowed before a window's files
-      // flowed across its pages (issue 19): the bounds below were measured so. At 4 the peak of
-      // ArrayBuffers is about 9.4 MB: a download in flight holds its socket's buffers.
-      max_concurrent_downloads: 2,
       objects: [OBJECT]
     },
     catalog: catalogFor([OBJECT], "full_refresh")
