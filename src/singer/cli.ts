@@ -7,6 +7,7 @@ import { InputError, readJsonFile } from "../config/inputFile.js"
 import { decodeSettings } from "../config/settings.js"
 import { discoverStreams } from "../discover/discover.js"
 import { defectAsFailure, describeFailure, type SyncError } from "../sync/failures.js"
+import { keyColumns } from "../sync/catalog.js"
 import { readStreams } from "../sync/read.js"
 import { ignoredStateWarning } from "../sync/state.js"
 import { VERSION } from "../version.js"
@@ -103,7 +104,11 @@ const sync = (configFiles: ReadonlyArray<string>, catalogFile: string | undefine
     // (the engine resumes a full refresh from a state it is given, as Airbyte's attempts need).
     const incremental = new Set(streams.filter((s) => s.method === "INCREMENTAL").map((s) => s.name))
     return yield* readStreams(
-      streams.map((s) => ({ name: s.name, syncMode: s.method === "INCREMENTAL" ? ("incremental" as const) : ("full_refresh" as const) })),
+      streams.map((s) => ({
+        name: s.name,
+        syncMode: s.method === "INCREMENTAL" ? ("incremental" as const) : ("full_refresh" as const),
+        primaryKey: keyColumns(s.keyProperties, s.schema)
+      })),
       new Map([...cursors].filter(([name]) => incremental.has(name)))
     ).pipe(Effect.provide(singerSyncOutput(streams, tapState)), Effect.provide(api))
   })
