@@ -2,7 +2,6 @@ import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Option } from "effect"
 import { HOUR_MS } from "../src/config/hours.js"
 import { discoverStreams } from "../src/discover/discover.js"
-import { probeHeader } from "../src/discover/headerProbe.js"
 import { ApiAuthError, ObjectRefused, RateLimited, TransientError } from "../src/enterpret/errors.js"
 import { MAX_PAGES } from "../src/enterpret/pagination.js"
 import { DownloadSlots } from "../src/sync/downloadSlots.js"
@@ -286,33 +285,7 @@ describe("readWindow in process: signed URLs", () => {
   )
 })
 
-describe("probeHeader in process", () => {
-  it.effect("reads the header of the first file of the last day and asks for no further page or file", () =>
-    Effect.gen(function* () {
-      const recent = [
-        csvFile("feedback", NOW - 3 * HOUR_MS, 2),
-        csvFile("feedback", NOW - 2 * HOUR_MS, 2),
-        csvFile("feedback", NOW - 1 * HOUR_MS, 2)
-      ]
-      const h = makeHarness({ files: recent, filesPerPage: 1, settings: { endMs: undefined } })
-      const exit = yield* underTestClock(probeHeader("feedback").pipe(Effect.provide(h.layer)))
-      expect(exit).toEqual(Exit.succeed(["record_id", "text"]))
-      expect(h.exportRequests).toHaveLength(1)
-      expect(h.downloads).toHaveLength(1)
-    })
-  )
-
-  it.effect("an API that repeats a cursor over pages without files fails discover instead of looping forever", () =>
-    Effect.gen(function* () {
-      const h = makeHarness({ files: tenant, page: () => ({ files: [], cursor: "same" }) })
-      const exit = yield* underTestClock(probeHeader("feedback").pipe(Effect.provide(h.layer)))
-      expect(Exit.isFailure(exit) && Cause.failureOption(exit.cause).pipe(Option.map((e) => e.message))).toEqual(
-        Option.some("the API repeated a cursor")
-      )
-      expect(h.exportRequests).toHaveLength(2)
-    })
-  )
-
+describe("discover in process (issue 22)", () => {
   it.effect("discover offers an object the API refuses (403) with the least schema and a warning; the others keep theirs (issue 22)", () =>
     Effect.gen(function* () {
       const h = makeHarness({
@@ -337,16 +310,6 @@ describe("probeHeader in process", () => {
       expect(exit.value.warnings).toEqual([
         "Enterpret refused to export account (403 FORBIDDEN: no access to object account); its schema has only record_id, and a sync of it fails until the token may export it."
       ])
-    })
-  )
-
-  it.effect("widens the window step by step to start_date when recent windows have no file", () =>
-    Effect.gen(function* () {
-      const h = makeHarness({ files: tenant, settings: { endMs: undefined } })
-      const exit = yield* underTestClock(probeHeader("account").pipe(Effect.provide(h.layer)))
-      expect(exit).toEqual(Exit.succeed(["record_id", "text"]))
-      // Last day, last week, then start_date (the month step lies before start_date).
-      expect(h.exportRequests.map((r) => (NOW - r.startMs) / HOUR_MS)).toEqual([24, 24 * 7, (NOW - T0) / HOUR_MS])
     })
   )
 })

@@ -54,10 +54,20 @@ describe("discover", () => {
       expect(stream.source_defined_primary_key).toEqual([["record_id"]])
     }
 
-    // Only header lines are read: far fewer bytes than the files hold.
+    // The budget: at most 2 export requests an object (the whole range, then a recent window
+    // when the range runs to more pages; the emulator lists 2 files a page, so most do).
+    const exports = emulator.requestLog.filter((e) => e.listener === "api" && e.path.endsWith("/export"))
+    for (const object of objects) {
+      const requests = exports.filter((e) => (e.body as { objectID: string }).objectID === object.id)
+      expect(requests.length, object.id).toBeGreaterThanOrEqual(1)
+      expect(requests.length, object.id).toBeLessThanOrEqual(2)
+      expect((requests[0]!.body as { startTime: string }).startTime, object.id).toBe("2025-12-12T00:00Z")
+    }
+    // Only header lines are read: at most 3 files an object (the oldest, the first page's last,
+    // the recent window's last), and far fewer bytes than those files hold.
     const downloads = emulator.requestLog.filter((e) => e.listener === "storage")
     expect(downloads.length).toBeGreaterThan(0)
-    expect(downloads.length).toBeLessThanOrEqual(objects.length * 2)
+    expect(downloads.length).toBeLessThanOrEqual(objects.length * 3)
   })
 
   it("warns and offers record_id alone for an object with no file since start_date", async () => {
@@ -77,6 +87,38 @@ describe("discover", () => {
     expect(run.code, run.stderr).toBe(0)
     const streams = (ofType(run.messages, "CATALOG")[0]!.catalog as { streams: Stream[] }).streams
     expect(streams.map((s) => s.name).sort()).toEqual(["feedback_record", "theme"])
+  })
+
+  it("offers the union of old and new headers: a column only older files carry and one only newer files carry", async () => {
+    const changing = await startTestEmulator({ seed: "e2e-columns" })
+    try {
+      changing.changeColumns("feedback_summary", "2025-12-13T00:00Z", { drop: ["summary_index"] })
+      changing.changeColumns("feedback_summary", "2025-12-14T00:00Z", { add: ["sentiment", "language"] })
+      const inputs = writeInputs({ config: configFor(changing, { objects: ["feedback_summary"] }) })
+      const run = await runCli(["discover", "--config", inputs.config!])
+      expect(run.code, run.stderr).toBe(0)
+      const stream = (ofType(run.messages, "CATALOG")[0]!.catalog as { streams: Stream[] }).streams[0]!
+      // The newest file's columns in its order, then the one only the oldest files carry.
+      expect(changing.columnsAt("feedback_summary", "2025-12-15T05:00Z")).toEqual([
+        "record_id",
+        "feedback_record_id",
+        "summary_text",
+        "updated_at",
+        "sentiment",
+        "language"
+      ])
+      expect(Object.keys(stream.json_schema.properties)).toEqual([
+        ...changing.columnsAt("feedback_summary", "2025-12-15T05:00Z"),
+        "summary_index",
+        "_ab_export_window_end",
+        "_ab_source_file_url"
+      ])
+      expect(stream.json_schema.properties.sentiment).toEqual({ type: ["null", "string"] })
+      const exports = changing.requestLog.filter((e) => e.listener === "api" && e.path.endsWith("/export"))
+      expect(exports).toHaveLength(2)
+    } finally {
+      await changing.close()
+    }
   })
 
   it("fails with a config_error TRACE and a non-zero exit for a wrong token", async () => {

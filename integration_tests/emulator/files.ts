@@ -50,9 +50,17 @@ class Lru<V> {
   }
 }
 
+/** From the hour `atMs` on, files of an object carry `add` (after their other columns) and not `drop`. */
+export interface ColumnChange {
+  readonly atMs: number
+  readonly add: ReadonlyArray<string>
+  readonly drop: ReadonlyArray<string>
+}
+
 export class FileStore {
   private readonly lists = new Lru<FileEntry[]>(64)
-  private readonly rendered = new Lru<Buffer>(256)
+  private rendered = new Lru<Buffer>(256)
+  private readonly columnChanges = new Map<string, ColumnChange[]>()
 
   constructor(
     private readonly ds: Dataset,
@@ -108,6 +116,40 @@ export class FileStore {
     return files
   }
 
+  /** Files of `objectId` from the hour `change.atMs` on get other columns (Enterpret's are dynamic). */
+  changeColumns(objectId: string, change: ColumnChange): void {
+    const changes = [...(this.columnChanges.get(objectId) ?? []), { ...change, atMs: floorHour(change.atMs) }]
+    this.columnChanges.set(
+      objectId,
+      changes.sort((a, b) => a.atMs - b.atMs)
+    )
+    // Files already rendered keep their old header in the cache: render again.
+    this.rendered = new Lru<Buffer>(256)
+  }
+
+  /** The header of a file of `objectId` for the hour `hourMs`. */
+  columnsAt(objectId: string, hourMs: number): string[] {
+    let columns = [...this.ds.data(objectId).def.columns]
+    for (const change of this.columnChanges.get(objectId) ?? []) {
+      if (change.atMs > hourMs) break
+      columns = [...columns.filter((c) => !change.drop.includes(c)), ...change.add.filter((c) => !columns.includes(c))]
+    }
+    return columns
+  }
+
+  /** One version's cells under the header of `hourMs`: added columns get a value naming the record. */
+  private cellsAt(objectId: string, hourMs: number, rec: Selected["rec"], ver: Selected["ver"]): { columns: string[]; cells: Cell[] } {
+    const base = this.ds.data(objectId).def.columns
+    const baseCells = rowFor(this.ds, objectId, rec, ver)
+    if (!this.columnChanges.has(objectId)) return { columns: base, cells: baseCells }
+    const columns = this.columnsAt(objectId, hourMs)
+    const cells = columns.map((c) => {
+      const i = base.indexOf(c)
+      return i >= 0 ? (baseCells[i] ?? null) : `${c} of ${rec.id} v${ver.n}`
+    })
+    return { columns, cells }
+  }
+
   /** The bytes of file `index` of a snapshot, or undefined when there is no such file. */
   render(snap: Snapshot, index: number): Buffer | undefined {
     const key = `${JSON.stringify(snap)}#${index}`
@@ -115,24 +157,23 @@ export class FileStore {
     if (cached !== undefined) return cached
     const entry = this.list(snap)[index]
     if (entry === undefined) return undefined
-    const def = this.ds.data(snap.objectId).def
-    const rows: Cell[][] = entry.rows.map(({ rec, ver }) => rowFor(this.ds, snap.objectId, rec, ver))
+    const columns = this.columnsAt(snap.objectId, entry.hour)
+    const rows: Cell[][] = entry.rows.map(({ rec, ver }) => this.cellsAt(snap.objectId, entry.hour, rec, ver).cells)
     if (snap.malformed === 1 && rows.length > 0) {
       const bad = rows[Math.floor(rows.length / 2)]
       bad?.push("unexpected extra cell")
     }
     const style = styleFor(this.ds.seed, snap.objectId, entry.hour, entry.part)
-    const buf = Buffer.from(renderCsv(def.columns, rows, style), "utf8")
+    const buf = Buffer.from(renderCsv(columns, rows, style), "utf8")
     this.rendered.set(key, buf)
     return buf
   }
 
   /** Ground truth: record_id → header → value, for [s, e) as of now and the current revision. */
   truth(objectId: string, s: number, e: number, now: number): Map<string, Record<string, string | null>> {
-    const columns = this.ds.data(objectId).def.columns
     const out = new Map<string, Record<string, string | null>>()
     for (const { rec, ver } of this.ds.select(objectId, s, e, now, this.ds.rev)) {
-      const cells = rowFor(this.ds, objectId, rec, ver)
+      const { columns, cells } = this.cellsAt(objectId, floorHour(ver.t), rec, ver)
       const row: Record<string, string | null> = {}
       for (const [i, c] of columns.entries()) row[c] = cells[i] ?? null
       out.set(rec.id, row)

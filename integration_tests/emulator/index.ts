@@ -118,6 +118,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     updateRecords: (objectId, ids, at) => ds.updateRecords(dataObject(objectId), ids, toMs(at)),
     faults: ctx.faults,
     hostile: ctx.hostile,
+    changeColumns: (objectId, at, change) =>
+      ctx.files.changeColumns(dataObject(objectId), { atMs: toMs(at), add: change.add ?? [], drop: change.drop ?? [] }),
+    columnsAt: (objectId, at) => ctx.files.columnsAt(dataObject(objectId), floorHour(toMs(at))),
     benchFiles: () => benchFiles.map((f) => ({ ...f })),
     dataSpan: { start: new Date(spanStart), end: new Date(spanEnd) }
   }

@@ -122,13 +122,20 @@ export interface Emulator {
   requestLog: RequestLogEntry[]
   clearLog(): void
   objects(): ObjectInfo[]
-  /** CSV header of an object (the same for every file of it) */
+  /** CSV header of an object (the same for every file of it unless `changeColumns` says otherwise) */
   columns(objectId: string): string[]
   groundTruth(objectId: string, start: string | Date, end: string | Date): Map<string, Record<string, string | null>>
   addRecords(objectId: string, at: string | Date, count: number): string[]
   updateRecords(objectId: string, recordIds: string[], at: string | Date): void
   faults: Faults
   hostile: HostileModes
+  /**
+   * From the hour of `at` on, files of the object carry the `add` columns (after the others, with
+   * a value naming the record and version) and no longer the `drop` ones; the ground truth follows.
+   */
+  changeColumns(objectId: string, at: string | Date, change: { add?: string[]; drop?: string[] }): void
+  /** CSV header of the object's files for the hour of `at`, changes included. */
+  columnsAt(objectId: string, at: string | Date): string[]
   benchFiles(): BenchFile[]
   /** first and last hour of generated history: [start, end) */
   dataSpan: { start: Date; end: Date }

@@ -51,9 +51,21 @@ export const runEntry = <Message>(
   args: ReadonlyArray<string>,
   parse: (line: string) => Message,
   options: RunOptions<Message> = {}
+): Promise<CliRun<Message>> => runCommand(process.execPath, [...(options.nodeArgs ?? []), entry], args, parse, options)
+
+/**
+ * Runs `command` with `prefix` and then the connector's `args` (e.g. the `tap-enterpret` console
+ * script of a Python venv, with no prefix); stdout is checked as in runEntry.
+ */
+export const runCommand = <Message>(
+  command: string,
+  prefix: ReadonlyArray<string>,
+  args: ReadonlyArray<string>,
+  parse: (line: string) => Message,
+  options: RunOptions<Message> = {}
 ): Promise<CliRun<Message>> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), entry, ...args], {
+    const child = spawn(command, [...prefix, ...args], {
       env: { ...process.env, ...FAST_ENV, ...options.env },
       stdio: ["ignore", "pipe", "pipe"]
     })

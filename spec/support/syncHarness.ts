@@ -45,6 +45,8 @@ export type DownloadFault = DownloadError | { readonly cutAfterBytes: number }
 
 export interface HarnessOptions {
   readonly files: ReadonlyArray<FakeFile>
+  /** Exportable objects without any file, listed after those with files. */
+  readonly emptyObjects?: ReadonlyArray<string>
   readonly filesPerPage?: number
   readonly settings?: Partial<SettingsShape>
   /** Called for every export request (0-based call number across the run); a fault fails it. */
@@ -126,7 +128,13 @@ export const makeHarness = (options: HarnessOptions) => {
     })
 
   const api = EnterpretApi.of({
-    listObjects: Effect.succeed([...new Set(options.files.map((f) => f.object))].map((id) => ({ id, name: id, description: "" }))),
+    listObjects: Effect.succeed(
+      [...new Set([...options.files.map((f) => f.object), ...(options.emptyObjects ?? [])])].map((id) => ({
+        id,
+        name: id,
+        description: ""
+      }))
+    ),
     exportPage: (request) => withRetry(answer(request), { maxRetries: settings.maxRetries, baseMs: DEFAULT_RETRY_BASE_MS })
   })
 

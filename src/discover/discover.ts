@@ -3,7 +3,7 @@ import { Settings } from "../config/settings.js"
 import { EnterpretApi, type ExportableObject } from "../enterpret/client.js"
 import { InputError } from "../config/inputFile.js"
 import { PRIMARY_KEY, airbyteStream } from "./streamSchema.js"
-import { probeHeader } from "./headerProbe.js"
+import { probeColumns } from "./headerProbe.js"
 
 /** IDs named in one message, each cut to ID_CHARACTERS: a million unknown objects make one short line. */
 const LISTED_IDS = 10
@@ -44,7 +44,8 @@ export const selectedObjects = (configFile: string) =>
   })
 
 /**
- * One stream per selected object, its schema from the header of a recent file, and the warnings
+ * One stream per selected object, its schema the union of the headers of its oldest and newest
+ * files (at most 2 export requests an object, see probeColumns), and the warnings
  * for a person (objects with no file anywhere). Each protocol frames both its own way: `discover`
  * as a CATALOG and LOG messages, the Singer tap as a catalog and stderr lines.
  */
@@ -55,9 +56,9 @@ export const discoverStreams = (configFile: string) =>
     const streams = yield* Effect.forEach(
       objects,
       (object: ExportableObject) =>
-        probeHeader(object.id).pipe(
-          Effect.map((header) => {
-            if (header !== undefined) return airbyteStream(object, header)
+        probeColumns(object.id).pipe(
+          Effect.map((columns) => {
+            if (columns !== undefined) return airbyteStream(object, columns)
             warnings.push(`No export file found for ${object.id} since start_date; its schema has only ${PRIMARY_KEY} until data arrives.`)
             return airbyteStream(object, [PRIMARY_KEY])
           }),
