@@ -19,7 +19,7 @@ export const MAIN = findDist("main.js")
 /** The Singer tap's bin, `tap-enterpret`. */
 export const TAP = findDist("tap.js")
 
-/** Short minute and retry base so that fault tests run in seconds (see README, "Development"). */
+/** Short minute and retry base so that fault tests run in seconds (see CONTRIBUTING.md, "Set-up"). */
 export const FAST_ENV = { SOURCE_ENTERPRET_RATE_WINDOW_MS: "1000", SOURCE_ENTERPRET_RETRY_BASE_MS: "50" }
 
 export interface CliRun<Message = AirbyteMessage> {
