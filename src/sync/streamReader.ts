@@ -2,7 +2,7 @@ import { Effect, Exit } from "effect"
 import { Settings } from "../config/settings.js"
 import type { ApiAuthError } from "../enterpret/errors.js"
 import { RateLimitReporter } from "../enterpret/rateLimitReporter.js"
-import type { CatalogStream } from "./catalog.js"
+import { type CatalogStream, PrimaryKey } from "./catalog.js"
 import { type Checkpoint, type CursorOptions, encodeStreamState, estimateTotals, finishRead, startTally, windowEmitted } from "./cursor.js"
 import { defectAsFailure, describeFailure } from "./failures.js"
 import { SyncOutput } from "./syncOutput.js"
@@ -70,6 +70,8 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
       ),
       Effect.onExit((exit) => output.ended(name, Exit.isSuccess(exit) && exit.value === "complete")),
       // Every 429 wait of this stream's requests and downloads is reported as this stream's.
-      Effect.provideService(RateLimitReporter, { waiting: (retryAtMs) => output.rateLimited(name, retryAtMs) })
+      Effect.provideService(RateLimitReporter, { waiting: (retryAtMs) => output.rateLimited(name, retryAtMs) }),
+      // Every file of this stream is held to its primary key (fileReader.ts).
+      stream.primaryKey === undefined ? (self) => self : Effect.provideService(PrimaryKey, stream.primaryKey)
     )
   })
