@@ -10,6 +10,7 @@
 // 4. `spec` cold start against `node -e 0`; export requests of a year's backfill (adaptive and daily
 //    windows) against the floor.
 // 5. A Markdown report to --out (and stdout).
+import { execFileSync } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { loadavg, tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
@@ -22,7 +23,7 @@ import { exportPlan, writePlan } from "./exportPlan.js"
 import { measureBackfill } from "./exportRequests.js"
 import { machine } from "./machine.js"
 import { type Measurement, hasGnuTime, measureChild, repeated, stopAll } from "./measure.js"
-import { type BenchOptions, USAGE, parseOptions } from "./options.js"
+import { type BenchOptions, type Part, USAGE, parseOptions } from "./options.js"
 import { summariseProfile } from "./profile.js"
 import { measureReplicaRow, replicaOnly } from "./timeToReplica.js"
 import { renderReport } from "./report.js"
@@ -46,6 +47,9 @@ interface Window {
   windowEnd: string
 }
 
+/** --node: another Node to run the connector's `read` under (the image's Node 24), with its version. */
+let otherNode: { readonly path: string; readonly version: string } | undefined
+
 const describe = (m: Measurement): string =>
   `${m.records} records in ${(m.wallMs / 1000).toFixed(2)} s, CPU ${m.cpuMs === undefined ? "n/a" : `${(m.cpuMs / 1000).toFixed(2)} s`}, ` +
   `peak RSS ${m.peakRssBytes === undefined ? "n/a" : `${(m.peakRssBytes / MB).toFixed(0)} MB`}`
@@ -62,6 +66,7 @@ const benchObject = async (
   discovered: Discovered,
   id: string,
   kind: "feedback" | "wide",
+  many: boolean,
   window: Window,
   o: BenchOptions,
   python: boolean,
@@ -76,10 +81,29 @@ const benchObject = async (
     throw new Error(`export of ${id} listed ${plan.files.length} files, the emulator has ${files.length}`)
   const planPath = join(scratch, `${id}.plan.json`)
   writePlan(planPath, plan)
+  // The same plan with each file's copy on local disk (the URL's `-part-N` is the emulator's Nth file).
+  const localPlanPath = join(scratch, `${id}.local.plan.json`)
+  writePlan(localPlanPath, {
+    ...plan,
+    files: plan.files.map((f) => {
+      const part = Number(/-part-(\d+)\./.exec(f.fileUrl)?.[1] ?? Number.NaN)
+      const local = files[part]
+      if (local === undefined) throw new Error(`${id}: no local file for ${f.fileUrl}`)
+      return { ...f, path: local.path }
+    })
+  })
 
   progress(`${id}: connector read (${(inputBytes / MB).toFixed(0)} MB in ${files.length} files)`)
   const connector = await repeated(o.repeat, () => measureRead(`connector read ${id}`, inputs))
   progress(`${id}: connector: ${describe(connector)}`)
+  let connectorOther: ObjectResult["connectorOther"]
+  const other = otherNode
+  if (other !== undefined) {
+    progress(`${id}: connector read on Node ${other.version}`)
+    const run = await repeated(o.repeat, () => measureRead(`connector read ${id} (Node ${other.version})`, inputs, [], other.path))
+    connectorOther = { node: other.version, run }
+    progress(`${id}: connector on Node ${other.version}: ${describe(run)}`)
+  }
   progress(`${id}: bare Node pipeline`)
   const node = await repeated(o.repeat, async () =>
     checkBaseline(await measureChild(process.execPath, [NODE_BASELINE, planPath], { label: `node baseline ${id}`, timeoutMs: 60 * 60_000 }))
@@ -103,11 +127,36 @@ const benchObject = async (
     )
     progress(`${id}: python orjson: ${describe(pyOrjson)}`)
   }
-  const counts = [connector, node, ...(py === undefined ? [] : [py]), ...(pyOrjson === undefined ? [] : [pyOrjson])]
+  let orjsonLocal: Measurement | undefined
+  if (orjson) {
+    progress(`${id}: Python csv + orjson from local disk`)
+    orjsonLocal = await repeated(o.repeat, async () =>
+      checkBaseline(
+        await measureChild("python3", [orjsonBaseline(), localPlanPath, "--local"], {
+          label: `python orjson local-disk baseline ${id}`,
+          timeoutMs: 60 * 60_000
+        })
+      )
+    )
+    progress(`${id}: python orjson, local disk: ${describe(orjsonLocal)}`)
+  }
+  const counts = [connector, node, ...[py, pyOrjson, orjsonLocal, connectorOther?.run].filter((m): m is Measurement => m !== undefined)]
   if (connector.records === 0 || counts.some((m) => m.records !== connector.records)) {
     throw new Error(`${id}: the runners did not do the same work: ${counts.map((m) => `${m.label} ${m.records} records`).join(", ")}`)
   }
-  return { object: id, kind, files: files.length, inputBytes, connector, node, python: py, orjson: pyOrjson }
+  return {
+    object: id,
+    kind,
+    many,
+    files: files.length,
+    inputBytes,
+    connector,
+    node,
+    python: py,
+    orjson: pyOrjson,
+    orjsonLocal,
+    connectorOther
+  }
 }
 
 const rssPoint = async (emu: Emulator, discovered: Discovered, id: string, o: BenchOptions): Promise<RssPoint> => {
@@ -144,6 +193,11 @@ const main = async (): Promise<void> => {
   const root = repoRoot()
   const out = resolve(o.out ?? join(root, "integration_tests", "bench", "RESULTS.md"))
   if (o.only === "replica") return replicaOnly(o, out, progress)
+  const runs = (part: Part): boolean => o.parts === undefined || o.parts.has(part)
+  if (o.node !== undefined) {
+    const version = execFileSync(o.node, ["--version"], { encoding: "utf8" }).trim().replace(/^v/, "")
+    otherNode = { path: o.node, version }
+  }
   const benchDir = resolve(o.benchDir ?? join(tmpdir(), "source-enterpret-bench"))
   const m = machine()
   const pythonSkipped = o.skipPython ? "skipped (--skip-python)" : m.python === undefined ? "skipped: python3 is not installed" : undefined
@@ -153,14 +207,21 @@ const main = async (): Promise<void> => {
   if (orjsonSkipped !== undefined) progress(`Python csv + orjson baseline ${orjsonSkipped}`)
   const scratch = mkdtempSync(join(tmpdir(), "source-enterpret-bench-run-"))
 
+  const throughput = runs("throughput")
+    ? [
+        { id: "bench_feedback", kind: "feedback" as const, many: false, bytes: o.feedbackMb * MB, files: o.feedbackFiles },
+        { id: "bench_wide", kind: "wide" as const, many: false, bytes: o.wideMb * MB, files: o.wideFiles },
+        { id: "bench_many", kind: "feedback" as const, many: true, bytes: o.manyMb * MB, files: o.manyFiles }
+      ]
+    : []
+  const skipRss = o.skipRss || !runs("rss")
   const objects = [
-    { id: "bench_feedback", kind: "feedback" as const, bytes: o.feedbackMb * MB, files: o.feedbackFiles },
-    { id: "bench_wide", kind: "wide" as const, bytes: o.wideMb * MB, files: o.wideFiles },
-    ...(o.skipRss
+    ...throughput,
+    ...(skipRss
       ? []
       : [
-          { id: "bench_50mb", kind: "feedback" as const, bytes: o.baseMb * MB, files: 1 },
-          { id: "bench_big", kind: "feedback" as const, bytes: o.bigMb * MB, files: 1 }
+          { id: "bench_50mb", kind: "feedback" as const, many: false, bytes: o.baseMb * MB, files: 1 },
+          { id: "bench_big", kind: "feedback" as const, many: false, bytes: o.bigMb * MB, files: 1 }
         ])
   ]
   progress(
@@ -189,25 +250,42 @@ const main = async (): Promise<void> => {
       syncMode: "full_refresh"
     })
     const measured: ObjectResult[] = []
-    for (const b of objects.slice(0, 2))
+    for (const b of throughput)
       measured.push(
-        await benchObject(emu, discovered, b.id, b.kind, window, o, pythonSkipped === undefined, orjsonSkipped === undefined, scratch)
+        await benchObject(
+          emu,
+          discovered,
+          b.id,
+          b.kind,
+          b.many,
+          window,
+          o,
+          pythonSkipped === undefined,
+          orjsonSkipped === undefined,
+          scratch
+        )
       )
-    const rss = o.skipRss
+    const rss = skipRss
       ? undefined
       : { base: await rssPoint(emu, discovered, "bench_50mb", o), big: await rssPoint(emu, discovered, "bench_big", o) }
-    progress("spec cold start")
-    const coldStart = await measureColdStart(o.specRuns)
-    progress(`spec ${coldStart.specMs.toFixed(1)} ms, node -e 0 ${coldStart.nodeMs.toFixed(1)} ms`)
+    let coldStart: BenchResults["coldStart"]
+    if (runs("spec")) {
+      progress("spec cold start")
+      coldStart = await measureColdStart(o.specRuns)
+      progress(`spec ${coldStart.specMs.toFixed(1)} ms, node -e 0 ${coldStart.nodeMs.toFixed(1)} ms`)
+    }
     // The year-long tenant of issue #10: its last --backfill-days days.
     const days = o.backfillDays
-    progress(`export requests of a ${days}-day backfill over the year-long tenant, adaptive and daily windows`)
-    const backfill = await measureBackfill(days)
-    progress(`export requests: adaptive ${backfill.adaptive.requests}, daily ${backfill.daily.requests}, floor ${backfill.floor}`)
-    const replica = o.skipReplica ? undefined : await measureReplicaRow(o, progress)
+    let backfill: BenchResults["backfill"]
+    if (runs("backfill")) {
+      progress(`export requests of a ${days}-day backfill over the year-long tenant, adaptive and daily windows`)
+      backfill = await measureBackfill(days)
+      progress(`export requests: adaptive ${backfill.adaptive.requests}, daily ${backfill.daily.requests}, floor ${backfill.floor}`)
+    }
+    const replica = o.skipReplica || !runs("replica") ? undefined : await measureReplicaRow(o, progress)
     const profiles = []
     if (o.cpuProfDir !== undefined) {
-      for (const b of objects.slice(0, 2)) profiles.push(await profileRun(discovered, b.id, resolve(o.cpuProfDir)))
+      for (const b of throughput) profiles.push(await profileRun(discovered, b.id, resolve(o.cpuProfDir)))
     }
     const args = process.argv.slice(2)
     results = {
@@ -230,6 +308,8 @@ const main = async (): Promise<void> => {
   } finally {
     await emu.close()
     rmSync(scratch, { recursive: true, force: true })
+    // The generated CSV (1.7 GB at the defaults) goes unless --keep-data asked to reuse it.
+    if (!o.keepData) rmSync(benchDir, { recursive: true, force: true })
     if (discovered !== undefined) rmSync(discovered.dir, { recursive: true, force: true })
   }
   const markdown = renderReport(results)

@@ -132,13 +132,17 @@ export const checkRead = (run: Measurement, inputs: ConnectorInputs): void => {
   }
 }
 
-/** One measured `read`. `nodeArgs` go before the script (e.g. --cpu-prof). */
-export const measureRead = async (label: string, inputs: ConnectorInputs, nodeArgs: ReadonlyArray<string> = []): Promise<Measurement> => {
-  const run = await measureChild(
-    process.execPath,
-    [...nodeArgs, connectorEntry(), "read", "--config", inputs.config, "--catalog", inputs.catalog],
-    { label, timeoutMs: 60 * 60_000 }
-  )
+/** One measured `read`. `nodeArgs` go before the script (e.g. --cpu-prof); `node`: another Node than this one. */
+export const measureRead = async (
+  label: string,
+  inputs: ConnectorInputs,
+  nodeArgs: ReadonlyArray<string> = [],
+  node: string = process.execPath
+): Promise<Measurement> => {
+  const run = await measureChild(node, [...nodeArgs, connectorEntry(), "read", "--config", inputs.config, "--catalog", inputs.catalog], {
+    label,
+    timeoutMs: 60 * 60_000
+  })
   checkRead(run, inputs)
   return run
 }

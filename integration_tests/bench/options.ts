@@ -7,6 +7,16 @@ export const USAGE = `Usage: npm run bench -- [options]   (or: node build/integr
   --feedback-files N files of the feedback-like object (default 20; small 4)
   --wide-mb N        CSV size of the wide object, 60 short columns (default 200; small 4)
   --wide-files N     files of the wide object (default 8; small 2)
+  --many-mb N        CSV size of the many-small-files object, feedback-like (default 100; small 4)
+  --many-files N     its files, ~0.2 MB each by default (default 500; small 20); its CPU per MB is
+                     compared with the feedback object's few large files
+  --node PATH        also run the connector's \`read\` under this Node (e.g. the image's Node 24:
+                     --node "$(npx -y -p node@24 which node)"), a row beside the machine's Node
+  --only LIST        run only these parts, comma-separated: throughput (feedback, wide, many small
+                     files), rss, spec, backfill, replica (replica alone replaces its section of
+                     --out in place)
+  --keep-data        keep the generated CSV in --bench-dir for the next run (default: removed at
+                     the end; \`rm -rf <os tmpdir>/source-enterpret-bench\` cleans a kept one)
   --base-mb N        the smaller single file of the RSS-flatness pair (default 50; small 8)
   --big-mb N         the larger single file of the RSS-flatness pair (default 1024; small 40)
   --repeat N         run each measured thing N times and report medians (default 1)
@@ -15,15 +25,17 @@ export const USAGE = `Usage: npm run bench -- [options]   (or: node build/integr
   --skip-python      leave out the Python standard-library baseline
   --skip-rss         leave out the RSS-flatness pair
   --skip-replica     leave out the time-to-replica row (issue 19: ~1-3 minutes)
-  --only replica     run only the time-to-replica row, and replace its section of --out in place
   --cpu-prof DIR     also run the connector on the feedback object under node --cpu-prof, write the
                      profile to DIR and summarise its top functions in the report
   --connector FILE   the connector's entry point (default dist/main.js of this repository)
-  --bench-dir DIR    where the emulator generates (and reuses) the CSV files
-                     (default: <os tmpdir>/source-enterpret-bench)
+  --bench-dir DIR    where the emulator generates the CSV files (default: <os tmpdir>/source-enterpret-bench;
+                     removed at the end unless --keep-data, and reused when kept)
   --out FILE         the Markdown report (default integration_tests/bench/RESULTS.md)
   --json FILE        also write the raw results as JSON
   --help             this text`
+
+export const PARTS = ["throughput", "rss", "spec", "backfill", "replica"] as const
+export type Part = (typeof PARTS)[number]
 
 export interface BenchOptions {
   small: boolean
@@ -40,6 +52,12 @@ export interface BenchOptions {
   skipRss: boolean
   skipReplica: boolean
   only: "replica" | undefined
+  /** the parts to run; undefined: all */
+  parts: ReadonlySet<Part> | undefined
+  manyMb: number
+  manyFiles: number
+  node: string | undefined
+  keepData: boolean
   cpuProfDir: string | undefined
   connector: string | undefined
   benchDir: string | undefined
@@ -78,6 +96,11 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions => {
     skipRss: false,
     skipReplica: false,
     only: undefined,
+    parts: undefined,
+    manyMb: small ? 4 : 100,
+    manyFiles: small ? 20 : 500,
+    node: undefined,
+    keepData: false,
     cpuProfDir: undefined,
     connector: undefined,
     benchDir: undefined,
@@ -128,11 +151,25 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions => {
         o.skipReplica = true
         break
       case "--only": {
-        const what = text(flag, value())
-        if (what !== "replica") throw new Error(`--only takes replica, got ${JSON.stringify(what)}`)
-        o.only = what
+        const parts = text(flag, value()).split(",")
+        const unknown = parts.filter((p) => !(PARTS as ReadonlyArray<string>).includes(p))
+        if (unknown.length > 0) throw new Error(`--only takes ${PARTS.join(", ")}; got ${unknown.join(", ")}`)
+        o.parts = new Set(parts as Array<Part>)
+        if (parts.length === 1 && parts[0] === "replica") o.only = "replica"
         break
       }
+      case "--many-mb":
+        o.manyMb = positive(flag, value())
+        break
+      case "--many-files":
+        o.manyFiles = Math.round(positive(flag, value()))
+        break
+      case "--node":
+        o.node = text(flag, value())
+        break
+      case "--keep-data":
+        o.keepData = true
+        break
       case "--cpu-prof":
         o.cpuProfDir = text(flag, value())
         break

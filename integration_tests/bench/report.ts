@@ -11,7 +11,9 @@ const RUNNER_NAMES: Record<Runner, string> = {
   connector: "**connector** `read`",
   node: "bare Node: csv-parse + JSON.stringify",
   python: "Python stdlib: csv.DictReader + json.dumps",
-  orjson: "Python csv.DictReader + orjson.dumps"
+  orjson: "Python csv.DictReader + orjson.dumps",
+  orjsonLocal: "Python csv.DictReader + orjson.dumps, **local disk**",
+  connectorOther: "**connector** `read`, --node"
 }
 
 const fixed = (n: number | undefined, digits: number): string => (n === undefined || !Number.isFinite(n) ? "n/a" : n.toFixed(digits))
@@ -82,6 +84,12 @@ export const renderReport = (r: BenchResults): string => {
     rows.push(throughputRow(label, "node", o.node, o.inputBytes, o.connector))
     if (o.python !== undefined) rows.push(throughputRow(label, "python", o.python, o.inputBytes, o.connector))
     if (o.orjson !== undefined) rows.push(throughputRow(label, "orjson", o.orjson, o.inputBytes, o.connector))
+    if (o.orjsonLocal !== undefined) rows.push(throughputRow(label, "orjsonLocal", o.orjsonLocal, o.inputBytes, o.connector))
+    if (o.connectorOther !== undefined) {
+      const other = throughputRow(label, "connectorOther", o.connectorOther.run, o.inputBytes, o.connector)
+      other[1] = `**connector** \`read\` on Node ${o.connectorOther.node}`
+      rows.push(other)
+    }
   }
   out.push(
     ...table(
@@ -141,22 +149,35 @@ export const renderReport = (r: BenchResults): string => {
     out.push(`Peak RSS ratio, ${mb(big.inputBytes)} MB file ÷ ${mb(base.inputBytes)} MB file: ${fixed(ratio, 2)}x.`, "")
   }
 
-  const c = r.coldStart
-  out.push(`\`spec\` cold start (median of ${c.runs} runs each, alternating):`, "")
-  out.push(
-    ...table(
-      ["command", "median ms"],
-      ["l", "r"],
-      [
-        ["`node -e 0`", fixed(c.nodeMs, 1)],
-        ["`node dist/main.js spec`", fixed(c.specMs, 1)],
-        ["ratio", `${c.ratio.toFixed(2)}x`]
-      ]
-    ),
-    ""
-  )
+  const many = r.objects.find((o) => o.many === true)
+  const few = r.objects.find((o) => o.kind === "feedback" && o.many !== true)
+  if (many !== undefined && few !== undefined) {
+    const perMb = (o: typeof many) => (o.connector.cpuMs === undefined ? undefined : o.connector.cpuMs / 1000 / (o.inputBytes / MB))
+    out.push(
+      `CPU per 100 MB of CSV: ${fixed((perMb(many) ?? Number.NaN) * 100, 2)} s in ${many.files} small files, ` +
+        `${fixed((perMb(few) ?? Number.NaN) * 100, 2)} s in ${few.files} larger ones.`,
+      ""
+    )
+  }
 
-  out.push(...backfillSection(r.backfill))
+  const c = r.coldStart
+  if (c !== undefined) {
+    out.push(`\`spec\` cold start (median of ${c.runs} runs each, alternating):`, "")
+    out.push(
+      ...table(
+        ["command", "median ms"],
+        ["l", "r"],
+        [
+          ["`node -e 0`", fixed(c.nodeMs, 1)],
+          ["`node dist/main.js spec`", fixed(c.specMs, 1)],
+          ["ratio", `${c.ratio.toFixed(2)}x`]
+        ]
+      ),
+      ""
+    )
+  }
+
+  if (r.backfill !== undefined) out.push(...backfillSection(r.backfill))
   if (r.replica !== undefined) out.push("", ...replicaSection(r.replica))
 
   for (const p of r.profiles) {

@@ -6,11 +6,13 @@ import type { Measurement } from "./measure.js"
 import type { ProfileSummary } from "./profile.js"
 import type { TimeToReplica } from "./timeToReplica.js"
 
-export type Runner = "connector" | "node" | "python" | "orjson"
+export type Runner = "connector" | "connectorOther" | "node" | "python" | "orjson" | "orjsonLocal"
 
 export interface ObjectResult {
   readonly object: string
   readonly kind: "feedback" | "wide"
+  /** many small files (the hourly common case), compared per MB with the feedback object */
+  readonly many?: boolean
   readonly files: number
   readonly inputBytes: number
   readonly connector: Measurement
@@ -19,6 +21,10 @@ export interface ObjectResult {
   readonly python: Measurement | undefined
   /** Python csv + orjson; undefined when skipped */
   readonly orjson: Measurement | undefined
+  /** Python csv + orjson reading the same CSV from local disk: Python's floor; undefined when skipped */
+  readonly orjsonLocal?: Measurement | undefined
+  /** the connector under --node (the image's Node 24), with its version */
+  readonly connectorOther?: { readonly node: string; readonly run: Measurement } | undefined
 }
 
 export interface RssPoint {
@@ -41,8 +47,9 @@ export interface BenchResults {
   readonly objects: ReadonlyArray<ObjectResult>
   /** the smaller and the larger single file; undefined when skipped */
   readonly rss: { readonly base: RssPoint; readonly big: RssPoint } | undefined
-  readonly coldStart: ColdStart
-  readonly backfill: Backfill
+  /** undefined when left out (--only) */
+  readonly coldStart: ColdStart | undefined
+  readonly backfill: Backfill | undefined
   /** issue 19's first sync of a large tenant; undefined when skipped */
   readonly replica?: TimeToReplica | undefined
   readonly profiles: ReadonlyArray<{ readonly object: string; readonly summary: ProfileSummary }>
