@@ -95,7 +95,11 @@ const sync = (configFiles: ReadonlyArray<string>, catalogFile: string | undefine
     // (the engine resumes a full refresh from a state it is given, as Airbyte's attempts need).
     const incremental = new Set(streams.filter((s) => s.method === "INCREMENTAL").map((s) => s.name))
     return yield* readStreams(
-      streams.map((s) => ({ name: s.name, syncMode: s.method === "INCREMENTAL" ? ("incremental" as const) : ("full_refresh" as const) })),
+      streams.map((s) => ({
+        name: s.name,
+        syncMode: s.method === "INCREMENTAL" ? ("incremental" as const) : ("full_refresh" as const),
+        columns: s.columns
+      })),
       new Map([...tapState.cursors].filter(([name]) => incremental.has(name)))
     ).pipe(Effect.provide(singerSyncOutput(streams, tapState)), Effect.provide(api))
   })

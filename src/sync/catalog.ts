@@ -1,5 +1,6 @@
 import { Effect, Schema } from "effect"
 import { decodeWithPaths, InputError, readJsonFile } from "../config/inputFile.js"
+import type { ConfiguredColumns } from "./streamColumns.js"
 
 const ConfiguredStream = Schema.Struct({
   stream: Schema.Struct({
@@ -18,9 +19,21 @@ const ConfiguredCatalog = Schema.Struct({ streams: Schema.Array(ConfiguredStream
 export interface CatalogStream {
   readonly name: string
   readonly syncMode: "full_refresh" | "incremental"
+  /** What its schema declares, to tell the columns a file brings that it lacks. */
+  readonly columns?: ConfiguredColumns
 }
 
-/** The configured catalog Airbyte passes to `read`: which streams, in which sync mode. */
+/** The property names of a JSON schema; undefined when it has no `properties` object. */
+export const declaredProperties = (schema: unknown): ReadonlyArray<string> | undefined => {
+  if (typeof schema !== "object" || schema === null) return undefined
+  const properties = (schema as { properties?: unknown }).properties
+  return typeof properties === "object" && properties !== null && !Array.isArray(properties) ? Object.keys(properties) : undefined
+}
+
+/**
+ * The configured catalog Airbyte passes to `read`: which streams, in which sync mode, and the
+ * properties each stream's schema declares (Airbyte's field selection sends only the selected ones).
+ */
 export const decodeCatalog = (value: unknown, file: string) =>
   Effect.gen(function* () {
     const catalog = yield* decodeWithPaths(ConfiguredCatalog, value, file, "Catalog")
@@ -31,7 +44,13 @@ export const decodeCatalog = (value: unknown, file: string) =>
       }
       seen.add(stream.name)
     }
-    return catalog.streams.map((s): CatalogStream => ({ name: s.stream.name, syncMode: s.sync_mode }))
+    return catalog.streams.map(
+      (s): CatalogStream => ({
+        name: s.stream.name,
+        syncMode: s.sync_mode,
+        columns: { declared: declaredProperties(s.stream.json_schema) }
+      })
+    )
   })
 
 export const loadCatalog = (path: string) => readJsonFile(path, "Catalog").pipe(Effect.flatMap((value) => decodeCatalog(value, path)))

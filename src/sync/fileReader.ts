@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { Settings } from "../config/settings.js"
 import { Timing } from "../config/timing.js"
 import { CsvFileError, RecordEncoder } from "../csv/recordEncoder.js"
@@ -6,6 +6,7 @@ import { FileDownloader } from "../enterpret/download.js"
 import { type ApiError, type DownloadError, type UrlExpired, withoutSignature } from "../enterpret/errors.js"
 import { withRetry } from "../enterpret/retry.js"
 import { FileContentError } from "./failures.js"
+import { StreamColumns } from "./streamColumns.js"
 import { SyncOutput } from "./syncOutput.js"
 
 const MAX_URL_REFRESHES = 3
@@ -22,8 +23,9 @@ export interface FileJob {
  * Emits every record of one file exactly once. Each chunk is encoded as it arrives, on this
  * thread (RecordEncoder), and its complete rows go out before the next chunk is read. A
  * broken-off download is retried from the start of the file, skipping the rows already emitted
- * (the same URL serves the same bytes); an expired URL is swapped for a fresh one. Returns the
- * records emitted and the bytes on the wire.
+ * (the same URL serves the same bytes); an expired URL is swapped for a fresh one. The file's
+ * header goes to the stream's StreamColumns before its first records go out, and the columns it
+ * excludes are left out at encoder set-up. Returns the records emitted and the bytes on the wire.
  */
 export const readFile = (job: FileJob) =>
   Effect.gen(function* () {
@@ -31,6 +33,7 @@ export const readFile = (job: FileJob) =>
     const timing = yield* Timing
     const downloader = yield* FileDownloader
     const output = yield* SyncOutput
+    const columns = Option.getOrUndefined(yield* Effect.serviceOption(StreamColumns))
     const file = withoutSignature(job.url)
     const envelope = output.recordEnvelope(job.stream, job.windowEnd, file)
     let url = job.url
@@ -41,9 +44,11 @@ export const readFile = (job: FileJob) =>
     let resumeAt = 0
     let rowsEmitted = 0
     let bytes = 0
+    /** The header went to StreamColumns: once a file, whatever the attempts. */
+    let headerTold = false
 
     const attempt = Effect.suspend(() => {
-      const encoder = new RecordEncoder({ envelope, skipRows: resumeAt })
+      const encoder = new RecordEncoder({ envelope, skipRows: resumeAt, excludedColumns: columns?.excluded })
       const emit = (encode: () => Uint8Array) =>
         Effect.suspend(() => {
           const before = encoder.rowsEmitted
@@ -59,7 +64,12 @@ export const readFile = (job: FileJob) =>
           rowsEmitted += encoder.rowsEmitted - before
           resumeAt = Math.max(resumeAt, encoder.rowsSeen)
           // Once written out (copied, for stdout), the encoder writes the next chunk into the same buffer.
-          return lines.length === 0 ? Effect.void : output.records(lines, () => encoder.release())
+          const records = lines.length === 0 ? Effect.void : output.records(lines, () => encoder.release())
+          const header = headerTold ? undefined : encoder.header
+          if (header === undefined || columns === undefined) return records
+          headerTold = true
+          // Before the first records of the file: what new columns bring (a SCHEMA) comes first.
+          return Effect.zipRight(columns.header(header), records)
         })
       return downloader
         .download(url, {
