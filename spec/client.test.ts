@@ -3,17 +3,7 @@ import { Duration, Effect, Either, Fiber, Layer, Redacted, TestClock } from "eff
 import { Settings, type SettingsShape } from "../src/config/settings.js"
 import { TimingDefault } from "../src/config/timing.js"
 import { EnterpretApi, EnterpretApiLive, MAX_ANSWER_BYTES } from "../src/enterpret/client.js"
-import { FileDownloader, FileDownloaderLive } from "../src/enterpret/download.js"
-import {
-  ApiAuthError,
-  ApiRequestError,
-  DownloadRejected,
-  InvalidResponse,
-  ObjectNotFound,
-  RateLimited,
-  TransientError,
-  UrlExpired
-} from "../src/enterpret/errors.js"
+import { ApiAuthError, ApiRequestError, InvalidResponse, ObjectNotFound, TransientError } from "../src/enterpret/errors.js"
 import { MAX_PAGES } from "../src/enterpret/pagination.js"
 import { ApiRateLimiterLive } from "../src/enterpret/rateLimiter.js"
 import { RateLimitReporter } from "../src/enterpret/rateLimitReporter.js"
@@ -38,7 +28,8 @@ const settings: SettingsShape = {
 
 const withApi = (answer: (request: SentRequest) => FakeAnswer, overrides: Partial<SettingsShape> = {}) => {
   const http = fakeHttp(answer)
-  const layer = Layer.mergeAll(EnterpretApiLive.pipe(Layer.provide(ApiRateLimiterLive)), FileDownloaderLive).pipe(
+  const layer = EnterpretApiLive.pipe(
+    Layer.provide(ApiRateLimiterLive),
     Layer.provide(Layer.mergeAll(Layer.succeed(Settings, { ...settings, ...overrides }), TimingDefault, http.layer))
   )
   return { sent: http.sent, layer }
@@ -64,23 +55,6 @@ describe("EnterpretApi: one HTTP client set up once", () => {
         expect(request.headers.accept).toBe("application/json")
       }
       expect(sent[1]!.body).toEqual({ objectID: "feedback", startTime: "2025-12-12T00:00Z", endTime: "2025-12-13T00:00Z" })
-    })
-  )
-
-  it.effect("downloads signed URLs on a client of their own, without the token", () =>
-    Effect.gen(function* () {
-      const { sent, layer } = withApi(() => ({ body: "a,b\n1,2\n" }))
-      const chunks: Array<Uint8Array> = []
-      yield* Effect.flatMap(FileDownloader, (downloader) =>
-        downloader.download("https://files.example.test/f.csv?X-Amz-Signature=abc", {
-          onSize: () => Effect.void,
-          onChunk: (chunk) => Effect.sync(() => chunks.push(chunk))
-        })
-      ).pipe(Effect.provide(layer))
-      expect(sent).toHaveLength(1)
-      expect(sent[0]!.url).toBe("https://files.example.test/f.csv?X-Amz-Signature=abc")
-      expect(sent[0]!.headers.authorization).toBeUndefined()
-      expect(Buffer.concat(chunks).toString()).toBe("a,b\n1,2\n")
     })
   )
 })
@@ -266,37 +240,6 @@ describe("EnterpretApi.exportPage: what each answer means (status.ts)", () => {
   )
 })
 
-describe("FileDownloader: what each file-host answer means (status.ts)", () => {
-  const downloadOnce = (answer: FakeAnswer) => {
-    const http = fakeHttp(() => answer)
-    const layer = FileDownloaderLive.pipe(Layer.provide(Layer.mergeAll(Layer.succeed(Settings, settings), http.layer)))
-    return Effect.flatMap(FileDownloader, (d) =>
-      d.download("https://files.test/a.csv?sig=1", { onSize: () => Effect.void, onChunk: () => Effect.void })
-    ).pipe(Effect.provide(layer), Effect.either)
-  }
-
-  it.effect.each([
-    [403, new UrlExpired({ file: "https://files.test/a.csv" })],
-    [404, new DownloadRejected({ file: "https://files.test/a.csv", status: 404 })],
-    [401, new DownloadRejected({ file: "https://files.test/a.csv", status: 401 })],
-    [500, new TransientError({ what: "downloading https://files.test/a.csv", message: "HTTP 500 from the file host" })],
-    [408, new TransientError({ what: "downloading https://files.test/a.csv", message: "HTTP 408 from the file host" })]
-  ] as const)("HTTP %i", ([status, expected]) =>
-    Effect.gen(function* () {
-      expect(yield* downloadOnce({ status, body: "nope" })).toEqual(Either.left(expected))
-    })
-  )
-
-  it.effect("429 is RateLimited until the time Retry-After gives (the retry waits for it)", () =>
-    Effect.gen(function* () {
-      yield* TestClock.setTime(1_000_000)
-      expect(yield* downloadOnce({ status: 429, headers: { "retry-after": "3" }, body: "" })).toEqual(
-        Either.left(new RateLimited({ what: "downloading https://files.test/a.csv", retryAtMs: 1_003_000 }))
-      )
-    })
-  )
-})
-
 describe("statusVerdict", () => {
   it("maps the API's and the file host's statuses, one table for both", () => {
     const api = [200, 204, 400, 401, 403, 404, 408, 429, 500, 503].map((s) => statusVerdict(s, "api", { notFoundIsObject: true }))
@@ -333,19 +276,6 @@ describe("a 429 that asks for too long a wait (issue 15)", () => {
       const [page] = yield* Fiber.join(fiber)
       expect(Either.isLeft(page) && page.left).toMatchObject({ _tag: "WaitTooLong", retryAfter: tenYears })
       expect(sent).toHaveLength(2) // the 429, then the objects listing: no retry, no pause
-    })
-  )
-
-  it.effect("the file host's: a Retry-After of 1 and 400 zeros fails the download with WaitTooLong", () =>
-    Effect.gen(function* () {
-      const { layer } = withApi(() => ({ status: 429, headers: { "retry-after": `1${"0".repeat(400)}` }, body: "" }))
-      const result = yield* Effect.flatMap(FileDownloader, (downloader) =>
-        downloader.download("https://files.example.test/f.csv?X-Amz-Signature=abc", {
-          onSize: () => Effect.void,
-          onChunk: () => Effect.void
-        })
-      ).pipe(Effect.provide(layer), Effect.either)
-      expect(Either.isLeft(result) && result.left).toMatchObject({ _tag: "WaitTooLong", waitMs: Number.POSITIVE_INFINITY })
     })
   )
 })

@@ -1,13 +1,16 @@
 // The handler for exceptions thrown outside every Effect (src/output/lastResort.ts).
 import { afterEach, describe, expect, it, vi } from "vitest"
+import { Effect } from "effect"
+import { PassThrough } from "node:stream"
 import { installLastResort } from "../src/output/lastResort.js"
+import { makeMessageOutput } from "../src/output/writer.js"
 
 afterEach(() => {
   vi.restoreAllMocks()
 })
 
 /** Installs the handler with process.on, process.exit and stderr spied on; returns what it registered. */
-const installed = () => {
+const installed = (mask: (text: string) => string = (text) => text) => {
   const handlers = new Map<string, (error: unknown) => void>()
   vi.spyOn(process, "on").mockImplementation(((event: string, handler: (error: unknown) => void) => {
     handlers.set(event, handler)
@@ -19,7 +22,7 @@ const installed = () => {
     written.push(text)
     return true
   }) as typeof process.stderr.write)
-  installLastResort("source-enterpret")
+  installLastResort("source-enterpret", mask)
   return { handlers, exit, written }
 }
 
@@ -39,5 +42,17 @@ describe("installLastResort", () => {
     handlers.get("unhandledRejection")!("plain text")
     expect(written).toEqual(["source-enterpret: internal error: plain text\n"])
     expect(exit).toHaveBeenCalledWith(1)
+  })
+
+  it("its line goes through the output's token redactor, like every other line (issue 20)", () => {
+    const output = makeMessageOutput(new PassThrough())
+    Effect.runSync(output.redact("tok_live_0123456789abcdef"))
+    const { handlers, written } = installed(output.mask)
+    handlers.get("uncaughtException")!(new Error("request to https://api.test/?token=tok_live_0123456789abcdef failed"))
+    handlers.get("unhandledRejection")!("Bearer tok_live_0123456789abcdef")
+    expect(written).toEqual([
+      "source-enterpret: internal error: Error: request to https://api.test/?token=**** failed\n",
+      "source-enterpret: internal error: Bearer ****\n"
+    ])
   })
 })

@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 // `tap-enterpret`: the Singer tap, on the same engine as `source-enterpret read`.
-import { holdYoungGeneration } from "./youngGeneration.js"
+import { runTap } from "./singer/cli.js"
 
-holdYoungGeneration()
-const { runTap } = await import("./singer/cli.js")
 runTap(process.argv)

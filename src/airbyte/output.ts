@@ -9,4 +9,7 @@ export class AirbyteOutput extends Context.Tag("source-enterpret/AirbyteOutput")
 export const makeAirbyteOutput = (out: Writable, options?: MessageOutputOptions): MessageOutput<AirbyteMessage> =>
   makeMessageOutput<AirbyteMessage>(out, options)
 
-export const AirbyteOutputLive = Layer.sync(AirbyteOutput, () => makeStdoutOutput<AirbyteMessage>("source-enterpret"))
+/** stdout for Airbyte messages, made by the caller so that the last-resort handler shares its redactor. */
+export const makeAirbyteStdout = (): MessageOutput<AirbyteMessage> => makeStdoutOutput<AirbyteMessage>("source-enterpret")
+
+export const airbyteOutputLayer = (output: MessageOutput<AirbyteMessage>) => Layer.succeed(AirbyteOutput, output)

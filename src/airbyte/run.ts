@@ -1,7 +1,7 @@
 import { Command } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Effect, Exit, Layer } from "effect"
-import { AirbyteOutput, AirbyteOutputLive } from "./output.js"
+import { AirbyteOutput, airbyteOutputLayer, makeAirbyteStdout } from "./output.js"
 import { rootCommand } from "./commands.js"
 import { installLastResort } from "../output/lastResort.js"
 import { stderrConsole } from "../output/stderrConsole.js"
@@ -9,13 +9,14 @@ import { VERSION } from "../version.js"
 
 /** The whole command line: spec, check, discover, read, with help and usage errors on stderr. */
 export const runCli = (argv: ReadonlyArray<string>) => {
-  installLastResort("source-enterpret")
+  const output = makeAirbyteStdout()
+  installLastResort("source-enterpret", output.mask)
   const cli = Command.run(rootCommand, { name: "source-enterpret", version: VERSION })
   const program = Effect.suspend(() => cli(argv)).pipe(
     // Whatever happens, every message already emitted reaches stdout before the process ends.
     Effect.ensuring(Effect.flatMap(AirbyteOutput, (output) => output.settle)),
     Effect.withConsole(stderrConsole()),
-    Effect.provide(Layer.mergeAll(NodeContext.layer, AirbyteOutputLive))
+    Effect.provide(Layer.mergeAll(NodeContext.layer, airbyteOutputLayer(output)))
   )
   NodeRuntime.runMain(program, {
     disableErrorReporting: true,

@@ -11,7 +11,7 @@ import { readStreams } from "../sync/read.js"
 import { VERSION } from "../version.js"
 import { aboutJson, aboutMarkdown, TAP_NAME } from "./about.js"
 import { allStreams, loadSingerCatalog, type SelectedStream, singerCatalogEntry } from "./catalog.js"
-import { SingerOutput, SingerOutputLive } from "./output.js"
+import { SingerOutput, makeSingerStdout, singerOutputLayer } from "./output.js"
 import { loadTapState } from "./state.js"
 import { singerSyncOutput } from "./syncOutput.js"
 
@@ -135,13 +135,14 @@ export const tapCommand = Command.make(TAP_NAME, { config, discover, catalog, pr
 
 /** The tap's command line, stdout for Singer messages only, everything else on stderr. */
 export const runTap = (argv: ReadonlyArray<string>) => {
-  installLastResort(TAP_NAME)
+  const output = makeSingerStdout()
+  installLastResort(TAP_NAME, output.mask)
   const cli = Command.run(tapCommand, { name: TAP_NAME, version: VERSION })
   const program = Effect.suspend(() => cli(argv)).pipe(
     // Whatever happens, every message already emitted reaches stdout before the process ends.
     Effect.ensuring(Effect.flatMap(SingerOutput, (output) => output.settle)),
-    // SingerOutputLive also sets the Console: stderr, masking the token.
-    Effect.provide(Layer.mergeAll(NodeContext.layer, SingerOutputLive))
+    // The Singer output layer also sets the Console: stderr, masking the token.
+    Effect.provide(Layer.mergeAll(NodeContext.layer, singerOutputLayer(output)))
   )
   NodeRuntime.runMain(program, {
     disableErrorReporting: true,
