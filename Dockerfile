@@ -17,7 +17,7 @@ FROM ${BASE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.base.json tsconfig.build.json README.md ./
+COPY tsconfig.base.json tsconfig.build.json README.md LICENSE ./
 COPY src ./src
 RUN npx tsc -p tsconfig.build.json --noEmit \
  && npm run bundle \
@@ -26,7 +26,7 @@ RUN npx tsc -p tsconfig.build.json --noEmit \
 
 # ---- runtime: the packed package alone, installed as production ----
 # dist/ is a self-contained esbuild bundle, so the package has no runtime dependencies and the
-# production install below copies nothing but dist/, README.md and package.json.
+# production install below copies nothing but dist/, README.md, LICENSE and package.json.
 FROM ${BASE_IMAGE}
 LABEL io.airbyte.name="ghcr.io/source-enterpret/source-enterpret" \
       io.airbyte.version="0.1.0" \

@@ -1,7 +1,7 @@
 // `npm run bench:csv`: CSV bytes to RECORD lines on one thread, three ways on the same bytes:
 // RecordEncoder (bytes to bytes), and rows as JS strings through JSON.stringify from the reader
 // the connector had before it (CsvScanner) and from csv-parse. Why the connector works on bytes
-// and not with csv-parse (see README, "Why not csv-parse").
+// and not with csv-parse (see docs/benchmark.md, "Why not csv-parse").
 import { bench, describe } from "vitest"
 import { RecordEncoder } from "../src/csv/recordEncoder.js"
 import { airbyteRecordEnvelope } from "../src/output/recordEnvelope.js"

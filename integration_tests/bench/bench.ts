@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench`: the connector's throughput and memory against baselines measured in the same
-// run on the same bytes (see the issue "Throughput and memory" and README "Benchmark").
+// run on the same bytes (see the issue "Throughput and memory" and docs/benchmark.md).
 //
 // 1. The emulator generates (once; reused later) large bench objects into a directory on disk.
 // 2. Per object: the connector's `read`, a bare Node pipeline, Python's standard library and

@@ -1,6 +1,6 @@
 // The Markdown report: machine, throughput of the connector and the baselines on the same bytes
 // with each ratio, the targets, peak RSS against file size, `spec` cold start, export requests,
-// and (with --cpu-prof) where the connector's CPU goes. The README quotes it.
+// and (with --cpu-prof) where the connector's CPU goes. docs/benchmark.md quotes it.
 import type { Measurement } from "./measure.js"
 import type { Backfill, BackfillRead } from "./exportRequests.js"
 import { type BenchResults, MB, type Runner, recordsPerCpuSecond, recordsPerSecond } from "./results.js"

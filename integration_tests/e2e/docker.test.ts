@@ -67,7 +67,8 @@ describe("the image's production install", () => {
       .sort()
     expect(files).toContain("dist/main.js")
     expect(files).toContain("package.json")
-    expect(files.filter((f) => !/^(dist\/[^/]+\.(js|LEGAL\.txt)|package\.json|README\.md)$/.test(f))).toEqual([])
+    expect(files).toContain("LICENSE")
+    expect(files.filter((f) => !/^(dist\/[^/]+\.(js|LEGAL\.txt)|package\.json|README\.md|LICENSE)$/.test(f))).toEqual([])
     // Every chunk a file imports is there (the bundle splits at the bins' dynamic imports), and
     // every chunk there is one a bin reaches (no leftover of an earlier build).
     const reached = new Set<string>()

@@ -2,7 +2,7 @@
 // Dockerfile (labels, base image, entrypoint, user), .ci/run (the Node the tests run on) and the
 // connector's own spec.
 import { execFileSync } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { parse } from "yaml"
@@ -140,10 +140,14 @@ describe("the project's Docker namespace", () => {
   it("is used everywhere an image is named, never Airbyte's own organisation", () => {
     const repository = data.dockerRepository as string
     expect(repository).not.toMatch(/^(?:docker\.io\/)?airbyte\//)
-    for (const file of ["README.md", "Dockerfile", "acceptance-test-config.yml", "metadata.yaml", "package.json"]) {
+    const docs = readdirSync(join(root, "docs"))
+      .filter((f) => f.endsWith(".md"))
+      .map((f) => join("docs", f))
+    expect(docs).toContain(join("docs", "airbyte.md"))
+    for (const file of ["README.md", ...docs, "Dockerfile", "acceptance-test-config.yml", "metadata.yaml", "package.json"]) {
       const text = readFileSync(join(root, file), "utf8")
       expect(text, file).not.toMatch(/(?<![\w.-])airbyte\/source-enterpret/)
-      // Every image reference names the project's repository, or is the README's private-registry example.
+      // Every image reference names the project's repository, or is the docs' private-registry example.
       for (const m of text.matchAll(/(?<![\w/.-])((?:[\w.-]+\/)+source-enterpret):[\w.${}-]+/g)) {
         if (m[1]!.startsWith("registry.example.com/")) continue
         expect(m[1], `${file}: ${m[0]}`).toBe(repository)

@@ -1,9 +1,9 @@
-// The README's shell recipe ("Running against Enterpret"), run as written: `npx source-enterpret`
+// The docs' shell recipe (docs/command-line.md, "Running from the shell"), run as written: `npx source-enterpret`
 // from inside the clone, the configured catalog and the next state made by its `jq` lines, two
 // reads, against the emulator. Only the config differs (the emulator's token and URL instead of
 // YOUR_TOKEN).
 import { execFile, spawnSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -17,12 +17,20 @@ import { type AirbyteMessage, parseMessage } from "../support/protocol.js"
 const root = repoRoot()
 const execFileAsync = promisify(execFile)
 
-/** The commands of the README's shell-recipe block after the config it writes, continuation lines joined. */
+const RECIPE = /<!-- shell-recipe -->\n```sh\n([\s\S]*?)```\n<!-- \/shell-recipe -->/
+
+/**
+ * The commands of the shell-recipe block after the config it writes, continuation lines joined.
+ * Exactly one page of README.md and docs/ holds such a block: docs/command-line.md.
+ */
 const recipe = (): string[] => {
-  const readme = readFileSync(join(root, "README.md"), "utf8")
-  const block = /<!-- shell-recipe -->\n```sh\n([\s\S]*?)```\n<!-- \/shell-recipe -->/.exec(readme)
-  if (block === null) throw new Error("README.md has no shell-recipe block")
-  const lines = block[1]!.split("\n")
+  const pages = ["README.md", ...readdirSync(join(root, "docs")).map((f) => join("docs", f))].filter((p) => p.endsWith(".md"))
+  const found = pages.flatMap((page) => {
+    const block = RECIPE.exec(readFileSync(join(root, page), "utf8"))
+    return block === null ? [] : [{ page, body: block[1]! }]
+  })
+  expect(found.map((f) => f.page)).toEqual(["docs/command-line.md"])
+  const lines = found[0]!.body.split("\n")
   expect(lines[0]).toBe("npm ci && npm run build")
   expect(lines[1]).toBe("cat > config.json <<'JSON'")
   const end = lines.indexOf("JSON")
@@ -56,7 +64,7 @@ const lines = (file: string): AirbyteMessage[] =>
     .filter((l) => l !== "")
     .map(parseMessage)
 
-describe("the README's shell recipe", () => {
+describe("the docs' shell recipe", () => {
   it.skipIf(!hasJq)("checks, makes the configured catalog and the next state in one step each, and reads twice", async () => {
     const streams = ["feedback_record", "theme", "support_ticket_tag"]
     writeFileSync(join(work, "config.json"), JSON.stringify(configFor(emulator, { objects: streams })))

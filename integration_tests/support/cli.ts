@@ -19,7 +19,7 @@ export const MAIN = findDist("main.js")
 /** The Singer tap's bin, `tap-enterpret`. */
 export const TAP = findDist("tap.js")
 
-/** Short minute and retry base so that fault tests run in seconds (see README, "Development"). */
+/** Short minute and retry base so that fault tests run in seconds (see CONTRIBUTING.md, "Set-up"). */
 export const FAST_ENV = { SOURCE_ENTERPRET_RATE_WINDOW_MS: "1000", SOURCE_ENTERPRET_RETRY_BASE_MS: "50" }
 
 export interface CliRun<Message = AirbyteMessage> {
@@ -51,9 +51,21 @@ export const runEntry = <Message>(
   args: ReadonlyArray<string>,
   parse: (line: string) => Message,
   options: RunOptions<Message> = {}
+): Promise<CliRun<Message>> => runCommand(process.execPath, [...(options.nodeArgs ?? []), entry], args, parse, options)
+
+/**
+ * Runs `command` with `prefix` and then the connector's `args` (e.g. the `tap-enterpret` console
+ * script of a Python venv, with no prefix); stdout is checked as in runEntry.
+ */
+export const runCommand = <Message>(
+  command: string,
+  prefix: ReadonlyArray<string>,
+  args: ReadonlyArray<string>,
+  parse: (line: string) => Message,
+  options: RunOptions<Message> = {}
 ): Promise<CliRun<Message>> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), entry, ...args], {
+    const child = spawn(command, [...prefix, ...args], {
       env: { ...process.env, ...FAST_ENV, ...options.env },
       stdio: ["ignore", "pipe", "pipe"]
     })

@@ -8,7 +8,7 @@ const cell = (value: string, context: CastingContext): Cell => (value === "" && 
 
 /**
  * The reference reader the connector's RecordEncoder is held to (csv-parse, the library the
- * project started with; see README "Why not csv-parse"). csv-parse driven synchronously: each `push` parses one chunk and returns the complete rows in
+ * project started with; see docs/benchmark.md, "Why not csv-parse"). csv-parse driven synchronously: each `push` parses one chunk and returns the complete rows in
  * it, so the caller handles a whole chunk at a time and no per-row promise or event is needed.
  * The header is the first row, like any other. A malformed file throws csv-parse's CsvError,
  * which carries the line.

@@ -22,7 +22,7 @@ export class CsvSyntaxError extends Error {
  * resumable at any byte boundary. It exists because
  * csv-parse converts every field from a Buffer and, to tell `""` from an unquoted empty cell,
  * needs a `cast` callback that builds three objects per cell: 5 to 15 times slower than this on
- * the benchmark (see README). It scans with charCodeAt and slices substrings, so a cell costs one
+ * the benchmark (see docs/benchmark.md). It scans with charCodeAt and slices substrings, so a cell costs one
  * slice; quoted cells are found with indexOf. Strict like csv-parse's defaults: a quote inside an
  * unquoted cell, text after a closing quote, an unclosed quote or a row whose cell count differs
  * from the header's is an error naming the line. Empty lines are skipped.

@@ -104,7 +104,7 @@ const MAX_SPARE_OUTPUTS = 8
  * 620-700 MB/s of feedback-like CSV on one core and 210 of the wide one's 60 short columns
  * (450 and 170 a byte at a time, one 10 and one 20 MB file of the benchmark's, in 64 KiB
  * chunks): 7x rows as strings through JSON.stringify, 40x csv-parse's (`npm run bench:csv`,
- * README "Why not csv-parse").
+ * docs/benchmark.md, "Why not csv-parse").
  *
  * The rules: RFC 4180 with CRLF, LF and a lone CR all ending rows; a leading BOM dropped; empty
  * lines skipped; an unquoted empty cell is `null`, a quoted `""` the empty string; the first row

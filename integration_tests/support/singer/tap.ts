@@ -58,7 +58,9 @@ export const selectStreams = (
 /** Runs a sync with these files; `state` (the last STATE's value) is left out when undefined. */
 export const tapSync = (
   inputs: { configs: ReadonlyArray<unknown>; catalog: unknown; state?: unknown },
-  options: RunOptions<SingerMessage> = {}
+  options: RunOptions<SingerMessage> = {},
+  /** How the tap is run: the built bin by default, or e.g. the console script of the wheel. */
+  run: (args: ReadonlyArray<string>, options: RunOptions<SingerMessage>) => Promise<CliRun<SingerMessage>> = runTap
 ) => {
   const files = writeInputs({
     ...Object.fromEntries(inputs.configs.map((config, i) => [`config${i}`, config])),
@@ -68,5 +70,5 @@ export const tapSync = (
   const args = inputs.configs.flatMap((_, i) => ["--config", files[`config${i}`]!])
   args.push("--catalog", files.catalog!)
   if (files.state !== undefined) args.push("--state", files.state)
-  return runTap(args, options)
+  return run(args, options)
 }
