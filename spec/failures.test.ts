@@ -6,7 +6,7 @@ import {
   ApiRequestError,
   DownloadRejected,
   InvalidResponse,
-  ObjectNotFound,
+  ObjectRefused,
   RateLimited,
   TransientError,
   UrlExpired
@@ -22,7 +22,21 @@ const cases: ReadonlyArray<readonly [SyncError, string, RegExp]> = [
   ],
   [new ApiAuthError({ status: 401, message: "HTTP 401" }), "config_error", /401 UNAUTHORIZED.*Check api_token/],
   [new ApiAuthError({ status: 403, message: "HTTP 403" }), "config_error", /403 FORBIDDEN.*Export API access/],
-  [new ObjectNotFound({ objectId: "retired_object", message: "HTTP 404" }), "config_error", /no exportable object retired_object \(404\)/],
+  [
+    new ObjectRefused({ objectId: "retired_object", status: 404, code: "NOT_FOUND", detail: "no such object", message: "HTTP 404" }),
+    "config_error",
+    /no exportable object retired_object \(404 NOT_FOUND: no such object\).*The other streams go on\.$/
+  ],
+  [
+    new ObjectRefused({ objectId: "theme", status: 403, code: "FORBIDDEN", detail: "no access to object theme", message: "HTTP 403" }),
+    "config_error",
+    /^Enterpret refused to export theme \(403 FORBIDDEN: no access to object theme\)\..*remove the stream theme.*The other streams go on\.$/
+  ],
+  [
+    new ObjectRefused({ objectId: "theme", status: 403, detail: "<html>denied</html>", message: "HTTP 403" }),
+    "config_error",
+    /^Enterpret refused to export theme \(403 FORBIDDEN: <html>denied<\/html>\)/
+  ],
   [
     new ApiRequestError({ status: 400, message: "exporting x: HTTP 400 INVALID_REQUEST_ARGUMENT: endTime" }),
     "system_error",

@@ -7,6 +7,7 @@ import { TimingDefault } from "../src/config/timing.js"
 import { FileDownloader } from "../src/enterpret/download.js"
 import { TransientError } from "../src/enterpret/errors.js"
 import { airbyteRecordEnvelope } from "../src/output/recordEnvelope.js"
+import { PrimaryKey } from "../src/sync/catalog.js"
 import { readFile } from "../src/sync/fileReader.js"
 import { SyncOutput } from "../src/sync/syncOutput.js"
 
@@ -82,7 +83,9 @@ const readWithCuts = async (cuts: ReadonlyArray<number>, chunk = 7) => {
         Layer.succeed(FileDownloader, downloader),
         Layer.succeed(SyncOutput, output)
       )
-    )
+    ),
+    // This file's key column is `id`.
+    Effect.provideService(PrimaryKey, ["id"])
   )
   // The retries wait (backoff): move the test clock on until the read is over.
   const run = Effect.gen(function* () {

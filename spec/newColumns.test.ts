@@ -242,7 +242,9 @@ describe("Singer tap: a new SCHEMA before the first RECORD with new columns", ()
       const streams = yield* decodeSingerCatalog(catalog, "catalog.json")
       const { sink, lines } = collector()
       const output = makeMessageOutput<TapMessage>(sink)
-      const door = singerSyncOutput(streams, { cursors: new Map(), bookmarks: {} }).pipe(Layer.provide(Layer.succeed(SingerOutput, output)))
+      const door = singerSyncOutput(streams, { entries: { cursors: new Map(), problems: new Map() }, bookmarks: {} }).pipe(
+        Layer.provide(Layer.succeed(SingerOutput, output))
+      )
       // Whole files in one chunk: a file's header and rows come out of the same push.
       const h = makeHarness({ files, filesPerPage: 4, chunkBytes: 4096, syncOutput: door })
       const exit = yield* underTestClock(

@@ -5,7 +5,7 @@ import {
   ApiRequestError,
   DownloadRejected,
   InvalidResponse,
-  ObjectNotFound,
+  ObjectRefused,
   RateLimited,
   TransientError,
   UrlExpired
@@ -78,7 +78,8 @@ describe("withRetry: what is retried", () => {
     new ApiAuthError({ status: 401, message: "unauthorized" }),
     new ApiAuthError({ status: 403, message: "forbidden" }),
     new ApiRequestError({ status: 400, message: "bad request" }),
-    new ObjectNotFound({ objectId: "x", message: "not found" }),
+    new ObjectRefused({ objectId: "x", status: 404, detail: "not found", message: "not found" }),
+    new ObjectRefused({ objectId: "x", status: 403, code: "FORBIDDEN", detail: "no access", message: "forbidden" }),
     new InvalidResponse({ what: "exporting x", message: "not JSON" }),
     new UrlExpired({ file: "https://files.example/x.csv" }),
     new DownloadRejected({ file: "https://files.example/x.csv", status: 404 })

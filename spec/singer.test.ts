@@ -7,7 +7,7 @@ import { makeMessageOutput } from "../src/output/writer.js"
 import { decodeSingerCatalog, isDeselectedProperty, isSelected, type SelectedStream, singerCatalogEntry } from "../src/singer/catalog.js"
 import type { SingerMessage } from "../src/singer/messages.js"
 import { SingerOutput } from "../src/singer/output.js"
-import { decodeTapState } from "../src/singer/state.js"
+import { decodeTapState, selectedCursors } from "../src/singer/state.js"
 import { singerSyncOutput } from "../src/singer/syncOutput.js"
 import { SyncOutput } from "../src/sync/syncOutput.js"
 import { expectValid, parseSingerMessage } from "../integration_tests/support/singer/messages.js"
@@ -125,6 +125,9 @@ describe("stream selection (catalog metadata, as Meltano writes it)", () => {
 })
 
 const decodeState = (value: unknown) => Effect.runSyncExit(decodeTapState(value, "state.json"))
+/** The cursors a sync of `theme` takes from a state file. */
+const stateFor = (value: unknown, streams: ReadonlyArray<string> = ["theme"]) =>
+  Effect.runSyncExit(Effect.flatMap(decodeTapState(value, "state.json"), (state) => selectedCursors(state, streams, "state.json")))
 
 describe("--state", () => {
   it("reads the tap's own STATE value, keeping every bookmark", () => {
@@ -137,7 +140,7 @@ describe("--state", () => {
     })
     expect(Exit.isSuccess(exit)).toBe(true)
     if (!Exit.isSuccess(exit)) return
-    expect([...exit.value.cursors]).toEqual([
+    expect([...exit.value.entries.cursors]).toEqual([
       ["theme", Date.parse("2025-12-13T00:00:00Z")],
       ["gone", Date.parse("2025-12-12T05:00:00Z")]
     ])
@@ -163,13 +166,42 @@ describe("--state", () => {
   })
 
   it("names the stream and the field of a bookmark it cannot use", () => {
-    expect(failure(decodeState({ bookmarks: { theme: { _ab_export_window_end: "2025-12-13T00:30:00Z" } } }))).toBe(
+    expect(failure(stateFor({ bookmarks: { theme: { _ab_export_window_end: "2025-12-13T00:30:00Z" } } }))).toBe(
       'State file state.json is invalid: bookmarks.theme._ab_export_window_end must be a whole UTC hour like 2025-12-13T00:00:00Z, got "2025-12-13T00:30:00Z"'
     )
-    expect(failure(decodeState({ bookmarks: { theme: { replication_key_value: 3 } } }))).toMatch(
+    expect(failure(stateFor({ bookmarks: { theme: { replication_key_value: 3 } } }))).toMatch(
       /bookmarks\.theme\._ab_export_window_end .* got undefined/
     )
     expect(failure(decodeState({ bookmarks: [1] }))).toMatch(/bookmarks must map each stream to an object/)
+  })
+
+  it("ignores the bookmark of a stream it does not sync, whatever its shape, and does not carry it on (issue 22)", () => {
+    const value = {
+      bookmarks: {
+        theme: { _ab_export_window_end: "2025-12-13T00:00:00Z" },
+        removed: { updated_at: "2025-01-01" },
+        odd: "2025-12-13T00:00:00Z",
+        half: { _ab_export_window_end: "2025-12-13T00:30:00Z" }
+      }
+    }
+    const exit = stateFor(value)
+    expect(exit).toEqual(
+      Exit.succeed({ cursors: new Map([["theme", Date.parse("2025-12-13T00:00:00Z")]]), ignored: ["removed", "odd", "half"] })
+    )
+    const decoded = decodeState(value)
+    expect(Exit.isSuccess(decoded) && decoded.value.bookmarks).toEqual({ theme: { _ab_export_window_end: "2025-12-13T00:00:00Z" } })
+    // The same entries fail a sync that selects their stream, naming it.
+    expect(failure(stateFor(value, ["theme", "odd"]))).toMatch(/bookmarks\.odd must be an object/)
+    // The Airbyte connector's state, passed to the tap, alike.
+    expect(
+      stateFor([
+        { type: "STREAM", stream: { stream_descriptor: { name: "removed" }, stream_state: { updated_at: 5 } } },
+        {
+          type: "STREAM",
+          stream: { stream_descriptor: { name: "theme" }, stream_state: { _ab_export_window_end: "2025-12-13T00:00:00Z" } }
+        }
+      ])
+    ).toEqual(Exit.succeed({ cursors: new Map([["theme", Date.parse("2025-12-13T00:00:00Z")]]), ignored: ["removed"] }))
   })
 })
 
@@ -194,7 +226,7 @@ describe("SingerSyncOutput", () => {
     { name: "subtheme", schema: entry.schema, keyProperties: ["record_id"], method: "FULL_TABLE", columns: { declared: [], excluded: [] } }
   ]
   const state = {
-    cursors: new Map(),
+    entries: { cursors: new Map(), problems: new Map() },
     bookmarks: { subtheme: { _ab_export_window_end: "2025-12-12T00:00:00Z" }, gone: { _ab_export_window_end: "2025-12-01T00:00:00Z" } }
   }
 

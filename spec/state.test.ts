@@ -7,7 +7,11 @@ import { decodeState, type StreamCursors } from "../src/sync/state.js"
 const FILE = "state.json"
 const at = (iso: string) => Date.parse(iso)
 
-const decode = (value: unknown): Either.Either<StreamCursors, InputError> => Effect.runSync(Effect.either(decodeState(value, FILE)))
+/** Every stream these tests name is in the catalog, unless a test says otherwise. */
+const CATALOG = ["feedback_record", "account", "s", "a", "b", "c", "ok"]
+
+const decode = (value: unknown, streams: ReadonlyArray<string> = CATALOG): Either.Either<StreamCursors, InputError> =>
+  Effect.runSync(Effect.either(Effect.map(decodeState(value, FILE, streams), (loaded) => loaded.cursors)))
 
 const cursors = (value: unknown): Record<string, string> => {
   const result = decode(value)
@@ -70,17 +74,25 @@ describe("decodeState: per-stream state messages", () => {
     expect(cursors([{ type: "STREAM", stream: { stream_descriptor: { name: "a" } } }])).toEqual({})
   })
 
-  it("keeps states of streams it does not know, without harm", () => {
-    const result = decode([
+  it("ignores states of streams not in the catalog, whatever their shape (issue 22)", () => {
+    const value = [
       streamState("retired_object", { [CURSOR_FIELD]: "2024-01-01T00:00:00Z" }),
+      streamState("removed", { updated_at: "2025-01-01T00:00:00Z" }),
+      streamState("odd", "x"),
       streamState("feedback_record", { [CURSOR_FIELD]: "2025-12-13T00:00:00Z" })
-    ])
-    expect(Either.isRight(result)).toBe(true)
-    if (Either.isRight(result)) {
-      expect(result.right.get("feedback_record")).toBe(at("2025-12-13T00:00:00Z"))
-      expect(result.right.get("retired_object")).toBe(at("2024-01-01T00:00:00Z"))
-      expect(result.right.get("never_seen")).toBeUndefined()
-    }
+    ]
+    const result = Effect.runSync(Effect.either(decodeState(value, FILE, ["feedback_record"])))
+    expect(result).toEqual(
+      Either.right({ cursors: new Map([["feedback_record", at("2025-12-13T00:00:00Z")]]), ignored: ["removed", "odd"] })
+    )
+    // The legacy object alike.
+    const legacy = { feedback_record: { [CURSOR_FIELD]: "2025-12-13T00:00:00Z" }, removed: { updated_at: 3 }, odd: [1] }
+    expect(Effect.runSync(Effect.either(decodeState(legacy, FILE, ["feedback_record"])))).toEqual(
+      Either.right({ cursors: new Map([["feedback_record", at("2025-12-13T00:00:00Z")]]), ignored: ["removed", "odd"] })
+    )
+    // The same entries fail a read whose catalog has their stream.
+    expect(Either.isLeft(decode(value, ["feedback_record", "removed"]))).toBe(true)
+    expect(Either.isLeft(decode(legacy, ["feedback_record", "odd"]))).toBe(true)
   })
 
   it("keeps the last state when a stream appears twice", () => {
@@ -109,9 +121,7 @@ describe("decodeState: malformed state", () => {
     ["null", null],
     ["a string", "2025-12-13T00:00:00Z"],
     ["a number", 5],
-    ["true", true],
-    ["a legacy object whose blob is not an object", { a: "2025-12-13T00:00:00Z" }],
-    ["a legacy object whose blob is an array", { a: [1] }]
+    ["true", true]
   ])("rejects %s, saying what is expected", (_what, value) => {
     const error = failure(value)
     expect(error).toBeInstanceOf(InputError)
@@ -128,12 +138,20 @@ describe("decodeState: malformed state", () => {
     ["a LEGACY state message", { type: "LEGACY", data: {} }],
     ["a descriptor without a name", { type: "STREAM", stream: { stream_descriptor: {}, stream_state: {} } }],
     ["a name that is not a string", { type: "STREAM", stream: { stream_descriptor: { name: 3 }, stream_state: {} } }],
-    ["no stream", { type: "STREAM" }],
-    ["a stream_state that is a string", { type: "STREAM", stream: { stream_descriptor: { name: "a" }, stream_state: "x" } }]
+    ["no stream", { type: "STREAM" }]
   ])("rejects an item that is %s, naming its index", (_what, item) => {
     const good = streamState("ok", { [CURSOR_FIELD]: "2025-12-13T00:00:00Z" })
     const error = failure([good, item])
     expect(error.message).toContain("item 1 must be a STREAM state message")
+  })
+
+  it.each([
+    ["a legacy object whose blob is not an object", { a: "2025-12-13T00:00:00Z" }],
+    ["a legacy object whose blob is an array", { a: [1] }],
+    ["a stream_state that is a string", [{ type: "STREAM", stream: { stream_descriptor: { name: "a" }, stream_state: "x" } }]]
+  ])("rejects %s for a stream in the catalog, naming the stream", (_what, value) => {
+    const error = failure(value)
+    expect(error.message).toContain(`State file ${FILE} is invalid: state of stream a must be an object`)
   })
 
   it.each([

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Option } from "effect"
 import { HOUR_MS } from "../src/config/hours.js"
-import { ApiAuthError, RateLimited, TransientError } from "../src/enterpret/errors.js"
+import { discoverStreams } from "../src/discover/discover.js"
+import { ApiAuthError, ObjectRefused, RateLimited, TransientError } from "../src/enterpret/errors.js"
 import { MAX_PAGES } from "../src/enterpret/pagination.js"
 import { DownloadSlots } from "../src/sync/downloadSlots.js"
 import { RateLimitReporter } from "../src/enterpret/rateLimitReporter.js"
@@ -167,6 +168,35 @@ describe("readStreams in process", () => {
     })
   )
 
+  it.effect.each([403, 404])("a %i on one object's export fails that stream alone, with the API's code and message (issue 22)", (status) =>
+    Effect.gen(function* () {
+      const code = status === 403 ? "FORBIDDEN" : "NOT_FOUND"
+      const refused = new ObjectRefused({
+        objectId: "account",
+        status,
+        code,
+        detail: "no access to object account",
+        message: `exporting account: HTTP ${status} ${code}: no access to object account`
+      })
+      const h = makeHarness({ files: tenant, apiFault: (request) => (request.objectId === "account" ? refused : undefined) })
+      const exit = yield* underTestClock(readStreams(streams, noCursors).pipe(Effect.provide(h.layer)))
+      expect(exit).toEqual(Exit.succeed(["account"]))
+      // Not retried: one request, and the stream's failure carries what the API said.
+      expect(h.exportRequests.filter((r) => r.objectId === "account")).toHaveLength(1)
+      const [failure] = h.of("failed", "account").map((e) => e.report)
+      expect(failure).toMatchObject({ failureType: "config_error", internal: refused.message })
+      expect(failure!.message).toContain(`(${status} ${code}: no access to object account)`)
+      expect(h.of("checkpoint", "account")).toEqual([])
+      expect(idsRead(h, "feedback")).toEqual(idsOf(filesOf("feedback")).sort())
+      expect(h.of("ended")).toEqual(
+        expect.arrayContaining([
+          { kind: "ended", stream: "account", complete: false },
+          { kind: "ended", stream: "feedback", complete: true }
+        ])
+      )
+    })
+  )
+
   it.effect("5xx past max_retries fails the stream with a transient_error naming what failed; resuming its state reads the rest", () =>
     Effect.gen(function* () {
       const failing = (request: { objectId: string; startMs: number }) =>
@@ -251,6 +281,35 @@ describe("readWindow in process: signed URLs", () => {
       const error = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
       expect(error?._tag).toBe("FileContentError")
       expect(error?.message).toMatch(/^Stream feedback: file https:\/\/files\.test\/feedback\/bad\.csv, line 3: /)
+    })
+  )
+})
+
+describe("discover in process (issue 22)", () => {
+  it.effect("discover offers an object the API refuses (403) with the least schema and a warning; the others keep theirs (issue 22)", () =>
+    Effect.gen(function* () {
+      const h = makeHarness({
+        files: tenant,
+        apiFault: (request) =>
+          request.objectId === "account"
+            ? new ObjectRefused({
+                objectId: "account",
+                status: 403,
+                code: "FORBIDDEN",
+                detail: "no access to object account",
+                message: "HTTP 403"
+              })
+            : undefined
+      })
+      const exit = yield* underTestClock(discoverStreams("config.json").pipe(Effect.provide(h.layer)))
+      expect(Exit.isSuccess(exit)).toBe(true)
+      if (!Exit.isSuccess(exit)) return
+      const properties = (name: string) => Object.keys(exit.value.streams.find((s) => s.name === name)!.json_schema.properties)
+      expect(properties("feedback")).toContain("text")
+      expect(properties("account")).not.toContain("text")
+      expect(exit.value.warnings).toEqual([
+        "Enterpret refused to export account (403 FORBIDDEN: no access to object account); its schema has only record_id, and a sync of it fails until the token may export it."
+      ])
     })
   )
 })

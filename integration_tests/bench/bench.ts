@@ -29,9 +29,6 @@ import { type BenchResults, MB, type ObjectResult, type RssPoint } from "./resul
 
 const NOW = "2025-12-15T10:30Z"
 const HOUR = 3_600_000
-/** The year-long tenant of issue #10; --small reads its last quarter (the run stays under a minute). */
-const BACKFILL_DAYS = 365
-const BACKFILL_DAYS_SMALL = 120
 const started = performance.now()
 const progress = (line: string): void => {
   process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`)
@@ -200,7 +197,8 @@ const main = async (): Promise<void> => {
     progress("spec cold start")
     const coldStart = await measureColdStart(o.specRuns)
     progress(`spec ${coldStart.specMs.toFixed(1)} ms, node -e 0 ${coldStart.nodeMs.toFixed(1)} ms`)
-    const days = o.small ? BACKFILL_DAYS_SMALL : BACKFILL_DAYS
+    // The year-long tenant of issue #10: its last --backfill-days days.
+    const days = o.backfillDays
     progress(`export requests of a ${days}-day backfill over the year-long tenant, adaptive and daily windows`)
     const backfill = await measureBackfill(days)
     progress(`export requests: adaptive ${backfill.adaptive.requests}, daily ${backfill.daily.requests}, floor ${backfill.floor}`)

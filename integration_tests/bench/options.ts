@@ -11,6 +11,7 @@ export const USAGE = `Usage: npm run bench -- [options]   (or: node build/integr
   --big-mb N         the larger single file of the RSS-flatness pair (default 1024; small 40)
   --repeat N         run each measured thing N times and report medians (default 1)
   --spec-runs N      runs of \`spec\` and of \`node -e 0\` for the cold-start medians (default 10; small 5)
+  --backfill-days N  days of the year-long tenant the export-request count reads (default 365; small 120)
   --skip-python      leave out the Python standard-library baseline
   --skip-rss         leave out the RSS-flatness pair
   --cpu-prof DIR     also run the connector on the feedback object under node --cpu-prof, write the
@@ -32,6 +33,7 @@ export interface BenchOptions {
   bigMb: number
   repeat: number
   specRuns: number
+  backfillDays: number
   skipPython: boolean
   skipRss: boolean
   cpuProfDir: string | undefined
@@ -67,6 +69,7 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions => {
     bigMb: small ? 40 : 1024,
     repeat: 1,
     specRuns: small ? 5 : 10,
+    backfillDays: small ? 120 : 365,
     skipPython: false,
     skipRss: false,
     cpuProfDir: undefined,
@@ -105,6 +108,9 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions => {
         break
       case "--spec-runs":
         o.specRuns = Math.round(positive(flag, value()))
+        break
+      case "--backfill-days":
+        o.backfillDays = Math.round(positive(flag, value()))
         break
       case "--skip-python":
         o.skipPython = true

@@ -123,6 +123,23 @@ describe("the MeltanoHub definition", () => {
     expect(definition.select).toContain("feedback_record.*")
   })
 
+  it("docs/meltano.md's complete meltano.yml declares the plugin as the definition does: pip_url, executable, capabilities, settings and their kinds and defaults, select", () => {
+    const page = readFileSync(join(ROOT, "docs", "meltano.md"), "utf8")
+    const block = /<!-- meltano-yml -->\n```yaml\n([\s\S]*?)```\n<!-- \/meltano-yml -->/.exec(page)
+    expect(block, "docs/meltano.md has no meltano-yml block").not.toBeNull()
+    const project = parse(block![1]!) as { plugins: { extractors: Array<Record<string, unknown>> } }
+    const plugin = project.plugins.extractors.find((p) => p.name === "tap-enterpret")!
+    const definition = parse(checkedIn()) as ReturnType<typeof hubDefinition>
+    for (const key of ["namespace", "variant", "pip_url", "executable", "capabilities", "settings_group_validation", "select"] as const) {
+      expect(plugin[key], key).toEqual(definition[key])
+    }
+    const declared = (settings: ReadonlyArray<{ name: string; kind: string; value?: unknown; sensitive?: boolean }>) =>
+      settings.map(({ name, kind, value, sensitive }) => ({ name, kind, value, sensitive }))
+    expect(declared(plugin.settings as Array<{ name: string; kind: string }>)).toEqual(declared(definition.settings))
+    // A date that Meltano passes on unchanged and the tap accepts.
+    expect(MELTANO_ISO8601.test(String((plugin.config as { start_date: string }).start_date))).toBe(true)
+  })
+
   it("maps JSON schema to Hub kinds: options for an enum with each value, decimal, boolean, object", () => {
     expect(hubSetting("mode", { type: "string", title: "Mode", enum: ["fast", "safe"], default: "safe" })).toEqual({
       name: "mode",

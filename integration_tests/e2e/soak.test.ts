@@ -3,10 +3,13 @@
 // random points and resumed from its last states. In the end the replica equals the ground truth,
 // no run emits a record twice, and no record of a checkpointed window is ever emitted again.
 // The seed is printed; TEST_SEED=<seed> replays a run's choices.
+// `npm test` soaks the last day of the tenant (~90 windows) and 60 days of the year-long one;
+// SOURCE_ENTERPRET_LONG_TESTS=1 (set by .ci/run) soaks all three days (~300 windows) and the year.
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { type Emulator, isoMinutes, startEmulator } from "../emulator/index.js"
 import { catalogFor, configFor, startTestEmulator } from "../support/fixture.js"
 import { expectNoSecret, expectReadInvariants } from "../support/invariants.js"
+import { LONG_TESTS } from "../support/long.js"
 import { between, seededRandom, testSeed } from "../support/random.js"
 import {
   carryState,
@@ -15,6 +18,8 @@ import {
   emittedPairs,
   expectedPairs,
   expectNoStackTrace,
+  END_ISO,
+  START_ISO,
   expectReplicaMatches,
   read,
   traceErrors
@@ -25,6 +30,10 @@ const STREAMS = ["feedback_record", "feedback_summary", "product_feedback_envelo
 const INTERRUPTIONS = 3
 const SIGNALS = ["SIGTERM", "SIGINT"] as const
 const RATE = 240
+/** The first test's span: the whole tenant in the long form, its last day otherwise. */
+const START = LONG_TESTS ? START_ISO : "2025-12-14T06:00:00Z"
+/** Days of the year-long tenant the second test reads. */
+const YEAR_DAYS = LONG_TESTS ? 365 : 60
 
 const seed = testSeed()
 let emulator: Emulator
@@ -38,14 +47,20 @@ beforeAll(async () => {
   emulator.faults.cutDownload(200)
   emulator.faults.cutDownloadTwice(0.9, 0.1)
   emulator.faults.expireUrls(1)
+  // The short form makes too few requests for a 2% chance each to meet every kind for sure.
+  if (!LONG_TESTS) {
+    emulator.faults.rateLimitBurst("export", 1)
+    emulator.faults.serverError("export", { nth: 2, status: 503 })
+    emulator.faults.resetConnection("storage", 1)
+  }
 })
 afterAll(() => emulator.close())
 
 it(`a faulty, interrupted and resumed sync ends with exactly the ground truth (seed ${seed})`, { timeout: 120_000 }, async () => {
   const random = seededRandom(seed)
-  const config = configFor(emulator, { window_hours: 1, export_requests_per_minute: RATE, max_retries: 12 })
-  const expected = expectedPairs(emulator, STREAMS, 1)
-  expect(expected.length, "windows with records").toBeGreaterThan(300)
+  const config = configFor(emulator, { start_date: START, window_hours: 1, export_requests_per_minute: RATE, max_retries: 12 })
+  const expected = expectedPairs(emulator, STREAMS, 1, START, END_ISO)
+  expect(expected.length, "windows with records").toBeGreaterThan(LONG_TESTS ? 300 : 80)
 
   let state = new Map<string, unknown>()
   const replica: Replica = new Map()
@@ -87,7 +102,7 @@ it(`a faulty, interrupted and resumed sync ends with exactly the ground truth (s
   }
   expect(finished, "the last run completed").toBe(true)
   expect(delivered.sort()).toEqual(expected.sort())
-  expectReplicaMatches(emulator, replica, STREAMS)
+  expectReplicaMatches(emulator, replica, STREAMS, START, END_ISO)
 
   const faults = new Map<string, number>()
   for (const { fault } of emulator.requestLog) if (fault !== undefined) faults.set(fault, (faults.get(fault) ?? 0) + 1)
@@ -107,6 +122,7 @@ it(
       seed: `soak-year-${seed}`,
       tenant: "year",
       now: "2025-12-15T06:30:00Z",
+      days: YEAR_DAYS,
       rateLimits: { exportPerMinute: RATE, objectsPerMinute: 60, minuteMs: 1000 }
     })
     try {

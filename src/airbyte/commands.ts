@@ -10,7 +10,7 @@ import { AirbyteOutput } from "./output.js"
 import { loadCatalog } from "../sync/catalog.js"
 import { defectAsFailure, describeFailure, type SyncError } from "../sync/failures.js"
 import { readStreams } from "../sync/read.js"
-import { loadState } from "../sync/state.js"
+import { ignoredStateWarning, loadState } from "../sync/state.js"
 import { apiLayer } from "../sync/layers.js"
 
 /** Tells the caller to exit non-zero; what went wrong has already been reported on stdout. */
@@ -106,8 +106,13 @@ const read = Command.make("read", { config, catalog, state }, ({ config, catalog
     const failed = yield* Effect.gen(function* () {
       const settings = yield* loadSettings(config)
       const streams = yield* loadCatalog(catalog)
-      const cursors = yield* loadState(state._tag === "Some" ? state.value : undefined)
-      return yield* readStreams(streams, cursors).pipe(Effect.provide(AirbyteSyncOutputLive), Effect.provide(apiLayer(settings)))
+      const loaded = yield* loadState(
+        state._tag === "Some" ? state.value : undefined,
+        streams.map((s) => s.name)
+      )
+      const ignored = ignoredStateWarning(loaded.ignored)
+      if (ignored !== undefined) yield* output.emit(logMessage("WARN", ignored))
+      return yield* readStreams(streams, loaded.cursors).pipe(Effect.provide(AirbyteSyncOutputLive), Effect.provide(apiLayer(settings)))
     }).pipe(Effect.catchAllDefect(defectAsFailure), Effect.catchAll(reportFailure))
     if (failed.length > 0) {
       yield* output.emit(logMessage("ERROR", `Sync incomplete: ${failed.join(", ")} failed; the other streams completed.`))

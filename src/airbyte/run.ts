@@ -7,14 +7,20 @@ import { installLastResort } from "../output/lastResort.js"
 import { stderrConsole } from "../output/stderrConsole.js"
 import { VERSION } from "../version.js"
 
+/** The command line as a program: its output and Console are the caller's (tests run it in process). */
+export const cliProgram = (argv: ReadonlyArray<string>) => {
+  const cli = Command.run(rootCommand, { name: "source-enterpret", version: VERSION })
+  return Effect.suspend(() => cli(argv)).pipe(
+    // Whatever happens, every message already emitted reaches stdout before the process ends.
+    Effect.ensuring(Effect.flatMap(AirbyteOutput, (output) => output.settle))
+  )
+}
+
 /** The whole command line: spec, check, discover, read, with help and usage errors on stderr. */
 export const runCli = (argv: ReadonlyArray<string>) => {
   const output = makeAirbyteStdout()
   installLastResort("source-enterpret", output.mask)
-  const cli = Command.run(rootCommand, { name: "source-enterpret", version: VERSION })
-  const program = Effect.suspend(() => cli(argv)).pipe(
-    // Whatever happens, every message already emitted reaches stdout before the process ends.
-    Effect.ensuring(Effect.flatMap(AirbyteOutput, (output) => output.settle)),
+  const program = cliProgram(argv).pipe(
     Effect.withConsole(stderrConsole()),
     Effect.provide(Layer.mergeAll(NodeContext.layer, airbyteOutputLayer(output)))
   )

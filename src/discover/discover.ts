@@ -48,11 +48,22 @@ export const discoverStreams = (configFile: string) =>
     const streams = yield* Effect.forEach(
       objects,
       (object: ExportableObject) =>
-        Effect.map(probeColumns(object.id), (columns) => {
-          if (columns !== undefined) return airbyteStream(object, columns)
-          warnings.push(`No export file found for ${object.id} since start_date; its schema has only ${PRIMARY_KEY} until data arrives.`)
-          return airbyteStream(object, [PRIMARY_KEY])
-        }),
+        probeColumns(object.id).pipe(
+          Effect.map((columns) => {
+            if (columns !== undefined) return airbyteStream(object, columns)
+            warnings.push(`No export file found for ${object.id} since start_date; its schema has only ${PRIMARY_KEY} until data arrives.`)
+            return airbyteStream(object, [PRIMARY_KEY])
+          }),
+          // One object the token may not export (rights can be per object) must not fail the
+          // discovery of the others: it is offered with the least schema and a warning that
+          // names what the API said, so that the user can leave it out of the connection.
+          Effect.catchTag("ObjectRefused", (refused) => {
+            warnings.push(
+              `Enterpret refused to export ${object.id} (${refused.status}${refused.code === undefined ? "" : ` ${refused.code}`}: ${refused.detail}); its schema has only ${PRIMARY_KEY}, and a sync of it fails until the token may export it.`
+            )
+            return Effect.succeed(airbyteStream(object, [PRIMARY_KEY]))
+          })
+        ),
       { concurrency: 4 }
     )
     return { streams, warnings: warnings as ReadonlyArray<string> }

@@ -3,20 +3,12 @@ import { Chunk, Clock, Context, Duration, Effect, Layer, Schema, Stream } from "
 import { Settings } from "../config/settings.js"
 import { toApiTime } from "../config/hours.js"
 import { Timing } from "../config/timing.js"
-import {
-  ApiAuthError,
-  type ApiError,
-  ApiRequestError,
-  InvalidResponse,
-  ObjectNotFound,
-  TransientError,
-  withoutSignature
-} from "./errors.js"
+import { ApiAuthError, type ApiError, ApiRequestError, InvalidResponse, ObjectRefused, TransientError, withoutSignature } from "./errors.js"
 import { paginate } from "./pagination.js"
 import { ApiRateLimiter, type SlidingWindowLimiter } from "./rateLimiter.js"
 import { withRetry } from "./retry.js"
 import { rateLimitFrom } from "./retryAfter.js"
-import { apiMessage, statusVerdict, transportMessage } from "./status.js"
+import { apiError, apiMessage, statusVerdict, transportMessage } from "./status.js"
 
 export interface ExportableObject {
   readonly id: string
@@ -187,13 +179,21 @@ export const makeEnterpretApi = Effect.gen(function* () {
       )
       // The timeout starts once the limiter lets the request go: waiting for room is not silence.
       const { status, headers, text } = yield* pace.pace(exchange)
-      switch (statusVerdict(status, "api", { notFoundIsObject: objectId !== undefined })) {
+      switch (statusVerdict(status, "api", { aboutObject: objectId !== undefined })) {
         case "ok":
           break
         case "auth":
           return yield* new ApiAuthError({ status, message: `${what}: HTTP ${status} ${apiMessage(text)}` })
-        case "not-found":
-          return yield* new ObjectNotFound({ objectId: objectId!, message: `${what}: HTTP 404 ${apiMessage(text)}` })
+        case "object-refused": {
+          const own = apiError(text)
+          return yield* new ObjectRefused({
+            objectId: objectId!,
+            status,
+            code: own?.code,
+            detail: own?.message ?? apiMessage(text),
+            message: `${what}: HTTP ${status} ${apiMessage(text)}`
+          })
+        }
         case "rate-limited": {
           const limited = rateLimitFrom(headers["retry-after"], yield* Clock.currentTimeMillis, what)
           // The API's quota is the organisation's: every stream holds off until it resets.

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 
-/** 401 or 403 from the API: the token is wrong or lacks rights. Stops the whole sync. */
+/** 401 from the API (or 403 to the objects list): the token is wrong or lacks rights. Stops the whole sync. */
 export class ApiAuthError extends Schema.TaggedError<ApiAuthError>()("ApiAuthError", {
   status: Schema.Number,
   message: Schema.String
@@ -12,9 +12,16 @@ export class ApiRequestError extends Schema.TaggedError<ApiRequestError>()("ApiR
   message: Schema.String
 }) {}
 
-/** 404 from the export endpoint: the object is not (or no longer) exportable. */
-export class ObjectNotFound extends Schema.TaggedError<ObjectNotFound>()("ObjectNotFound", {
+/**
+ * 403 or 404 from the export endpoint: this object is not exportable with this token (Enterpret's
+ * rights may be per object) or not at all. Fails its stream alone. `code` and `detail` are the
+ * API's own `{"error": {code, message}}` when the body was that, else the body (cut short).
+ */
+export class ObjectRefused extends Schema.TaggedError<ObjectRefused>()("ObjectRefused", {
   objectId: Schema.String,
+  status: Schema.Number,
+  code: Schema.optional(Schema.String),
+  detail: Schema.String,
   message: Schema.String
 }) {}
 
@@ -58,7 +65,7 @@ export class DownloadRejected extends Schema.TaggedError<DownloadRejected>()("Do
   status: Schema.Number
 }) {}
 
-export type ApiError = ApiAuthError | ApiRequestError | ObjectNotFound | RateLimited | WaitTooLong | TransientError | InvalidResponse
+export type ApiError = ApiAuthError | ApiRequestError | ObjectRefused | RateLimited | WaitTooLong | TransientError | InvalidResponse
 
 export type DownloadError = UrlExpired | DownloadRejected | RateLimited | WaitTooLong | TransientError
 

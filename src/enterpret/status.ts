@@ -9,12 +9,15 @@ import { Option, Schema } from "effect"
 export type StatusVerdict =
   /** 2xx: read the body. */
   | "ok"
-  /** 401, 403 from the API: the token. */
+  /** 401 from the API, or 403 to a request about no one object (the objects list): the token. */
   | "auth"
   /** 403 from the file host: the signed URL expired. */
   | "expired"
-  /** 404 from the export endpoint: the object is not exportable. */
-  | "not-found"
+  /**
+   * 403 or 404 from the export endpoint: this object is not exportable with this token (rights
+   * may be per object), or not at all. Its stream fails; the others go on.
+   */
+  | "object-refused"
   /** 429: wait as `Retry-After` says, then retry. */
   | "rate-limited"
   /** 5xx, 408: retry after the backoff. */
@@ -24,13 +27,13 @@ export type StatusVerdict =
 
 export type Endpoint = "api" | "file-host"
 
-export const statusVerdict = (status: number, endpoint: Endpoint, options?: { readonly notFoundIsObject?: boolean }): StatusVerdict => {
+export const statusVerdict = (status: number, endpoint: Endpoint, options?: { readonly aboutObject?: boolean }): StatusVerdict => {
   if (status >= 200 && status < 300) return "ok"
   if (status === 429) return "rate-limited"
   if (status >= 500 || status === 408) return "transient"
   if (endpoint === "api") {
-    if (status === 401 || status === 403) return "auth"
-    if (status === 404 && options?.notFoundIsObject === true) return "not-found"
+    if (status === 401) return "auth"
+    if (status === 403 || status === 404) return options?.aboutObject === true ? "object-refused" : status === 403 ? "auth" : "rejected"
   } else if (status === 403) {
     return "expired"
   }
@@ -43,6 +46,13 @@ const ErrorBody = Schema.Struct({ error: Schema.Struct({ code: Schema.String, me
 const MESSAGE_CHARACTERS = 200
 
 const cut = (text: string): string => (text.length > MESSAGE_CHARACTERS ? `${text.slice(0, MESSAGE_CHARACTERS)}…` : text)
+
+/** The API's own `{"error": {code, message}}`, each cut to 200 characters, when the body is that. */
+export const apiError = (text: string): { readonly code: string; readonly message: string } | undefined =>
+  Option.match(Option.flatMap(Option.liftThrowable(JSON.parse)(text), Schema.decodeUnknownOption(ErrorBody)), {
+    onNone: () => undefined,
+    onSome: ({ error }) => ({ code: cut(error.code), message: cut(error.message) })
+  })
 
 /** The API's `{"error": {code, message}}` as `code: message`, other bodies as they are; either cut to 200 characters. */
 export const apiMessage = (text: string): string => {

@@ -2,11 +2,15 @@ import { Console, Effect } from "effect"
 import { Console as NodeConsole } from "node:console"
 
 /**
- * An Effect Console bound to stderr. stdout carries Airbyte messages only, so the help and usage
- * errors that @effect/cli prints through Console must go here instead.
+ * An Effect Console bound to stderr (in tests, a stream standing in for it). stdout carries
+ * Airbyte messages only, so the help and usage errors that @effect/cli prints through Console must
+ * go here instead.
  */
-export const stderrConsole = (mask: (text: string) => string = (text) => text): Console.Console => {
-  const unsafe = new NodeConsole({ stdout: process.stderr, stderr: process.stderr })
+export const stderrConsole = (
+  mask: (text: string) => string = (text) => text,
+  stderr: NodeJS.WritableStream = process.stderr
+): Console.Console => {
+  const unsafe = new NodeConsole({ stdout: stderr, stderr })
   // Text is masked on the way out (the token, see MessageOutput.mask); other values go as they are.
   const lift =
     <Args extends ReadonlyArray<unknown>>(f: (...args: Args) => void) =>

@@ -7,12 +7,14 @@ import { InputError, readJsonFile } from "../config/inputFile.js"
 import { decodeSettings } from "../config/settings.js"
 import { discoverStreams } from "../discover/discover.js"
 import { defectAsFailure, describeFailure, type SyncError } from "../sync/failures.js"
+import { keyColumns } from "../sync/catalog.js"
 import { readStreams } from "../sync/read.js"
+import { ignoredStateWarning } from "../sync/state.js"
 import { VERSION } from "../version.js"
 import { aboutJson, aboutMarkdown, TAP_NAME } from "./about.js"
 import { allStreams, loadSingerCatalog, type SelectedStream, singerCatalogEntry } from "./catalog.js"
 import { SingerOutput, makeSingerStdout, singerOutputLayer } from "./output.js"
-import { loadTapState } from "./state.js"
+import { loadTapState, selectedCursors } from "./state.js"
 import { singerSyncOutput } from "./syncOutput.js"
 
 /** Tells the runner to exit non-zero; what went wrong is already on stderr. */
@@ -91,6 +93,13 @@ const sync = (configFiles: ReadonlyArray<string>, catalogFile: string | undefine
       yield* Console.error("WARNING No stream is selected in the catalog: nothing to sync.")
       return []
     }
+    const { cursors, ignored } = yield* selectedCursors(
+      tapState,
+      streams.map((s) => s.name),
+      stateFile
+    )
+    const warning = ignoredStateWarning(ignored)
+    if (warning !== undefined) yield* Console.error(`WARNING ${warning}`)
     // A FULL_TABLE stream reads from start_date: its bookmark is carried on, not resumed from
     // (the engine resumes a full refresh from a state it is given, as Airbyte's attempts need).
     const incremental = new Set(streams.filter((s) => s.method === "INCREMENTAL").map((s) => s.name))
@@ -98,9 +107,10 @@ const sync = (configFiles: ReadonlyArray<string>, catalogFile: string | undefine
       streams.map((s) => ({
         name: s.name,
         syncMode: s.method === "INCREMENTAL" ? ("incremental" as const) : ("full_refresh" as const),
+        primaryKey: keyColumns(s.keyProperties, s.schema),
         columns: s.columns
       })),
-      new Map([...tapState.cursors].filter(([name]) => incremental.has(name)))
+      new Map([...cursors].filter(([name]) => incremental.has(name)))
     ).pipe(Effect.provide(singerSyncOutput(streams, tapState)), Effect.provide(api))
   })
 

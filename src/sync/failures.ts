@@ -65,12 +65,17 @@ export const describeFailure = (error: SyncError): FailureReport => {
             : "The API token lacks export rights (403 FORBIDDEN). Ask an Enterpret admin for a token with Export API access.",
         internal: error.message
       }
-    case "ObjectNotFound":
+    case "ObjectRefused": {
+      const said = `${error.status} ${error.code ?? (error.status === 403 ? "FORBIDDEN" : "NOT_FOUND")}: ${error.detail}`
       return {
         failureType: "config_error",
-        message: `Enterpret has no exportable object ${error.objectId} (404). Refresh the source schema and remove the stream if it is gone.`,
+        message:
+          error.status === 403
+            ? `Enterpret refused to export ${error.objectId} (${said}). The API token has no rights to this object: ask an Enterpret admin for access, or remove the stream ${error.objectId} from the connection. The other streams go on.`
+            : `Enterpret has no exportable object ${error.objectId} (${said}). Refresh the source schema and remove the stream if it is gone. The other streams go on.`,
         internal: error.message
       }
+    }
     case "ApiRequestError":
       return { failureType: "system_error", message: `Enterpret rejected a request: ${error.message}`, internal: error.message }
     case "InvalidResponse":

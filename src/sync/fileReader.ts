@@ -1,10 +1,12 @@
 import { Effect, Option } from "effect"
 import { Settings } from "../config/settings.js"
 import { Timing } from "../config/timing.js"
+import { SNIFF_BYTES, shownStart, sniffBody } from "../csv/bodySniff.js"
 import { CsvFileError, RecordEncoder } from "../csv/recordEncoder.js"
 import { FileDownloader } from "../enterpret/download.js"
 import { type ApiError, type DownloadError, type UrlExpired, withoutSignature } from "../enterpret/errors.js"
 import { withRetry } from "../enterpret/retry.js"
+import { PrimaryKey } from "./catalog.js"
 import { FileContentError } from "./failures.js"
 import { StreamColumns } from "./streamColumns.js"
 import { SyncOutput } from "./syncOutput.js"
@@ -23,9 +25,17 @@ export interface FileJob {
  * Emits every record of one file exactly once. Each chunk is encoded as it arrives, on this
  * thread (RecordEncoder), and its complete rows go out before the next chunk is read. A
  * broken-off download is retried from the start of the file, skipping the rows already emitted
- * (the same URL serves the same bytes); an expired URL is swapped for a fresh one. The file's
- * header goes to the stream's StreamColumns before its first records go out, and the columns it
- * excludes are left out at encoder set-up. Returns the records emitted and the bytes on the wire.
+ * (the same URL serves the same bytes); an expired URL is swapped for a fresh one. Returns the
+ * records emitted and the bytes on the wire.
+ *
+ * A file is known before it is trusted (issue 22): its first bytes must not be an HTML or XML
+ * page or a compressed or binary body (csv/bodySniff.ts), and its header must hold the stream's
+ * primary key columns (PrimaryKey). Both are checked before any record of the file goes out; a
+ * file that fails either fails its window, so no state passes it.
+ *
+ * The file's header goes to the stream's StreamColumns before its first records go out (so a
+ * Singer SCHEMA for new columns precedes them), and the columns it excludes (deselected) are
+ * left out at encoder set-up.
  */
 export const readFile = (job: FileJob) =>
   Effect.gen(function* () {
@@ -33,6 +43,7 @@ export const readFile = (job: FileJob) =>
     const timing = yield* Timing
     const downloader = yield* FileDownloader
     const output = yield* SyncOutput
+    const primaryKey = yield* PrimaryKey
     const columns = Option.getOrUndefined(yield* Effect.serviceOption(StreamColumns))
     const file = withoutSignature(job.url)
     const envelope = output.recordEnvelope(job.stream, job.windowEnd, file)
@@ -47,8 +58,11 @@ export const readFile = (job: FileJob) =>
     /** The header went to StreamColumns: once a file, whatever the attempts. */
     let headerTold = false
 
+    const notCsv = (line: number, detail: string) => new FileContentError({ stream: job.stream, file, line, detail })
+
     const attempt = Effect.suspend(() => {
       const encoder = new RecordEncoder({ envelope, skipRows: resumeAt, excludedColumns: columns?.excluded })
+      let headerChecked = false
       const emit = (encode: () => Uint8Array) =>
         Effect.suspend(() => {
           const before = encoder.rowsEmitted
@@ -56,10 +70,22 @@ export const readFile = (job: FileJob) =>
           try {
             lines = encode()
           } catch (error) {
-            if (error instanceof CsvFileError) {
-              return Effect.fail(new FileContentError({ stream: job.stream, file, line: error.line, detail: error.detail }))
-            }
+            if (error instanceof CsvFileError) return Effect.fail(notCsv(error.line, error.detail))
             return Effect.die(error)
+          }
+          if (!headerChecked && encoder.header !== undefined) {
+            headerChecked = true
+            const header = encoder.header
+            const missing = primaryKey.filter((column) => !header.includes(column))
+            if (missing.length > 0) {
+              // The lines of this chunk are dropped with the file: none of its records goes out.
+              return Effect.fail(
+                notCsv(
+                  1,
+                  `the header has no ${missing.join(", ")} column (the stream's primary key), so its records could not be told apart; it begins ${shownStart(new TextEncoder().encode(header.join(",")))}`
+                )
+              )
+            }
           }
           rowsEmitted += encoder.rowsEmitted - before
           resumeAt = Math.max(resumeAt, encoder.rowsSeen)
@@ -71,15 +97,33 @@ export const readFile = (job: FileJob) =>
           // Before the first records of the file: what new columns bring (a SCHEMA) comes first.
           return Effect.zipRight(columns.header(header), records)
         })
+      // The body's first SNIFF_BYTES are held back until they show it may be CSV: a copy of 64
+      // bytes a file, then every chunk goes to the encoder as it comes.
+      let held: Array<Uint8Array> | undefined = []
+      let heldBytes = 0
+      const release = Effect.suspend(() => {
+        if (held === undefined) return Effect.void
+        const start = held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes)
+        held = undefined
+        const problem = sniffBody(start)
+        if (problem !== undefined) return Effect.fail(notCsv(1, `the file host sent ${problem}`))
+        return start.length === 0 ? Effect.void : emit(() => encoder.push(start))
+      })
+      const onChunk = (chunk: Uint8Array) => {
+        if (held === undefined) return emit(() => encoder.push(chunk))
+        held.push(chunk)
+        heldBytes += chunk.length
+        return heldBytes < SNIFF_BYTES ? Effect.void : release
+      }
       return downloader
         .download(url, {
           onSize: (size) =>
             Effect.sync(() => {
               if (size !== undefined) bytes = size
             }),
-          onChunk: (chunk) => emit(() => encoder.push(chunk))
+          onChunk
         })
-        .pipe(Effect.zipRight(emit(() => encoder.end())))
+        .pipe(Effect.zipRight(release), Effect.zipRight(emit(() => encoder.end())))
     })
 
     const retried = withRetry(attempt, { maxRetries: settings.maxRetries, baseMs: timing.retryBaseMs })

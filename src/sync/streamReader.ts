@@ -2,7 +2,7 @@ import { Effect, Exit } from "effect"
 import { Settings } from "../config/settings.js"
 import type { ApiAuthError } from "../enterpret/errors.js"
 import { RateLimitReporter } from "../enterpret/rateLimitReporter.js"
-import type { CatalogStream } from "./catalog.js"
+import { type CatalogStream, PrimaryKey } from "./catalog.js"
 import {
   type Checkpoint,
   completeWindow,
@@ -79,6 +79,8 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
       // Every 429 wait of this stream's requests and downloads is reported as this stream's.
       Effect.provideService(RateLimitReporter, { waiting: (retryAtMs) => output.rateLimited(name, retryAtMs) }),
       // Each file's header is checked against the stream's schema; deselected columns are left out.
-      Effect.provideService(StreamColumns, columns)
+      Effect.provideService(StreamColumns, columns),
+      // Every file of this stream is held to its primary key (fileReader.ts).
+      stream.primaryKey === undefined ? (self) => self : Effect.provideService(PrimaryKey, stream.primaryKey)
     )
   })
