@@ -1,6 +1,6 @@
 import { Effect, Layer } from "effect"
 import { SyncOutput } from "../sync/syncOutput.js"
-import { errorTraceMessage, estimateMessage, rateLimitedMessage, stateMessage, streamStatusMessage } from "./messages.js"
+import { errorTraceMessage, logMessage, estimateMessage, rateLimitedMessage, stateMessage, streamStatusMessage } from "./messages.js"
 import { airbyteRecordEnvelope } from "../output/recordEnvelope.js"
 import { AirbyteOutput } from "./output.js"
 
@@ -16,6 +16,7 @@ export const AirbyteSyncOutputLive = Layer.effect(
       rateLimited: (stream, retryAtMs) => output.emit(rateLimitedMessage(stream, retryAtMs)),
       estimate: (stream, rows, bytes) => output.emit(estimateMessage(stream, rows, bytes)),
       checkpoint: (stream, streamState, recordCount) => output.emit(stateMessage(stream, streamState, recordCount)),
+      warn: (stream, message) => output.emit(logMessage("WARN", `Stream ${stream}: ${message}`)),
       failed: (stream, report) => output.emit(errorTraceMessage(report.failureType, report.message, report.internal, stream)),
       ended: (stream, complete) => output.emit(streamStatusMessage(stream, complete ? "COMPLETE" : "INCOMPLETE"))
     })

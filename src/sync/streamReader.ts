@@ -15,7 +15,7 @@ import {
   startCursor
 } from "./cursor.js"
 import { defectAsFailure, describeFailure } from "./failures.js"
-import { SyncOutput } from "./syncOutput.js"
+import { StreamWarnings, SyncOutput } from "./syncOutput.js"
 import { readWindow } from "./windowReader.js"
 
 export type StreamOutcome = "complete" | "failed"
@@ -41,6 +41,7 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
     const checkpoint = (due: Checkpoint) => output.checkpoint(name, encodeStreamState(due.cursorMs), due.recordCount)
 
     yield* output.started(name)
+    const warned = new Set<string>()
 
     let totalRecords = 0
     let totalBytes = 0
@@ -77,6 +78,15 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
       // Every 429 wait of this stream's requests and downloads is reported as this stream's.
       Effect.provideService(RateLimitReporter, { waiting: (retryAtMs) => output.rateLimited(name, retryAtMs) }),
       // Every file of this stream is held to its primary key (fileReader.ts).
-      stream.primaryKey === undefined ? (self) => self : Effect.provideService(PrimaryKey, stream.primaryKey)
+      stream.primaryKey === undefined ? (self) => self : Effect.provideService(PrimaryKey, stream.primaryKey),
+      Effect.provideService(StreamWarnings, {
+        once: (key, message) =>
+          warned.has(key)
+            ? Effect.void
+            : Effect.zipRight(
+                Effect.sync(() => warned.add(key)),
+                output.warn(name, message)
+              )
+      })
     )
   })
