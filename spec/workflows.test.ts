@@ -143,7 +143,12 @@ describe("release.yml", () => {
     expect(image.permissions).toEqual({ contents: "read", packages: "write" })
   })
 
-  it("publishes to npm with provenance, with the NPM_TOKEN secret and an OIDC token", () => {
+  it("publishes to npm with provenance, from a package whose repository is the one the image names", () => {
+    // npm refuses a provenance bundle unless package.json's repository.url names the repository
+    // that built it (E422 "repository.url is \"\", expected to match ..." otherwise).
+    const pkg = load<{ repository: { type: string; url: string } }>("package.json")
+    const source = readFileSync(join(root, "Dockerfile"), "utf8").match(/org\.opencontainers\.image\.source="([^"]+)"/)![1]!
+    expect(pkg.repository).toEqual({ type: "git", url: `git+${source}.git` })
     const npm = release.jobs.npm!
     expect(step(npm, "actions/setup-node").with?.["registry-url"]).toBe("https://registry.npmjs.org")
     const publish = npm.steps.find((s) => s.run?.startsWith("npm publish"))!
