@@ -19,6 +19,7 @@ const settings: SettingsShape = {
   objects: undefined,
   windowHours: 1,
   lookbackHours: 0,
+  settleMs: 0,
   exportRequestsPerMinute: 10,
   objectsRequestsPerMinute: 10,
   maxConcurrentDownloads: 1,

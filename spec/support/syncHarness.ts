@@ -81,6 +81,7 @@ export const testSettings = (overrides: Partial<SettingsShape> = {}): SettingsSh
   objects: undefined,
   windowHours: 24,
   lookbackHours: 0,
+  settleMs: 0,
   exportRequestsPerMinute: 10,
   objectsRequestsPerMinute: 60,
   maxConcurrentDownloads: 4,

@@ -6,6 +6,7 @@ import { type CatalogStream, PrimaryKey } from "./catalog.js"
 import {
   type Checkpoint,
   completeWindow,
+  cursorNotices,
   encodeStreamState,
   estimateTotals,
   finishRead,
@@ -41,6 +42,7 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
     const checkpoint = (due: Checkpoint) => output.checkpoint(name, encodeStreamState(due.cursorMs), due.recordCount)
 
     yield* output.started(name)
+    for (const notice of cursorNotices(cursor.options)) yield* output.warn(name, notice)
     const warned = new Set<string>()
 
     let totalRecords = 0
