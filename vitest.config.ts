@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os"
-import { configDefaults, defineConfig } from "vitest/config"
+import { defineConfig } from "vitest/config"
 import { BaseSequencer, type TestSpecification } from "vitest/node"
 
 /**
@@ -15,29 +15,23 @@ class EndToEndFirst extends BaseSequencer {
   }
 }
 
-const INCLUDE = ["spec/**/*.test.ts", "integration_tests/**/*.test.ts"]
-/** Files that replace a module with vi.mock: each needs a module registry of its own. */
-const MOCKING = ["spec/download.test.ts"]
-
 // SOURCE_ENTERPRET_LONG_TESTS=1 (set by .ci/run) runs the soak and bench tests' long forms
 // (integration_tests/support/long.ts); without it `npm test` stays under 150 s on two cores.
 export default defineConfig({
   test: {
+    include: ["spec/**/*.test.ts", "integration_tests/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Vitest's default on two cores is one worker (cores - 1). The end-to-end files spend much of
     // their time waiting (one-second minutes of the rate limits, Retry-After, the emulator's
     // delays) while their CLI runs in a child process, so two at once keep both cores busy.
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    pool: "forks",
     sequence: { sequencer: EndToEndFirst },
     // One process per worker, reused from file to file: a fresh process for each of 50-odd files
     // cost ~0.6 s of CPU apiece to start and to load effect again (spec/ and the emulator's tests:
-    // 77 CPU s isolated, 43 s not). No test file changes process-wide state for the next: the
-    // one that swaps a module out runs isolated, below.
-    poolOptions: { forks: { isolate: false } },
-    projects: [
-      { extends: true, test: { name: "shared", pool: "forks", include: INCLUDE, exclude: [...configDefaults.exclude, ...MOCKING] } },
-      { extends: true, test: { name: "isolated", pool: "threads", include: MOCKING } }
-    ]
+    // 77 CPU s isolated, 43 s not). So no test file may leave process-wide state to the next:
+    // spec/sharedWorkers.test.ts fails on vi.mock, vi.doMock, vi.stubEnv and vi.stubGlobal.
+    poolOptions: { forks: { isolate: false } }
   }
 })

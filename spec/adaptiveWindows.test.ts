@@ -6,7 +6,6 @@ import { Cause, Effect, Exit, Option } from "effect"
 import { ApiAuthError } from "../src/enterpret/errors.js"
 import { HOUR_MS } from "../src/config/hours.js"
 import { readStream } from "../src/sync/streamReader.js"
-import { readWindow } from "../src/sync/windowReader.js"
 import { csvFile, type FakeFile, idsOf, makeHarness, T0, underTestClock } from "./support/syncHarness.js"
 
 const DAYS = 40
@@ -15,29 +14,6 @@ const END = T0 + DAYS * 24 * HOUR_MS
 const burst: ReadonlyArray<FakeFile> = Array.from({ length: 20 * 24 }, (_, h) =>
   csvFile("feedback", T0 + 20 * 24 * HOUR_MS + h * HOUR_MS, 2)
 )
-
-describe("readWindow with splitIfPaged", () => {
-  it.effect("stops at a first page that shows a cursor: one request, nothing downloaded", () =>
-    Effect.gen(function* () {
-      const h = makeHarness({ files: burst, filesPerPage: 4 })
-      const window = { startMs: T0 + 20 * 24 * HOUR_MS, endMs: T0 + 21 * 24 * HOUR_MS }
-      const exit = yield* underTestClock(readWindow("feedback", window, true).pipe(Effect.provide(h.layer)))
-      expect(exit).toEqual(Exit.succeed({ records: 0, bytes: 0, pages: 1, files: 4, split: true }))
-      expect(h.exportRequests).toHaveLength(1)
-      expect(h.downloads).toEqual([])
-    })
-  )
-
-  it.effect("reads a window whose only page has no cursor as usual", () =>
-    Effect.gen(function* () {
-      const h = makeHarness({ files: burst, filesPerPage: 4 })
-      const window = { startMs: T0 + 20 * 24 * HOUR_MS, endMs: T0 + 20 * 24 * HOUR_MS + 3 * HOUR_MS }
-      const exit = yield* underTestClock(readWindow("feedback", window, true).pipe(Effect.provide(h.layer)))
-      expect(Exit.isSuccess(exit) && exit.value).toMatchObject({ records: 6, pages: 1, files: 3, split: false })
-      expect(h.downloads).toHaveLength(3)
-    })
-  )
-})
 
 describe("readStream on adaptive windows", () => {
   it.effect("reads every record once, splits before downloading, and checkpoints within 3 export requests", () =>

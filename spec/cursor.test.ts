@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest"
 import { HOUR_MS } from "../src/config/hours.js"
 import {
   type Checkpoint,
-  completeWindow,
+  type Cursor,
   type CursorOptions,
   decodeStreamState,
   encodeStreamState,
@@ -14,11 +14,13 @@ import {
   INITIAL_WINDOW_HOURS,
   MAX_REQUESTS_WITHOUT_CHECKPOINT,
   nextWindow,
-  splittable,
-  splitWindow,
+  nextWindowHours,
+  pageListed,
   startCursor,
+  startTally,
   syncEnd,
-  syncStart
+  syncStart,
+  windowEmitted
 } from "../src/sync/cursor.js"
 
 const t = (iso: string) => Date.parse(iso)
@@ -27,8 +29,9 @@ const show = (windows: ReadonlyArray<ExportWindow>) => windows.map((w) => `${iso
 
 /**
  * A simulated export endpoint: files at the given hours (epoch ms, several per hour allowed),
- * `pageFiles` URLs a page, one record per file. Drives a cursor to the end the way streamReader
- * does and records every request, window read, split and checkpoint.
+ * `pageFiles` URLs a page, one record per file. Drives a cursor to the end the way the stream
+ * reader does (page by page: read on, split or listed; then emitted and checkpointed) and
+ * records every request, window read, split and checkpoint.
  */
 interface Run {
   readonly windows: Array<ExportWindow>
@@ -37,40 +40,57 @@ interface Run {
   /** export requests between consecutive checkpoints (and before the first) */
   readonly requestsBetween: Array<number>
   requests: number
+  /** pages listed and then dropped by a split */
+  wasted: number
+  /** pages held (not to be downloaded) until the next page of their window was listed */
+  holds: number
   readonly estimates: Array<number>
 }
 
 const simulate = (options: CursorOptions, fileHours: ReadonlyArray<number>, pageFiles: number): Run => {
   const filesIn = (w: ExportWindow) => fileHours.filter((h) => h >= w.startMs && h < w.endMs).length
-  let cursor = startCursor(options)
-  const run: Run = { windows: [], splits: [], checkpoints: [], requestsBetween: [], requests: 0, estimates: [] }
+  let cursor: Cursor = startCursor(options)
+  let tally = startTally(options)
+  const run: Run = { windows: [], splits: [], checkpoints: [], requestsBetween: [], requests: 0, wasted: 0, holds: 0, estimates: [] }
   let since = 0
   let records = 0
   for (let window = nextWindow(cursor), guard = 0; window !== undefined; window = nextWindow(cursor), guard++) {
     if (guard > 100_000) throw new Error("the cursor does not progress")
     const files = filesIn(window)
-    const pages = Math.max(1, Math.ceil(files / pageFiles))
-    if (pages > 1 && splittable(cursor, window)) {
-      run.splits.push(window)
+    let listed = 0
+    let pages = 0
+    for (;;) {
+      const onPage = Math.min(pageFiles, files - listed)
+      listed += onPage
+      pages++
       run.requests++
       since++
-      cursor = splitWindow(cursor, window, pageFiles)
-      continue
-    }
-    run.windows.push(window)
-    run.requests += pages
-    since += pages
-    records += files
-    const step = completeWindow(cursor, window, { pages, files, records: files })
-    cursor = step.cursor
-    run.estimates.push(estimateTotals(cursor, records, 0).records)
-    if (step.checkpoint !== undefined) {
-      run.checkpoints.push(step.checkpoint)
-      run.requestsBetween.push(since)
-      since = 0
+      const step = pageListed(cursor, window, { pages, pageFiles: onPage, files: listed, more: listed < files })
+      cursor = step.cursor
+      if (step._tag === "NextPage") {
+        if (step.hold) run.holds++
+        continue
+      }
+      if (step._tag === "Split") {
+        run.splits.push(window)
+        run.wasted += pages
+        break
+      }
+      run.windows.push(window)
+      records += files
+      const emitted = windowEmitted(tally, window, files)
+      tally = emitted.tally
+      run.estimates.push(estimateTotals(tally, records, 0).records)
+      expect(emitted.checkpoint !== undefined).toBe(step.checkpoint)
+      if (emitted.checkpoint !== undefined) {
+        run.checkpoints.push(emitted.checkpoint)
+        run.requestsBetween.push(since)
+        since = 0
+      }
+      break
     }
   }
-  const last = finishRead(cursor)
+  const last = finishRead(tally)
   if (last !== undefined) run.checkpoints.push(last)
   return run
 }
@@ -170,61 +190,96 @@ describe("adaptive windows (window_hours unset)", () => {
     expect(run.checkpoints.map((c) => iso(c.cursorMs)).at(-1)).toBe("2026-01-01T00:00:00.000Z")
   })
 
-  it("reads a year of daily files in about one page per window, within 2x the floor, checkpointing every 3 requests at most", () => {
+  it("reads a year of daily files in full pages: the floor and 2 requests, checkpointing every 3 requests at most", () => {
     const o = options()
     const files = daily(o.startMs, o.endMs)
     const pageFiles = 6
     const floor = Math.ceil(files.length / pageFiles)
     const run = simulate(o, files, pageFiles)
-    expect(run.requests).toBeLessThanOrEqual(2 * floor)
+    // 24 hours (1 file), 192 (8 files: the first full page, read on), then 144 hours (6 files) a window.
+    expect(run.windows.slice(0, 4).map((w) => (w.endMs - w.startMs) / HOUR_MS)).toEqual([24, 192, 144, 144])
+    expect(run.requests).toBeLessThanOrEqual(floor + 2)
+    expect(run.splits).toEqual([])
     expect(Math.max(...run.requestsBetween)).toBeLessThanOrEqual(MAX_REQUESTS_WITHOUT_CHECKPOINT)
     expect(run.checkpoints.reduce((n, c) => n + c.recordCount, 0)).toBe(files.length)
   })
 
-  it("splits a window whose first page shows a cursor before downloading, to a quarter of its length", () => {
+  it("reads 60 days of hourly files at the floor: the first day shows 24 files, the next two days two full pages, then a day a page", () => {
+    const o = options({ endMs: t("2025-03-02T00:00:00Z") })
+    const hourly = Array.from({ length: 60 * 24 }, (_, h) => o.startMs + h * HOUR_MS)
+    const run = simulate(o, hourly, 24)
+    expect(run.windows.slice(0, 4).map((w) => (w.endMs - w.startMs) / HOUR_MS)).toEqual([24, 48, 24, 24])
+    expect(run.requests).toBe(hourly.length / 24)
+    expect(run.wasted).toBe(0)
+  })
+
+  it("reads on a window sized from its predecessor whose first page shows a cursor, holding its files until the second page is listed", () => {
+    const o = options({ endMs: t("2025-03-02T00:00:00Z") })
+    // A file a day for 30 days, then two a day: the window sized for 10 files meets 15.
+    const files = daily(o.startMs, o.endMs).flatMap((ms) => (ms < t("2025-01-31T00:00:00Z") ? [ms] : [ms, ms + 12 * HOUR_MS]))
+    const run = simulate(o, files, 10)
+    expect(run.holds).toBeGreaterThan(0)
+    expect(run.splits).toEqual([])
+    expect(run.wasted).toBe(0)
+    expect(run.requests).toBeLessThanOrEqual(Math.ceil(files.length / 10) + 4)
+    expect(Math.max(...run.requestsBetween)).toBeLessThanOrEqual(MAX_REQUESTS_WITHOUT_CHECKPOINT)
+  })
+
+  it("splits a blind window whose first page shows a cursor to a quarter before any download, and one still paging at its second request to one hour", () => {
     const o = options({ endMs: t("2025-02-01T00:00:00Z") })
-    // Empty for 10 days, then a file every hour: the 192-hour window meets a full page.
+    // Empty for 10 days, then a file every hour: the 1,536-hour window (grown over nothing) meets a full page.
     const burst = Array.from({ length: 500 }, (_, i) => t("2025-01-11T00:00:00Z") + i * HOUR_MS).filter((ms) => ms < o.endMs)
     const run = simulate(o, burst, 10)
-    // 24 hours, then 192 (both empty), then 1,536 cut at the end: that one lists a full page.
     expect(show(run.windows.slice(0, 2))).toEqual([
       "2025-01-01T00:00:00.000Z -> 2025-01-02T00:00:00.000Z",
       "2025-01-02T00:00:00.000Z -> 2025-01-10T00:00:00.000Z"
     ])
-    expect(show(run.splits.slice(0, 1))).toEqual(["2025-01-10T00:00:00.000Z -> 2025-02-01T00:00:00.000Z"])
-    const first = run.splits[0]!
-    const after = run.windows.find((w) => w.startMs === first.startMs)!
-    expect((after.endMs - after.startMs) * 4).toBeLessThanOrEqual(first.endMs - first.startMs)
+    expect(show(run.splits.slice(0, 2))).toEqual([
+      "2025-01-10T00:00:00.000Z -> 2025-02-01T00:00:00.000Z",
+      "2025-01-10T00:00:00.000Z -> 2025-01-15T12:00:00.000Z"
+    ])
+    const after = run.windows.find((w) => w.startMs === run.splits[0]!.startMs)!
+    expect(after.endMs - after.startMs).toBe(HOUR_MS)
     expect(Math.max(...run.requestsBetween)).toBeLessThanOrEqual(MAX_REQUESTS_WITHOUT_CHECKPOINT)
   })
 
   it("never splits a one-hour window: an hour that lists many pages is read through", () => {
     const o = options({ startMs: t("2025-01-01T00:00:00Z"), endMs: t("2025-01-01T01:00:00Z") })
-    const cursor = startCursor(o)
-    const window = nextWindow(cursor)!
-    expect(window.endMs - window.startMs).toBe(HOUR_MS)
-    expect(splittable(cursor, window)).toBe(false)
     const run = simulate(
       o,
       Array.from({ length: 50 }, () => o.startMs),
       10
     )
     expect(run.splits).toEqual([])
+    expect(run.holds).toBe(0)
     expect(run.requests).toBe(5)
   })
 
-  it("splits at most twice in a row, the second time to one hour, so that the window read is at most the third request since the last checkpoint", () => {
+  it("reads on at the first request since a checkpoint, splits at the second, and reads anything through at the third", () => {
     const o = options({ endMs: t("2025-03-01T00:00:00Z") })
     const cursor = startCursor(o)
     const window = { startMs: o.startMs, endMs: o.startMs + 1000 * HOUR_MS }
-    const once = splitWindow(cursor, window, 10)
-    expect(once.hours).toBe(250)
-    const second = nextWindow(once)!
-    const twice = splitWindow(once, second, 10)
-    expect(twice.hours).toBe(1)
-    expect(splittable(cursor, window)).toBe(true)
-    expect(splittable(once, second)).toBe(true)
-    expect(splittable(twice, window)).toBe(false)
+    const first = pageListed({ ...cursor, blind: false }, window, { pages: 1, pageFiles: 10, files: 10, more: true })
+    expect(first).toMatchObject({ _tag: "NextPage", hold: true, cursor: { requests: 1, page: { full: 10 } } })
+    const second = pageListed(first.cursor, window, { pages: 2, pageFiles: 10, files: 20, more: true })
+    expect(second).toMatchObject({ _tag: "Split", cursor: { requests: 2, hours: 1, positionMs: o.startMs } })
+    const hour = nextWindow(second.cursor)!
+    const third = pageListed(second.cursor, hour, { pages: 1, pageFiles: 10, files: 10, more: true })
+    expect(third).toMatchObject({ _tag: "NextPage", hold: false, cursor: { requests: 3 } })
+    const done = pageListed(third.cursor, hour, { pages: 2, pageFiles: 3, files: 13, more: false })
+    expect(done).toMatchObject({ _tag: "Listed", checkpoint: true, cursor: { requests: 0, positionMs: hour.endMs } })
+  })
+
+  it("sizes the next window to fill one page, within 8x either way; towards twice the floor of an unknown page", () => {
+    expect(nextWindowHours(192, 8, { full: 6, floor: 6 })).toBe(144)
+    expect(nextWindowHours(48, 48, { full: 24, floor: 24 })).toBe(24)
+    expect(nextWindowHours(24, 1, { full: 6, floor: 6 })).toBe(144)
+    expect(nextWindowHours(24, 1, { full: 100, floor: 100 })).toBe(192)
+    expect(nextWindowHours(24, 1000, { full: 10, floor: 10 })).toBe(3)
+    expect(nextWindowHours(24, 0, { full: 10, floor: 10 })).toBe(192)
+    expect(nextWindowHours(24, 24, { full: undefined, floor: 24 })).toBe(48)
+    expect(nextWindowHours(24, 4, { full: undefined, floor: 4 })).toBe(96)
+    expect(nextWindowHours(4000, 0, { full: undefined, floor: 0 })).toBe(8760)
   })
 
   it("meets an object that turns busy after months of quiet within 3 requests a checkpoint", () => {
@@ -251,6 +306,53 @@ describe("adaptive windows (window_hours unset)", () => {
     const run = simulate(o, files, 6)
     // After the first month the estimate stays within 10% of the truth (a file a day, evenly).
     for (const estimate of run.estimates.slice(8)) expect(Math.abs(estimate - files.length) / files.length).toBeLessThan(0.1)
+  })
+})
+
+describe("export requests of a first sync against the floor (issue 19: at most 1.25x)", () => {
+  /** The pages of one whole-range window per object: the fewest requests that list every file. */
+  const floorOf = (objects: ReadonlyArray<ReadonlyArray<number>>, pageFiles: number) =>
+    objects.reduce((n, files) => n + Math.max(1, Math.ceil(files.length / pageFiles)), 0)
+  const sync = (o: CursorOptions, objects: ReadonlyArray<ReadonlyArray<number>>, pageFiles: number) => {
+    const runs = objects.map((files) => simulate(o, files, pageFiles))
+    return {
+      requests: runs.reduce((n, r) => n + r.requests, 0),
+      wasted: runs.reduce((n, r) => n + r.wasted, 0),
+      most: Math.max(...runs.flatMap((r) => r.requestsBetween))
+    }
+  }
+
+  it("a year over 7 objects (two daily, one every sixth day, three sparse, one empty), 6 and 8 files a page", () => {
+    const o = options()
+    const day = (d: number, hour: number) => o.startMs + d * 24 * HOUR_MS + hour * HOUR_MS
+    const objects = [
+      daily(o.startMs, o.endMs),
+      daily(o.startMs + HOUR_MS, o.endMs),
+      Array.from({ length: 61 }, (_, k) => day(k * 6 + 1, 4)),
+      [day(0, 5), day(100, 5), day(250, 5)],
+      [day(0, 5), day(40, 5), day(180, 5), day(300, 5)],
+      [day(0, 5), day(200, 5)],
+      []
+    ]
+    for (const pageFiles of [6, 8]) {
+      const floor = floorOf(objects, pageFiles)
+      const run = sync(o, objects, pageFiles)
+      expect(run.requests / floor).toBeLessThanOrEqual(1.25)
+      expect(run.most).toBeLessThanOrEqual(MAX_REQUESTS_WITHOUT_CHECKPOINT)
+    }
+  })
+
+  it("60 days over 5 objects (two hourly, one every 6 hours, one sparse, one empty), 24 files a page: the bench's time-to-replica tenant", () => {
+    const o = options({ endMs: t("2025-03-02T00:00:00Z") })
+    const every = (hours: number, offset = 0) =>
+      Array.from({ length: Math.floor((60 * 24 - offset) / hours) }, (_, k) => o.startMs + (offset + k * hours) * HOUR_MS)
+    const objects = [every(1), every(1), every(6, 3), [o.startMs + 5 * HOUR_MS, o.startMs + 700 * HOUR_MS], []]
+    const floor = floorOf(objects, 24)
+    const run = sync(o, objects, 24)
+    expect(floor).toBe(60 + 60 + 10 + 1 + 1)
+    expect(run.requests / floor).toBeLessThanOrEqual(1.25)
+    expect(run.wasted).toBe(0)
+    expect(run.most).toBeLessThanOrEqual(MAX_REQUESTS_WITHOUT_CHECKPOINT)
   })
 })
 

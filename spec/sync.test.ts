@@ -264,8 +264,7 @@ describe("readWindow in process: signed URLs", () => {
           records: 22,
           bytes: feedbackDay.reduce((sum, f) => sum + f.csv.length, 0),
           pages: 2,
-          files: feedbackDay.length,
-          split: false
+          files: feedbackDay.length
         })
       )
       expect(idsRead(h)).toEqual(idsOf(feedbackDay).sort())
@@ -345,7 +344,7 @@ describe("readWindow in process: one long page (issue 15)", () => {
       const h = makeHarness({ files, filesPerPage: 2_000 })
       const { slots, counts } = countingSlots(h.settings.maxConcurrentDownloads)
       const exit = yield* underTestClock(readWindow("big", day).pipe(Effect.provideService(DownloadSlots, slots), Effect.provide(h.layer)))
-      expect(exit).toEqual(Exit.succeed({ records: 20, bytes: expect.any(Number), pages: 1, files: 2_000, split: false }))
+      expect(exit).toEqual(Exit.succeed({ records: 20, bytes: expect.any(Number), pages: 1, files: 2_000 }))
       expect(h.exportRequests).toHaveLength(1)
       expect(new Set(h.downloads).size).toBe(2_000)
       // Before: every file of the page was forked at once, 1,996 of them waiting on the slots.

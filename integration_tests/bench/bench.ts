@@ -24,6 +24,7 @@ import { machine } from "./machine.js"
 import { type Measurement, hasGnuTime, measureChild, repeated, stopAll } from "./measure.js"
 import { type BenchOptions, USAGE, parseOptions } from "./options.js"
 import { summariseProfile } from "./profile.js"
+import { measureReplicaRow, replicaOnly } from "./timeToReplica.js"
 import { renderReport } from "./report.js"
 import { type BenchResults, MB, type ObjectResult, type RssPoint } from "./results.js"
 
@@ -142,6 +143,7 @@ const main = async (): Promise<void> => {
   if (!existsSync(connectorEntry())) throw new Error(`${connectorEntry()} does not exist: run \`npm run build\` first`)
   const root = repoRoot()
   const out = resolve(o.out ?? join(root, "integration_tests", "bench", "RESULTS.md"))
+  if (o.only === "replica") return replicaOnly(o, out, progress)
   const benchDir = resolve(o.benchDir ?? join(tmpdir(), "source-enterpret-bench"))
   const m = machine()
   const pythonSkipped = o.skipPython ? "skipped (--skip-python)" : m.python === undefined ? "skipped: python3 is not installed" : undefined
@@ -202,6 +204,7 @@ const main = async (): Promise<void> => {
     progress(`export requests of a ${days}-day backfill over the year-long tenant, adaptive and daily windows`)
     const backfill = await measureBackfill(days)
     progress(`export requests: adaptive ${backfill.adaptive.requests}, daily ${backfill.daily.requests}, floor ${backfill.floor}`)
+    const replica = o.skipReplica ? undefined : await measureReplicaRow(o, progress)
     const profiles = []
     if (o.cpuProfDir !== undefined) {
       for (const b of objects.slice(0, 2)) profiles.push(await profileRun(discovered, b.id, resolve(o.cpuProfDir)))
@@ -219,6 +222,7 @@ const main = async (): Promise<void> => {
       rss,
       coldStart,
       backfill,
+      replica,
       profiles,
       totalMs: performance.now() - started,
       loadAtEnd: loadavg()[0] ?? 0

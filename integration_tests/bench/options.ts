@@ -14,6 +14,8 @@ export const USAGE = `Usage: npm run bench -- [options]   (or: node build/integr
   --backfill-days N  days of the year-long tenant the export-request count reads (default 365; small 120)
   --skip-python      leave out the Python standard-library baseline
   --skip-rss         leave out the RSS-flatness pair
+  --skip-replica     leave out the time-to-replica row (issue 19: ~1-3 minutes)
+  --only replica     run only the time-to-replica row, and replace its section of --out in place
   --cpu-prof DIR     also run the connector on the feedback object under node --cpu-prof, write the
                      profile to DIR and summarise its top functions in the report
   --connector FILE   the connector's entry point (default dist/main.js of this repository)
@@ -36,6 +38,8 @@ export interface BenchOptions {
   backfillDays: number
   skipPython: boolean
   skipRss: boolean
+  skipReplica: boolean
+  only: "replica" | undefined
   cpuProfDir: string | undefined
   connector: string | undefined
   benchDir: string | undefined
@@ -72,6 +76,8 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions => {
     backfillDays: small ? 120 : 365,
     skipPython: false,
     skipRss: false,
+    skipReplica: false,
+    only: undefined,
     cpuProfDir: undefined,
     connector: undefined,
     benchDir: undefined,
@@ -118,6 +124,15 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions => {
       case "--skip-rss":
         o.skipRss = true
         break
+      case "--skip-replica":
+        o.skipReplica = true
+        break
+      case "--only": {
+        const what = text(flag, value())
+        if (what !== "replica") throw new Error(`--only takes replica, got ${JSON.stringify(what)}`)
+        o.only = what
+        break
+      }
       case "--cpu-prof":
         o.cpuProfDir = text(flag, value())
         break

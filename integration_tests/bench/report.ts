@@ -1,6 +1,7 @@
 // The Markdown report: machine, throughput of the connector and the baselines on the same bytes
 // with each ratio, the targets, peak RSS against file size, `spec` cold start, export requests,
 // and (with --cpu-prof) where the connector's CPU goes. docs/benchmark.md quotes it.
+import { replicaSection } from "./timeToReplica.js"
 import type { Measurement } from "./measure.js"
 import type { Backfill, BackfillRead } from "./exportRequests.js"
 import { type BenchResults, MB, type Runner, recordsPerCpuSecond, recordsPerSecond } from "./results.js"
@@ -156,6 +157,7 @@ export const renderReport = (r: BenchResults): string => {
   )
 
   out.push(...backfillSection(r.backfill))
+  if (r.replica !== undefined) out.push("", ...replicaSection(r.replica))
 
   for (const p of r.profiles) {
     const s = p.summary

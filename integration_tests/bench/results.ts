@@ -4,6 +4,7 @@ import type { Backfill } from "./exportRequests.js"
 import type { Machine } from "./machine.js"
 import type { Measurement } from "./measure.js"
 import type { ProfileSummary } from "./profile.js"
+import type { TimeToReplica } from "./timeToReplica.js"
 
 export type Runner = "connector" | "node" | "python" | "orjson"
 
@@ -42,6 +43,8 @@ export interface BenchResults {
   readonly rss: { readonly base: RssPoint; readonly big: RssPoint } | undefined
   readonly coldStart: ColdStart
   readonly backfill: Backfill
+  /** issue 19's first sync of a large tenant; undefined when skipped */
+  readonly replica?: TimeToReplica | undefined
   readonly profiles: ReadonlyArray<{ readonly object: string; readonly summary: ProfileSummary }>
   readonly totalMs: number
   /** the 1-minute load average when the run ended */

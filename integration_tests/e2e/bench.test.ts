@@ -5,7 +5,7 @@
 // backfill's 840 daily export requests were most of the 23 s); SOURCE_ENTERPRET_LONG_TESTS=1 (set by
 // .ci/run) runs `--small` as documented.
 import { spawn, spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -54,7 +54,7 @@ describe("npm run bench -- --small", () => {
   it("measures the connector and the baselines on the same records and writes the Markdown report", async () => {
     const out = join(dir, "RESULTS.md")
     const json = join(dir, "results.json")
-    const result = await run(["--small", ...(LONG_TESTS ? [] : SHORTER), "--out", out, "--json", json], 85_000)
+    const result = await run(["--small", ...(LONG_TESTS ? [] : SHORTER), "--out", out, "--json", json], 115_000)
     expect(result.code, result.stderr).toBe(0)
     const markdown = readFileSync(out, "utf8")
     expect(result.stdout).toBe(markdown)
@@ -125,5 +125,28 @@ describe("npm run bench -- --small", () => {
     expect(b.adaptive.records).toBeGreaterThan(0)
     expect(results.coldStart.specMs).toBeGreaterThan(0)
     expect(results.coldStart.nodeMs).toBeGreaterThan(0)
-  }, 90_000)
+    // Time to replica (issue 19): every record once (the bench checks it), counted against the floors.
+    expect(markdown).toContain("### Time to replica")
+    const replica = results.replica!
+    expect(replica.reads.map((r) => r.connections)).toEqual([4])
+    for (const r of replica.reads) {
+      expect(r.records).toBe(replica.expectedRecords)
+      expect(r.requests).toBeGreaterThanOrEqual(replica.requestFloor)
+      expect(r.floorMs).toBeGreaterThan(0)
+      expect(r.mostWithoutCheckpoint).toBeLessThanOrEqual(3)
+    }
+    expect(replica.discoverRequests).toBeGreaterThan(0)
+  }, 120_000)
+
+  it("--only replica measures the time-to-replica row alone and replaces its section of --out, keeping the rest", async () => {
+    const out = join(dir, "ONLY.md")
+    writeFileSync(out, "# Before\n\n<!-- time to replica: begin -->\nold figures\n<!-- time to replica: end -->\n\n# After\n")
+    const result = await run(["--small", "--only", "replica", "--out", out], 60_000)
+    expect(result.code, result.stderr).toBe(0)
+    const markdown = readFileSync(out, "utf8")
+    expect(markdown).toMatch(/^# Before\n\n<!-- time to replica: begin -->\n### Time to replica\n/)
+    expect(markdown).not.toContain("old figures")
+    expect(markdown).toMatch(/<!-- time to replica: end -->\n\n# After\n$/)
+    expect(rows(markdown, "4 |")).toHaveLength(1)
+  }, 70_000)
 })

@@ -8,7 +8,10 @@ export const USAGE = `Usage: npm run emulator -- [options]
   --seed S              data seed (default "demo")
   --scale S             tiny | demo | bench | <number of feedback records> (default demo)
   --tenant T            standard | year (issue #10: 7 objects over a year, dense, sparse and empty;
-                        365 days and 6 files a page by default) (default standard)
+                        365 days and 6 files a page by default) | replica (issue 19: 5 objects over
+                        60 days, two hourly, one 6-hourly, one sparse, one empty; 24 files a page,
+                        ~184 kB a file: ~576 MB) (default standard)
+  --file-bytes SIZE     replica tenant: the size of each file (default 184K)
   --days N              days of history before now (default 3; year tenant 365)
   --now TIME            start the clock at TIME (e.g. 2025-12-15T10:30Z) instead of the real time
   --token T             the API token (default: derived from the seed)
@@ -20,6 +23,9 @@ export const USAGE = `Usage: npm run emulator -- [options]
   --export-rpm N        export requests a minute (default 10)
   --objects-rpm N       objects requests a minute (default 60)
   --minute-ms N         length of a rate-limit "minute" in ms (default 60000)
+  --file-bandwidth SIZE the file host's bandwidth per connection, a second (e.g. 4M: 4 MiB/s;
+                        default unlimited)
+  --file-latency MS     the file host's wait before the first byte of each download (default 0)
   --bench ID:KIND:SIZE:FILES  add a large generated object (KIND feedback|wide, SIZE like 500M or 2G); repeatable
   --bench-dir DIR       where bench files are generated (default: the OS temp dir)
   --fault-rate R        inject a random fault into this share of requests (0..1)
@@ -104,7 +110,9 @@ export function parseCliArgs(argv: string[]): CliConfig {
         break
       case "--tenant": {
         const t = value()
-        if (t !== "standard" && t !== "year") throw new Error(`--tenant must be standard or year, got ${JSON.stringify(t)}`)
+        if (t !== "standard" && t !== "year" && t !== "replica") {
+          throw new Error(`--tenant must be standard, year or replica, got ${JSON.stringify(t)}`)
+        }
         options.tenant = t
         break
       }
@@ -134,6 +142,18 @@ export function parseCliArgs(argv: string[]): CliConfig {
         break
       case "--minute-ms":
         limits.minuteMs = int(flag, value())
+        break
+      case "--file-bandwidth": {
+        const bytes = parseSize(value())
+        if (bytes <= 0) throw new Error(`${flag} needs a positive size a second, like 4M`)
+        options.fileBandwidth = bytes
+        break
+      }
+      case "--file-latency":
+        options.fileLatencyMs = int(flag, value())
+        break
+      case "--file-bytes":
+        options.replicaFileBytes = parseSize(value())
         break
       case "--bench":
         options.bench = { ...options.bench, objects: [...(options.bench?.objects ?? []), bench(value())] }

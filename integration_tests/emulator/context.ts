@@ -30,4 +30,8 @@ export interface Ctx {
   storageUrl: () => string
   /** bench objects: their files, all in the hour starting at `hour` */
   bench: { files: BenchFile[]; hour: number }
+  /** the file host's pace: bytes a second per connection (undefined: unpaced) and ms before the first byte */
+  fileHost: { bytesPerSecond: number | undefined; latencyMs: number }
+  /** the replica tenant: its span and rows a file; undefined for the other tenants */
+  replica: { span: { start: number; end: number }; rowsPerFile: number } | undefined
 }

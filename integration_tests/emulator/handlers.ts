@@ -1,7 +1,8 @@
 // The two API operations: list exportable objects, and export an object's window as signed URLs.
 import type { Ctx } from "./context.js"
 import type { Snapshot } from "./files.js"
-import { floorHour, isoSeconds, parseApiTime } from "./timeFormat.js"
+import { replicaFileHours } from "./replicaTenant.js"
+import { floorHour, HOUR, isoSeconds, parseApiTime } from "./timeFormat.js"
 import { decodeCursor, decodePageToken, encodeCursor, encodePageToken, filePath, type FileRef } from "./tokens.js"
 
 export interface Reply {
@@ -57,6 +58,13 @@ function fileRefs(ctx: Ctx, snap: Snapshot): Array<{ ref: FileRef; label: string
     return ctx.bench.files
       .filter((f) => f.objectId === snap.objectId)
       .map((_, i) => ({ ref: { k: "b", o: snap.objectId, i }, label: `${isoSeconds(h).slice(0, 13)}-part-${i}` }))
+  }
+  if (ctx.replica !== undefined) {
+    const span = { start: ctx.replica.span.start, end: Math.min(ctx.replica.span.end, floorHour(snap.nowMs) + HOUR) }
+    return replicaFileHours(snap.objectId, snap.startMs, snap.endMs, span).map((h) => ({
+      ref: { k: "r", o: snap.objectId, h, i: 0 },
+      label: `${isoSeconds(h).slice(0, 13)}-part-0`
+    }))
   }
   return ctx.files.list(snap).map((f, i) => ({
     ref: { k: "w", snap, i },

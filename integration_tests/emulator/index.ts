@@ -16,6 +16,16 @@ import { RequestLog } from "./requestLog.js"
 import { BASE_PATH, createApiServer } from "./server.js"
 import { Signer } from "./signing.js"
 import { generateYear, YEAR_FILES_PER_PAGE, yearCatalog } from "./yearTenant.js"
+import {
+  REPLICA_DAYS,
+  REPLICA_FILE_BYTES,
+  REPLICA_FILES_PER_PAGE,
+  replicaCatalog,
+  replicaFileHours,
+  replicaRowsPerFile,
+  renderReplicaFile
+} from "./replicaTenant.js"
+import { Dataset } from "./dataset.js"
 import { createStorageServer } from "./storage.js"
 import { DAY, HOUR, floorHour, isoSeconds, toMs } from "./timeFormat.js"
 import type { Emulator, EmulatorOptions } from "./types.js"
@@ -47,9 +57,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const startMs = options.now === undefined ? Date.now() : toMs(options.now)
   const clock = new EmuClock(startMs, options.frozenClock ?? options.now !== undefined)
   const year = options.tenant === "year"
+  const replicaTenant = options.tenant === "replica"
   const spanEnd = floorHour(startMs)
-  const spanStart = spanEnd - Math.max(0, options.days ?? (year ? 365 : 3)) * DAY
-  const ds = year ? generateYear(seed, spanStart, spanEnd) : generateDataset(seed, options.scale ?? "tiny", spanStart, spanEnd)
+  const spanStart = spanEnd - Math.max(0, options.days ?? (year ? 365 : replicaTenant ? REPLICA_DAYS : 3)) * DAY
+  const ds = year
+    ? generateYear(seed, spanStart, spanEnd)
+    : replicaTenant
+      ? emptyDataset(seed)
+      : generateDataset(seed, options.scale ?? "tiny", spanStart, spanEnd)
+  const replica = replicaTenant
+    ? { span: { start: spanStart, end: spanEnd }, rowsPerFile: replicaRowsPerFile(options.replicaFileBytes ?? REPLICA_FILE_BYTES) }
+    : undefined
   const benchHour = spanEnd - HOUR
   const benchSpecs = options.bench?.objects ?? []
   const benchFiles = benchSpecs.length === 0 ? [] : await prepareBench(seed, benchSpecs, options.bench?.dir, isoSeconds(benchHour))
@@ -69,12 +87,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       readOnly: `emu-readonly-${hex8(hashOf(seed, "readonly"))}`
     },
     org: `org-${hex8(hashOf(seed, "org")).slice(0, 6)}`,
-    catalog: [...(year ? yearCatalog() : [...CORE_OBJECTS, ...TENANT_OBJECTS]), ...benchSpecs.map((b) => benchDef(b.id, b.kind))],
+    catalog: [
+      ...(year ? yearCatalog() : replicaTenant ? replicaCatalog() : [...CORE_OBJECTS, ...TENANT_OBJECTS]),
+      ...benchSpecs.map((b) => benchDef(b.id, b.kind))
+    ],
     objectsPageSize: Math.max(1, options.objectsPageSize ?? 4),
-    filesPerPage: Math.max(1, options.filesPerPage ?? (year ? YEAR_FILES_PER_PAGE : 2)),
+    filesPerPage: Math.max(1, options.filesPerPage ?? (year ? YEAR_FILES_PER_PAGE : replicaTenant ? REPLICA_FILES_PER_PAGE : 2)),
     gzip: options.gzip ?? false,
     storageUrl: () => storageUrl,
-    bench: { files: benchFiles, hour: benchHour }
+    bench: { files: benchFiles, hour: benchHour },
+    fileHost: {
+      bytesPerSecond: options.fileBandwidth !== undefined && options.fileBandwidth > 0 ? options.fileBandwidth : undefined,
+      latencyMs: Math.max(0, options.fileLatencyMs ?? 0)
+    },
+    replica
   }
   const api = createApiServer(ctx)
   const storage = createStorageServer(ctx)
@@ -122,6 +148,27 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       ctx.files.changeColumns(dataObject(objectId), { atMs: toMs(at), add: change.add ?? [], drop: change.drop ?? [] }),
     columnsAt: (objectId, at) => ctx.files.columnsAt(dataObject(objectId), floorHour(toMs(at))),
     benchFiles: () => benchFiles.map((f) => ({ ...f })),
+    replica:
+      replica === undefined
+        ? undefined
+        : {
+            rowsPerFile: replica.rowsPerFile,
+            fileHours: (objectId, start, end) => replicaFileHours(objectId, start, end, replica.span),
+            // Every file of an object is as long as any other (ids and times have fixed widths).
+            fileBytes: () =>
+              ctx.catalog.flatMap((d) => {
+                const hours = replicaFileHours(d.id, replica.span.start, replica.span.end, replica.span)
+                const size = hours.length === 0 ? 0 : renderReplicaFile(d.id, hours[0]!, replica.rowsPerFile).length
+                return hours.map(() => size)
+              })
+          },
     dataSpan: { start: new Date(spanStart), end: new Date(spanEnd) }
   }
+}
+
+/** The replica tenant's objects are defined (for the file store and the hooks) but hold no records: its files are rendered from their hour. */
+function emptyDataset(seed: string): Dataset {
+  const ds = new Dataset(seed)
+  for (const def of [...CORE_OBJECTS, ...TENANT_OBJECTS]) ds.define(def)
+  return ds
 }

@@ -7,6 +7,7 @@ import { gzipSync } from "node:zlib"
 import type { Ctx } from "./context.js"
 import { cutSocket, resetSocket, sendS3Error, sleep } from "./http.js"
 import type { StorageAction } from "./faults.js"
+import { renderReplicaFile } from "./replicaTenant.js"
 import { parseFilePath } from "./tokens.js"
 import type { RequestLogEntry } from "./types.js"
 
@@ -18,6 +19,9 @@ function resolve(ctx: Ctx, path: string): Body | undefined {
   if (ref.k === "b") {
     const f = ctx.bench.files.filter((b) => b.objectId === ref.o)[ref.i]
     return f === undefined ? undefined : { kind: "file", path: f.path, size: f.bytes }
+  }
+  if (ref.k === "r") {
+    return ctx.replica === undefined ? undefined : { kind: "buffer", data: renderReplicaFile(ref.o, ref.h, ctx.replica.rowsPerFile) }
   }
   if (!ctx.ds.has(ref.snap.objectId)) return undefined
   const data = ctx.files.render(ref.snap, ref.i)
@@ -102,10 +106,65 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Ctx): Prom
     ...(useGzip ? { "Content-Encoding": "gzip" } : {}),
     ...(range !== undefined ? { "Content-Range": `bytes ${start}-${end}/${size}` } : {})
   }
+  // Time to first byte: the status line waits as a distant object store's would.
+  if (!head && ctx.fileHost.latencyMs > 0) await sleep(ctx.fileHost.latencyMs)
   res.writeHead(range !== undefined ? 206 : 200, headers)
   if (head) return void res.end()
   const cutAt = action?.kind === "cut" ? Math.min(length, action.afterBytes ?? Math.floor((action.fraction ?? 0.5) * length)) : undefined
-  await send(req, res, entry, data, body, start, cutAt === undefined ? length : cutAt, cutAt !== undefined)
+  const count = cutAt === undefined ? length : cutAt
+  if (ctx.fileHost.bytesPerSecond !== undefined) {
+    return sendPaced(req, res, entry, data, body, start, count, cutAt !== undefined, ctx.fileHost.bytesPerSecond)
+  }
+  await send(req, res, entry, data, body, start, count, cutAt !== undefined)
+}
+
+/** The most bytes written at once when paced: 64 KiB at 4 MiB/s is a write every 16 ms. */
+const PACED_PIECE = 64 * 1024
+
+/**
+ * `send` at `bytesPerSecond`: each piece is written once the bytes before it have had their time,
+ * so that a body of N bytes takes N / bytesPerSecond (a connection's share of a distant host).
+ */
+async function sendPaced(
+  req: IncomingMessage,
+  res: ServerResponse,
+  entry: RequestLogEntry,
+  data: Buffer | undefined,
+  body: Body,
+  start: number,
+  count: number,
+  cut: boolean,
+  bytesPerSecond: number
+): Promise<void> {
+  entry.bytesSent = 0
+  const chunks: AsyncIterable<Buffer> | Iterable<Buffer> =
+    data !== undefined
+      ? [data.subarray(start, start + count)]
+      : count === 0 || body.kind !== "file"
+        ? []
+        : createReadStream(body.path, { start, end: start + count - 1 })
+  const began = performance.now()
+  let sent = 0
+  for await (const chunk of chunks) {
+    for (let at = 0; at < chunk.length; at += PACED_PIECE) {
+      const wait = began + (sent / bytesPerSecond) * 1000 - performance.now()
+      if (wait > 1) await sleep(wait)
+      if (res.destroyed) return
+      const piece = chunk.subarray(at, at + PACED_PIECE)
+      sent += piece.length
+      entry.bytesSent += piece.length
+      if (!res.write(piece))
+        await new Promise<void>((done) => {
+          res.once("drain", done)
+          res.once("close", done)
+        })
+    }
+  }
+  const rest = began + (sent / bytesPerSecond) * 1000 - performance.now()
+  if (rest > 1) await sleep(rest)
+  if (res.destroyed) return
+  if (cut) res.write("", () => cutSocket(req))
+  else res.end()
 }
 
 async function send(

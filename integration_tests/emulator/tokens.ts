@@ -2,7 +2,7 @@
 // All are base64url JSON; cursors and pagination tokens carry a MAC so tampering is refused.
 import type { Snapshot } from "./files.js"
 
-export type FileRef = { k: "w"; snap: Snapshot; i: number } | { k: "b"; o: string; i: number }
+export type FileRef = { k: "w"; snap: Snapshot; i: number } | { k: "b"; o: string; i: number } | { k: "r"; o: string; h: number; i: number }
 
 export function b64(value: unknown): string {
   return Buffer.from(JSON.stringify(value), "utf8").toString("base64url")
@@ -75,5 +75,6 @@ export function parseFilePath(path: string): FileRef | undefined {
   if (!isRecord(v) || typeof v.i !== "number") return undefined
   if (v.k === "w" && isSnapshot(v.snap)) return { k: "w", snap: v.snap, i: v.i }
   if (v.k === "b" && typeof v.o === "string") return { k: "b", o: v.o, i: v.i }
+  if (v.k === "r" && typeof v.o === "string" && typeof v.h === "number") return { k: "r", o: v.o, h: v.h, i: v.i }
   return undefined
 }

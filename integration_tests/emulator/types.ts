@@ -5,9 +5,12 @@ export type Scale = "tiny" | "demo" | "bench" | number
  * standard: the nine core objects and two tenant ones, files every active hour (`scale` sets the
  * size). year: issue #10's year-long tenant (yearTenant.ts): seven objects, two with a file a day,
  * one about every sixth day, three that change a few times a year, one empty; 365 days and 6 files
- * a page unless `days`/`filesPerPage` say otherwise; `scale` does not apply.
+ * a page unless `days`/`filesPerPage` say otherwise; `scale` does not apply. replica: issue 19's
+ * large tenant (replicaTenant.ts): five objects over 60 days, two with a file every hour, one
+ * every 6 hours, one sparse, one empty; 24 files a page and ~184 kB a file unless
+ * `filesPerPage`/`replicaFileBytes` say otherwise.
  */
-export type Tenant = "standard" | "year"
+export type Tenant = "standard" | "year" | "replica"
 export type ApiEndpoint = "export" | "objects"
 export type FaultEndpoint = ApiEndpoint | "storage"
 export type RandomFaultKind = "429" | "5xx" | "reset" | "cut" | "doubleCut" | "expire" | "slow"
@@ -38,6 +41,15 @@ export interface EmulatorOptions {
   urlTtlSeconds?: number
   gzip?: boolean
   rateLimits?: { exportPerMinute?: number; objectsPerMinute?: number; minuteMs?: number }
+  /**
+   * The file host's bandwidth per connection, in bytes a second (a response's body is paced to
+   * it); undefined: as fast as the socket takes it. Each download is one connection.
+   */
+  fileBandwidth?: number
+  /** Milliseconds the file host waits before the first byte (the status line) of every download; default 0. */
+  fileLatencyMs?: number
+  /** replica tenant: the approximate size of each file in bytes (default 184,000: ~576 MB over 60 days) */
+  replicaFileBytes?: number
   bench?: { objects: BenchObjectSpec[]; dir?: string }
   /** called once per request, after its response has ended (or the connection was destroyed) */
   onRequest?: (entry: RequestLogEntry) => void
@@ -141,6 +153,17 @@ export interface Emulator {
   /** CSV header of the object's files for the hour of `at`, changes included. */
   columnsAt(objectId: string, at: string | Date): string[]
   benchFiles(): BenchFile[]
+  /** The replica tenant's files (undefined for the other tenants). */
+  replica:
+    | {
+        /** rows in every file */
+        rowsPerFile: number
+        /** the hours (epoch ms) of an object's files in [start, end) */
+        fileHours(objectId: string, start: number, end: number): number[]
+        /** the size of every file of the tenant, in bytes */
+        fileBytes(): number[]
+      }
+    | undefined
   /** first and last hour of generated history: [start, end) */
   dataSpan: { start: Date; end: Date }
 }

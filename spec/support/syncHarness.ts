@@ -61,6 +61,8 @@ export interface HarnessOptions {
   readonly expired?: (file: FakeFile, signedAt: number) => boolean
   /** Bytes per body chunk, to cross rows and cells at chunk boundaries. */
   readonly chunkBytes?: number
+  /** Milliseconds (TestClock) each download takes before its body, to overlap listing and downloads. */
+  readonly downloadMs?: number
 }
 
 export type SyncEvent =
@@ -104,6 +106,12 @@ export const makeHarness = (options: HarnessOptions) => {
   const exportRequests: Array<ExportRequest> = []
   const downloads: Array<string> = []
   const events: Array<SyncEvent> = []
+  /**
+   * Everything in the order it happened: `export <object> <start>..<end> <cursor|->` when an
+   * export request is answered, `download <file>` when a download starts, `downloaded <file>`
+   * when its body is through, `checkpoint <stream> <cursor>`.
+   */
+  const timeline: Array<string> = []
   const attempts = new Map<string, number>()
   const byName = new Map(options.files.map((file) => [file.name, file]))
 
@@ -119,6 +127,9 @@ export const makeHarness = (options: HarnessOptions) => {
       const call = exportRequests.length
       exportRequests.push(request)
       const fault = options.apiFault?.(request, call)
+      timeline.push(
+        `export ${request.objectId} ${new Date(request.startMs).toISOString()}..${new Date(request.endMs).toISOString()} ${request.cursor ?? "-"}`
+      )
       if (fault !== undefined) return Effect.fail(fault)
       const custom = options.page?.(request, call)
       if (custom !== undefined) return Effect.succeed(custom)
@@ -146,6 +157,8 @@ export const makeHarness = (options: HarnessOptions) => {
     Effect.gen(function* () {
       downloads.push(url)
       const path = withoutSignature(url)
+      timeline.push(`download ${path}`)
+      if (options.downloadMs !== undefined) yield* Effect.sleep(options.downloadMs)
       const file = byName.get(path.replace("https://files.test/", ""))
       if (file === undefined) return yield* new DownloadRejected({ file: path, status: 404 })
       const signedAt = Number(new URL(url).searchParams.get("sig"))
@@ -164,6 +177,7 @@ export const makeHarness = (options: HarnessOptions) => {
       if (end < bytes.length) {
         return yield* new TransientError({ what: `downloading ${path}`, message: `the body ended after ${end} of ${bytes.length} bytes` })
       }
+      timeline.push(`downloaded ${path}`)
     })
 
   const output = Layer.effect(
@@ -187,7 +201,10 @@ export const makeHarness = (options: HarnessOptions) => {
           ),
         estimate: (stream, rows, bytes) => Effect.sync(() => void events.push({ kind: "estimate", stream, rows, bytes })),
         checkpoint: (stream, streamState, recordCount) =>
-          Effect.sync(() => void events.push({ kind: "checkpoint", stream, cursor: streamState[CURSOR_FIELD], recordCount })),
+          Effect.sync(() => {
+            timeline.push(`checkpoint ${stream} ${streamState[CURSOR_FIELD]}`)
+            events.push({ kind: "checkpoint", stream, cursor: streamState[CURSOR_FIELD], recordCount })
+          }),
         warn: (stream, message) => Effect.sync(() => void events.push({ kind: "warn", stream, message })),
         failed: (stream, report) => Effect.sync(() => void events.push({ kind: "failed", stream, report })),
         ended: (stream, complete) => Effect.sync(() => void events.push({ kind: "ended", stream, complete }))
@@ -208,7 +225,7 @@ export const makeHarness = (options: HarnessOptions) => {
   const of = <K extends SyncEvent["kind"]>(kind: K, stream?: string) =>
     events.filter((e): e is Extract<SyncEvent, { kind: K }> => e.kind === kind && (stream === undefined || e.stream === stream))
 
-  return { settings, layer, exportRequests, downloads, events, records, of }
+  return { settings, layer, exportRequests, downloads, events, timeline, records, of }
 }
 
 /** The ids every record of `files` has, in file order: the ground truth of a full read. */

@@ -5,66 +5,69 @@ import { RateLimitReporter } from "../enterpret/rateLimitReporter.js"
 import { type CatalogStream, PrimaryKey } from "./catalog.js"
 import {
   type Checkpoint,
-  completeWindow,
+  type CursorOptions,
   cursorNotices,
   encodeStreamState,
   estimateTotals,
   finishRead,
-  nextWindow,
-  splittable,
-  splitWindow,
-  startCursor
+  startTally,
+  windowEmitted
 } from "./cursor.js"
 import { defectAsFailure, describeFailure } from "./failures.js"
 import { StreamWarnings, SyncOutput } from "./syncOutput.js"
-import { readWindow } from "./windowReader.js"
+import { downloadWindow, listWindows, makeListings, windowCheckpointed } from "./windowReader.js"
 
 export type StreamOutcome = "complete" | "failed"
 
 /**
- * Reads one stream window by window, in order, as its cursor (cursor.ts) plans them, and
- * checkpoints where the cursor says. Any failure but an authentication one ends only this stream
- * (TRACE ERROR, INCOMPLETE); authentication failures stop the sync.
+ * Reads one stream window by window, in order, as its cursor (cursor.ts) plans them: one fiber
+ * lists the windows ahead while this one downloads and emits them (windowReader.ts), and
+ * checkpoints each window's end once all its records are out. Any failure but an authentication
+ * one ends only this stream (TRACE ERROR, INCOMPLETE); authentication failures stop the sync.
  */
 export const readStream = (stream: CatalogStream, savedCursorMs: number | undefined, endMs: number) =>
   Effect.gen(function* () {
     const settings = yield* Settings
     const output = yield* SyncOutput
     const name = stream.name
-    let cursor = startCursor({
+    const options: CursorOptions = {
       startMs: settings.startMs,
       endMs,
       savedMs: savedCursorMs,
       lookbackHours: settings.lookbackHours,
       windowHours: settings.windowHours,
       syncMode: stream.syncMode
-    })
+    }
     const checkpoint = (due: Checkpoint) => output.checkpoint(name, encodeStreamState(due.cursorMs), due.recordCount)
 
     yield* output.started(name)
-    for (const notice of cursorNotices(cursor.options)) yield* output.warn(name, notice)
+    for (const notice of cursorNotices(options)) yield* output.warn(name, notice)
     const warned = new Set<string>()
 
-    let totalRecords = 0
-    let totalBytes = 0
     const body = Effect.gen(function* () {
-      for (let window = nextWindow(cursor); window !== undefined; window = nextWindow(cursor)) {
-        const result = yield* readWindow(name, window, splittable(cursor, window))
-        if (result.split) {
-          cursor = splitWindow(cursor, window, result.files)
-          continue
-        }
-        const step = completeWindow(cursor, window, result)
-        cursor = step.cursor
+      const listings = yield* makeListings
+      // The lister ends with the scope: when this stream fails, it is interrupted.
+      yield* Effect.forkScoped(listWindows(name, options, listings))
+      let tally = startTally(options)
+      let totalRecords = 0
+      let totalBytes = 0
+      for (;;) {
+        const result = yield* downloadWindow(name, listings)
+        if (result === undefined) break
+        const step = windowEmitted(tally, result.window, result.records)
+        tally = step.tally
         totalRecords += result.records
         totalBytes += result.bytes
-        const estimate = estimateTotals(cursor, totalRecords, totalBytes)
+        const estimate = estimateTotals(tally, totalRecords, totalBytes)
         yield* output.estimate(name, estimate.records, estimate.bytes)
-        if (step.checkpoint !== undefined) yield* checkpoint(step.checkpoint)
+        if (step.checkpoint !== undefined) {
+          yield* checkpoint(step.checkpoint)
+          yield* windowCheckpointed(listings, result.requestsThrough)
+        }
       }
-      const last = finishRead(cursor)
+      const last = finishRead(tally)
       if (last !== undefined) yield* checkpoint(last)
-    })
+    }).pipe(Effect.scoped)
 
     return yield* body.pipe(
       Effect.map((): StreamOutcome => "complete"),
