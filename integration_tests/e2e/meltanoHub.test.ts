@@ -141,6 +141,16 @@ describe("the MeltanoHub definition", () => {
     expect(MELTANO_ISO8601.test(String((plugin.config as { start_date: string }).start_date))).toBe(true)
   })
 
+  it("README and docs/meltano.md add it with --from-ref from this very file on main", () => {
+    const url = `https://raw.githubusercontent.com/source-enterpret/source-enterpret/main/${HUB_FILE}`
+    for (const page of ["README.md", "docs/meltano.md"]) {
+      const text = readFileSync(join(ROOT, page), "utf8")
+      const refs = [...text.matchAll(/--from-ref (\S+)/g)].map((m) => m[1])
+      expect(refs.length, page).toBeGreaterThan(0)
+      for (const ref of refs) expect(ref, page).toBe(url)
+    }
+  })
+
   it("maps JSON schema to Hub kinds: options for an enum with each value, decimal, boolean, object", () => {
     expect(hubSetting("mode", { type: "string", title: "Mode", enum: ["fast", "safe"], default: "safe" })).toEqual({
       name: "mode",

@@ -88,6 +88,19 @@ describe("the tap-enterpret wheel", () => {
     expect(readFileSync(again).equals(readFileSync(wheel))).toBe(true)
   })
 
+  it("build_wheel.py spells package.json's semver the PEP 440 way and refuses what it cannot spell", () => {
+    const spell = (version: string) =>
+      spawnSync(PYTHON, ["-B", "-c", "import sys, build_wheel; print(build_wheel.pep440_version(sys.argv[1]))", version], {
+        cwd: join(ROOT, "python"),
+        encoding: "utf8"
+      })
+    const cases = { "0.1.0": "0.1.0", "1.2.3-alpha.1": "1.2.3a1", "1.2.3-beta.2": "1.2.3b2", "10.0.0-rc.3": "10.0.0rc3" }
+    for (const [npm, pep440] of Object.entries(cases)) expect(spell(npm).stdout.trim(), npm).toBe(pep440)
+    const refused = spell("1.2.3-next.1")
+    expect(refused.status).toBe(1)
+    expect(refused.stderr).toContain(`build_wheel: package.json's version '1.2.3-next.1' has no PEP 440 spelling here`)
+  })
+
   it("check_wheel.py fails a wheel whose file does not match its RECORD", () => {
     const dir = mkdtempSync(join(tmpdir(), "tap-enterpret-wheel-"))
     const tampered = join(dir, basename(wheel))
