@@ -63,6 +63,7 @@ const readWithCuts = async (cuts: ReadonlyArray<number>, chunk = 7) => {
           if (line !== "") emitted.push((JSON.parse(line) as { record: { data: { id: string } } }).record.data.id)
         }
       }),
+    newColumns: () => Effect.void,
     started: () => Effect.void,
     rateLimited: () => Effect.void,
     estimate: () => Effect.void,

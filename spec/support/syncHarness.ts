@@ -63,11 +63,14 @@ export interface HarnessOptions {
   readonly chunkBytes?: number
   /** Milliseconds (TestClock) each download takes before its body, to overlap listing and downloads. */
   readonly downloadMs?: number
+  /** A protocol's own SyncOutput (a door's) instead of the one that records `events`. */
+  readonly syncOutput?: Layer.Layer<SyncOutput>
 }
 
 export type SyncEvent =
   | { readonly kind: "record"; readonly stream: string; readonly data: Readonly<Record<string, unknown>> }
   | { readonly kind: "started"; readonly stream: string }
+  | { readonly kind: "newColumns"; readonly stream: string; readonly columns: ReadonlyArray<string> }
   | { readonly kind: "rateLimited"; readonly stream: string; readonly retryAtMs: number | undefined; readonly atMs: number }
   | { readonly kind: "estimate"; readonly stream: string; readonly rows: number; readonly bytes: number }
   | { readonly kind: "checkpoint"; readonly stream: string; readonly cursor: string; readonly recordCount: number }
@@ -194,6 +197,7 @@ export const makeHarness = (options: HarnessOptions) => {
             }
             written?.()
           }),
+        newColumns: (stream, columns) => Effect.sync(() => void events.push({ kind: "newColumns", stream, columns })),
         started: (stream) => Effect.sync(() => void events.push({ kind: "started", stream })),
         rateLimited: (stream, retryAtMs) =>
           Effect.flatMap(Clock.currentTimeMillis, (atMs) =>
@@ -217,7 +221,7 @@ export const makeHarness = (options: HarnessOptions) => {
     Layer.succeed(EnterpretApi, api),
     Layer.succeed(FileDownloader, FileDownloader.of({ download })),
     DownloadSlotsLive,
-    output
+    options.syncOutput ?? output
   ).pipe(Layer.provideMerge(base))
 
   const records = (stream?: string) =>

@@ -14,6 +14,7 @@ import {
   windowEmitted
 } from "./cursor.js"
 import { defectAsFailure, describeFailure } from "./failures.js"
+import { makeStreamColumns, StreamColumns } from "./streamColumns.js"
 import { StreamWarnings, SyncOutput } from "./syncOutput.js"
 import { downloadWindow, listWindows, makeListings, windowCheckpointed } from "./windowReader.js"
 
@@ -38,6 +39,7 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
       windowHours: settings.windowHours,
       syncMode: stream.syncMode
     }
+    const columns = yield* makeStreamColumns(name, stream.columns)
     const checkpoint = (due: Checkpoint) => output.checkpoint(name, encodeStreamState(due.cursorMs), due.recordCount)
 
     yield* output.started(name)
@@ -82,6 +84,8 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
       Effect.onExit((exit) => output.ended(name, Exit.isSuccess(exit) && exit.value === "complete")),
       // Every 429 wait of this stream's requests and downloads is reported as this stream's.
       Effect.provideService(RateLimitReporter, { waiting: (retryAtMs) => output.rateLimited(name, retryAtMs) }),
+      // Each file's header is checked against the stream's schema; deselected columns are left out.
+      Effect.provideService(StreamColumns, columns),
       // Every file of this stream is held to its primary key (fileReader.ts).
       stream.primaryKey === undefined ? (self) => self : Effect.provideService(PrimaryKey, stream.primaryKey),
       Effect.provideService(StreamWarnings, {

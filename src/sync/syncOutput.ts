@@ -20,6 +20,13 @@ export class SyncOutput extends Context.Tag("source-enterpret/SyncOutput")<
      * called once the bytes are no longer needed (see AirbyteOutput.emitLines).
      */
     readonly records: (lines: Uint8Array, written?: () => void) => Effect.Effect<void>
+    /**
+     * A file of the stream has columns its configured schema lacks (and no earlier file of this
+     * read brought): `columns`, in the header's order, once per new set. Called before that
+     * file's first records are handed to `records`, and no other file's record carrying them is
+     * handed over before this returns (see StreamColumns): Singer's new SCHEMA goes out first.
+     */
+    readonly newColumns: (stream: string, columns: ReadonlyArray<string>) => Effect.Effect<void>
     /** The stream begins (Airbyte: STARTED then RUNNING). */
     readonly started: (stream: string) => Effect.Effect<void>
     /** The stream waits out a 429, until `retryAtMs` when the server said. */
