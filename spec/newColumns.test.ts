@@ -148,6 +148,7 @@ describe("the engine: SyncOutput.newColumns", () => {
           rateLimited: () => Effect.void,
           estimate: () => Effect.void,
           checkpoint: () => Effect.void,
+          warn: () => Effect.void,
           failed: () => Effect.void,
           ended: () => Effect.void
         })

@@ -34,6 +34,7 @@ export const AirbyteSyncOutputLive = Layer.effect(
       rateLimited: (stream, retryAtMs) => output.emit(rateLimitedMessage(stream, retryAtMs)),
       estimate: (stream, rows, bytes) => output.emit(estimateMessage(stream, rows, bytes)),
       checkpoint: (stream, streamState, recordCount) => output.emit(stateMessage(stream, streamState, recordCount)),
+      warn: (stream, message) => output.emit(logMessage("WARN", `Stream ${stream}: ${message}`)),
       failed: (stream, report) => output.emit(errorTraceMessage(report.failureType, report.message, report.internal, stream)),
       ended: (stream, complete) =>
         Effect.suspend(() => {

@@ -77,6 +77,7 @@ export const singerSyncOutput = (streams: ReadonlyArray<SelectedStream>, state: 
               Console.error(`INFO Stream ${stream}: ${recordCount} record${recordCount === 1 ? "" : "s"} up to ${cursor}`)
             )
           }),
+        warn: (stream, message) => Console.error(`WARNING Stream ${stream}: ${message}`),
         failed: (stream, report) => Console.error(`ERROR Stream ${stream} failed (${report.failureType}): ${report.message}`),
         ended: (stream, complete) => Console.error(`INFO Stream ${stream}: ${complete ? "complete" : "incomplete"}`)
       })

@@ -9,7 +9,7 @@ import { withRetry } from "../enterpret/retry.js"
 import { PrimaryKey } from "./catalog.js"
 import { FileContentError } from "./failures.js"
 import { StreamColumns } from "./streamColumns.js"
-import { SyncOutput } from "./syncOutput.js"
+import { StreamWarnings, SyncOutput } from "./syncOutput.js"
 
 const MAX_URL_REFRESHES = 3
 
@@ -44,6 +44,7 @@ export const readFile = (job: FileJob) =>
     const downloader = yield* FileDownloader
     const output = yield* SyncOutput
     const primaryKey = yield* PrimaryKey
+    const warnings = yield* StreamWarnings
     const columns = Option.getOrUndefined(yield* Effect.serviceOption(StreamColumns))
     const file = withoutSignature(job.url)
     const envelope = output.recordEnvelope(job.stream, job.windowEnd, file)
@@ -117,9 +118,19 @@ export const readFile = (job: FileJob) =>
       }
       return downloader
         .download(url, {
-          onSize: (size) =>
-            Effect.sync(() => {
+          onSize: (size, framing) =>
+            Effect.suspend(() => {
               if (size !== undefined) bytes = size
+              // Accepted, with a warning: S3 always frames its bodies, so an unframed one comes
+              // through a proxy, and refusing it would stop every sync behind that proxy for good.
+              // A cut inside a row or a quoted cell still fails as a malformed row; only a cut at
+              // a row boundary cannot be told from the end.
+              return framing === "close"
+                ? warnings.once(
+                    "unframed",
+                    `the file host sent ${file} (and maybe others) with neither Content-Length nor chunked framing, so whether each such file arrived whole cannot be checked; a body cut off at a row boundary would go unnoticed. A proxy between this host and the file host likely strips the framing.`
+                  )
+                : Effect.void
             }),
           onChunk
         })
