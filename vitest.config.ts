@@ -27,6 +27,7 @@ export default defineConfig({
     // delays) while their CLI runs in a child process, so two at once keep both cores busy.
     maxWorkers: Math.max(2, availableParallelism() - 1),
     pool: "forks",
+    setupFiles: ["spec/support/turnEventLoop.ts"],
     sequence: { sequencer: EndToEndFirst },
     // One process per worker, reused from file to file: a fresh process for each of 50-odd files
     // cost ~0.6 s of CPU apiece to start and to load effect again (spec/ and the emulator's tests:

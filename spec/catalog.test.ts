@@ -35,11 +35,20 @@ const configured = (name: unknown, sync_mode: unknown = "incremental") => ({
 })
 
 describe("decodeCatalog", () => {
-  it("reads the streams and their sync modes, in order", () => {
+  it("reads the streams, their sync modes and their schemas' properties, in order", () => {
     expect(streams({ streams: [configured("feedback_record"), configured("account", "full_refresh")] })).toEqual([
-      { name: "feedback_record", syncMode: "incremental", primaryKey: ["record_id"] },
-      { name: "account", syncMode: "full_refresh", primaryKey: ["record_id"] }
+      { name: "feedback_record", syncMode: "incremental", primaryKey: ["record_id"], columns: { declared: ["record_id"] } },
+      { name: "account", syncMode: "full_refresh", primaryKey: ["record_id"], columns: { declared: ["record_id"] } }
     ])
+  })
+
+  it("declares no columns for a schema without a properties object (nothing to compare a header with)", () => {
+    const withSchema = (json_schema: unknown) =>
+      streams({ streams: [{ stream: { name: "a", json_schema }, sync_mode: "incremental" }] })[0]!
+    expect(withSchema({ type: "object" }).columns).toEqual({ declared: undefined })
+    expect(withSchema({ type: "object", properties: ["record_id"] }).columns).toEqual({ declared: undefined })
+    expect(withSchema("not a schema").columns).toEqual({ declared: undefined })
+    expect(withSchema({ type: "object", properties: {} }).columns).toEqual({ declared: [] })
   })
 
   it("takes each stream's primary key columns: configured, else source-defined, else record_id unless the schema lacks it (issue 22)", () => {
@@ -63,7 +72,7 @@ describe("decodeCatalog", () => {
         streams: [{ stream: { name: "a", namespace: null, is_resumable: true }, sync_mode: "full_refresh", generation_id: 3 }],
         extra: true
       })
-    ).toEqual([{ name: "a", syncMode: "full_refresh", primaryKey: ["record_id"] }])
+    ).toEqual([{ name: "a", syncMode: "full_refresh", primaryKey: ["record_id"], columns: { declared: undefined } }])
   })
 
   it("accepts an empty catalog", () => {

@@ -18,6 +18,7 @@ const settings: SettingsShape = {
   objects: undefined,
   windowHours: 24,
   lookbackHours: 0,
+  settleMs: 0,
   // Far above the schema's 600, so that long listings never wait for the limiter here.
   exportRequestsPerMinute: 100_000,
   objectsRequestsPerMinute: 100_000,

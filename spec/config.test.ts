@@ -81,6 +81,8 @@ const invalid: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
   ["lookback_hours", { ...base, lookback_hours: -1 }],
   ["lookback_hours", { ...base, lookback_hours: 169 }],
   ["lookback_hours", { ...base, lookback_hours: 0.5 }],
+  ["settle_minutes", { ...base, settle_minutes: -1 }],
+  ["settle_minutes", { ...base, settle_minutes: 1441 }],
   ["lookback_hours", { ...base, lookback_hours: true }],
   ["export_requests_per_minute", { ...base, export_requests_per_minute: 0 }],
   ["export_requests_per_minute", { ...base, export_requests_per_minute: 601 }],
@@ -265,6 +267,8 @@ describe("decodeSettings: valid configs", () => {
     // No window_hours: adaptive windows (sync/cursor.ts), and the form publishes no default.
     expect(settings.windowHours).toBeUndefined()
     expect(settings.lookbackHours).toBe(0)
+    // An hour is exported once 15 minutes have passed since it ended (issue 22).
+    expect(settings.settleMs).toBe(15 * 60_000)
     expect(settings.exportRequestsPerMinute).toBe(10)
     expect(settings.objectsRequestsPerMinute).toBe(60)
     expect(settings.maxConcurrentDownloads).toBe(4)
@@ -367,6 +371,7 @@ describe("connectionSpecification", () => {
     expect(props.window_hours!.default).toBeUndefined()
     expect(props.window_hours!.description).toMatch(/^Leave empty \(recommended\) for adaptive windows/)
     expect(props.lookback_hours!.default).toBe(settings.lookbackHours)
+    expect((props.settle_minutes!.default as number) * 60_000).toBe(settings.settleMs)
     expect(props.export_requests_per_minute!.default).toBe(settings.exportRequestsPerMinute)
     expect(props.objects_requests_per_minute!.default).toBe(settings.objectsRequestsPerMinute)
     expect(props.max_concurrent_downloads!.default).toBe(settings.maxConcurrentDownloads)
@@ -382,6 +387,7 @@ describe("connectionSpecification", () => {
     const props = properties(spec)
     expect(props.window_hours).toMatchObject({ type: "integer", minimum: 1, maximum: 8760 })
     expect(props.lookback_hours).toMatchObject({ type: "integer", minimum: 0, maximum: 168 })
+    expect(props.settle_minutes).toMatchObject({ type: "integer", minimum: 0, maximum: 1440 })
     expect(props.export_requests_per_minute).toMatchObject({ type: "integer", minimum: 1, maximum: 600 })
     expect(props.objects_requests_per_minute).toMatchObject({ type: "integer", minimum: 1, maximum: 600 })
     expect(props.max_concurrent_downloads).toMatchObject({ type: "integer", minimum: 1, maximum: 32 })

@@ -9,6 +9,7 @@ import {
   encodeStreamState,
   estimateTotals,
   type ExportWindow,
+  cursorNotices,
   finishRead,
   INITIAL_WINDOW_HOURS,
   MAX_REQUESTS_WITHOUT_CHECKPOINT,
@@ -152,15 +153,33 @@ describe("fixed windows (window_hours set): exactly those of 0.1.0", () => {
     expect(run.requests).toBe(20 + 1)
   })
 
-  it("gives no window for an empty or reversed range, and still ends with a checkpoint", () => {
+  it("gives no window for an empty or reversed range; ends with the saved cursor, never past the end, and without one writes none (issue 22)", () => {
     for (const [from, to] of [
       ["2025-12-12T00:00:00Z", "2025-12-12T00:00:00Z"],
       ["2025-12-13T00:00:00Z", "2025-12-12T00:00:00Z"]
     ] as const) {
-      const run = simulate(options({ startMs: t(from), endMs: t(to), windowHours: 24 }), [], 10)
-      expect(run.windows).toEqual([])
-      expect(run.checkpoints).toEqual([{ cursorMs: t(from), recordCount: 0 }])
+      // A start_date in the future: no state that would hide the hours before it once corrected.
+      const fresh = simulate(options({ startMs: t(from), endMs: t(to), windowHours: 24 }), [], 10)
+      expect(fresh.windows).toEqual([])
+      expect(fresh.checkpoints).toEqual([])
+      // A saved cursor: the same one, or the read's end when it lies past it.
+      const saved = simulate(options({ startMs: t(from), endMs: t(to), savedMs: t(from), windowHours: 24 }), [], 10)
+      expect(saved.windows).toEqual([])
+      expect(saved.checkpoints).toEqual([{ cursorMs: Math.min(t(from), t(to)), recordCount: 0 }])
     }
+    const future = simulate(options({ savedMs: t("2030-01-01T00:00:00Z"), lookbackHours: 2, windowHours: 24 }), [], 10)
+    expect(future.checkpoints).toEqual([{ cursorMs: t("2026-01-01T00:00:00Z"), recordCount: 0 }])
+  })
+
+  it("tells what it sets back or leaves unwritten (issue 22)", () => {
+    expect(cursorNotices(options({ savedMs: t("2030-01-01T00:00:00Z") }))).toEqual([
+      "its state (2030-01-01T00:00:00Z) lies past this read's end (2026-01-01T00:00:00Z: end_date, or the newest hour settled), which no read can have reached; it is set back to 2026-01-01T00:00:00Z, so the hours after it are read when they are due instead of never."
+    ])
+    expect(cursorNotices(options({ startMs: t("2027-01-02T00:00:00Z") }))).toEqual([
+      "start_date (2027-01-02T00:00:00Z) is not before this read's end (2026-01-01T00:00:00Z: end_date, or the newest hour settled): nothing is exported and no state is written, so that a corrected start_date later loses nothing."
+    ])
+    expect(cursorNotices(options())).toEqual([])
+    expect(cursorNotices(options({ savedMs: t("2026-01-01T00:00:00Z") }))).toEqual([])
   })
 })
 
@@ -412,8 +431,11 @@ describe("properties", () => {
         expect(at).toBe(Math.max(from, o.endMs))
         const cursors = run.checkpoints.map((c) => c.cursorMs)
         for (let i = 1; i < cursors.length; i++) expect(cursors[i]!).toBeGreaterThanOrEqual(cursors[i - 1]!)
-        if (o.savedMs !== undefined) expect(Math.min(...cursors)).toBeGreaterThanOrEqual(o.savedMs)
-        expect(run.checkpoints.length).toBeGreaterThan(0)
+        if (o.savedMs !== undefined) expect(Math.min(...cursors)).toBeGreaterThanOrEqual(Math.min(o.savedMs, o.endMs))
+        // No cursor runs past the read's end (issue 22).
+        for (const cursor of cursors) expect(cursor).toBeLessThanOrEqual(o.endMs)
+        // Every read ends with a state, except one with nothing saved and nothing to read.
+        expect(run.checkpoints.length > 0).toBe(o.savedMs !== undefined || from < o.endMs)
         const read = r.files.filter((ms) => ms >= from && ms < o.endMs).length
         expect(run.checkpoints.reduce((n, c) => n + c.recordCount, 0)).toBe(read)
         if (r.windowHours !== undefined) expect(run.splits).toEqual([])
@@ -461,6 +483,20 @@ describe("syncEnd", () => {
   it("never includes the unfinished current hour, even when end_date lies in the future", () => {
     expect(iso(syncEnd(t("2026-01-01T00:00:00Z"), t("2025-12-12T10:30:00Z")))).toBe("2025-12-12T10:00:00.000Z")
     expect(iso(syncEnd(t("2025-12-12T11:00:00Z"), t("2025-12-12T10:59:00Z")))).toBe("2025-12-12T10:00:00.000Z")
+  })
+})
+
+describe("syncEnd with settle_minutes (issue 22)", () => {
+  it("exports an hour only once settle_minutes have passed since it ended", () => {
+    const settle = 15 * 60_000
+    // An hourly sync just after 10:00 leaves 09:00-10:00 for the next one; at 10:15 it is due.
+    expect(iso(syncEnd(undefined, t("2025-12-12T10:00:01Z"), settle))).toBe("2025-12-12T09:00:00.000Z")
+    expect(iso(syncEnd(undefined, t("2025-12-12T10:14:59.999Z"), settle))).toBe("2025-12-12T09:00:00.000Z")
+    expect(iso(syncEnd(undefined, t("2025-12-12T10:15:00Z"), settle))).toBe("2025-12-12T10:00:00.000Z")
+    // end_date is held to the same margin when it is that recent, not when it is older.
+    expect(iso(syncEnd(t("2025-12-12T10:00:00Z"), t("2025-12-12T10:05:00Z"), settle))).toBe("2025-12-12T09:00:00.000Z")
+    expect(iso(syncEnd(t("2025-12-12T08:00:00Z"), t("2025-12-12T10:05:00Z"), settle))).toBe("2025-12-12T08:00:00.000Z")
+    expect(iso(syncEnd(undefined, t("2025-12-12T10:00:01Z"), 0))).toBe("2025-12-12T10:00:00.000Z")
   })
 })
 

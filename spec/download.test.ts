@@ -4,10 +4,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Data, Effect, Either, Layer, TestClock } from "effect"
 import type { ServerResponse } from "node:http"
-import { gzipSync } from "node:zlib"
+import { createServer as createTcpServer } from "node:net"
+import type { AddressInfo } from "node:net"
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib"
 import { Settings, type SettingsShape } from "../src/config/settings.js"
-import { FileDownloader, FileDownloaderLive } from "../src/enterpret/download.js"
-import { DownloadRejected, RateLimited, TransientError, UrlExpired } from "../src/enterpret/errors.js"
+import { type BodyFraming, FileDownloader, FileDownloaderLive, STALL_FLOOR_BYTES } from "../src/enterpret/download.js"
+import { DownloadRejected, RateLimited, TransientError, UnreadableBody, UrlExpired } from "../src/enterpret/errors.js"
 import { fileHost } from "./support/fileHost.js"
 import { testSettings } from "./support/syncHarness.js"
 
@@ -153,7 +155,7 @@ describe("FileDownloader: what each file-host answer means (status.ts)", () => {
     Effect.gen(function* () {
       const { file, result } = yield* answering(status)
       const expected = {
-        403: new UrlExpired({ file }),
+        403: new UrlExpired({ file, status: 403 }),
         404: new DownloadRejected({ file, status: 404 }),
         401: new DownloadRejected({ file, status: 401 }),
         500: new TransientError({ what: `downloading ${file}`, message: "HTTP 500 from the file host" }),
@@ -176,5 +178,174 @@ describe("FileDownloader: what each file-host answer means (status.ts)", () => {
       const { result } = yield* answering(429, { "retry-after": `1${"0".repeat(400)}` })
       expect(Either.isLeft(result) && result.left).toMatchObject({ _tag: "WaitTooLong", waitMs: Number.POSITIVE_INFINITY })
     })
+  )
+})
+
+describe("FileDownloader: what the file host means, whatever its words (issue 22)", () => {
+  const s3Error = (code: string, message: string) =>
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>4442587FB7D0A2F9</RequestId></Error>`
+  const answering = (status: number, body: string) =>
+    Effect.gen(function* () {
+      const host = yield* fileHost((res) => {
+        res.writeHead(status, { "content-type": "application/xml" })
+        res.end(body)
+      })
+      const result = yield* downloadAll(host.url("/a.csv?sig=1")).pipe(Effect.provide(downloaderWith()), Effect.either)
+      return { file: host.url("/a.csv"), result }
+    }).pipe(Effect.scoped)
+
+  it.live("S3's 400 ExpiredToken and 403 'Request has expired' are expiries, their <Code> kept", () =>
+    Effect.gen(function* () {
+      const token = yield* answering(400, s3Error("ExpiredToken", "The provided token has expired."))
+      expect(token.result).toEqual(Either.left(new UrlExpired({ file: token.file, status: 400, code: "ExpiredToken" })))
+      const request = yield* answering(403, s3Error("AccessDenied", "Request has expired"))
+      expect(request.result).toEqual(Either.left(new UrlExpired({ file: request.file, status: 403, code: "AccessDenied" })))
+    })
+  )
+
+  it.live("another 400 or a 404 is final, with the host's <Code> and <Message>", () =>
+    Effect.gen(function* () {
+      const bad = yield* answering(400, s3Error("AuthorizationQueryParametersError", "X-Amz-Expires must be less than a week"))
+      expect(bad.result).toEqual(
+        Either.left(
+          new DownloadRejected({
+            file: bad.file,
+            status: 400,
+            code: "AuthorizationQueryParametersError",
+            detail: "X-Amz-Expires must be less than a week"
+          })
+        )
+      )
+      const gone = yield* answering(404, s3Error("NoSuchKey", "The specified key does not exist."))
+      expect(gone.result).toEqual(
+        Either.left(new DownloadRejected({ file: gone.file, status: 404, code: "NoSuchKey", detail: "The specified key does not exist." }))
+      )
+    })
+  )
+
+  const CSV = new TextEncoder().encode(`record_id,text\n${Array.from({ length: 2000 }, (_, i) => `r${i},"text ${i}"`).join("\n")}\n`)
+
+  it.live.each([
+    ["GZIP", gzipSync(CSV)],
+    ["x-gzip", gzipSync(CSV)],
+    [" Gzip ", gzipSync(CSV)],
+    ["identity, gzip", gzipSync(CSV)],
+    ["deflate", deflateSync(CSV)],
+    ["br", brotliCompressSync(CSV)]
+  ] as const)("Content-Encoding %j is decoded (codings are case-insensitive; x-gzip is gzip)", ([coding, body]) =>
+    Effect.gen(function* () {
+      const host = yield* fileHost(serve(body, { "content-encoding": coding }))
+      const got = yield* downloadAll(host.url("/f.csv?sig=1")).pipe(Effect.provide(downloaderWith()))
+      expect(got.body.equals(CSV)).toBe(true)
+      expect(got.size).toBe(body.length)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("a coding it cannot decode, or an HTML or XML Content-Type, is UnreadableBody saying what came", () =>
+    Effect.gen(function* () {
+      const compress = yield* fileHost(serve(CSV, { "content-encoding": "compress" }))
+      const file = compress.url("/f.csv")
+      expect(yield* downloadAll(compress.url("/f.csv?sig=1")).pipe(Effect.provide(downloaderWith()), Effect.either)).toEqual(
+        Either.left(
+          new UnreadableBody({
+            file,
+            detail:
+              "a body in a content coding this connector cannot decode (Content-Encoding: compress; it reads gzip, x-gzip, deflate and br)"
+          })
+        )
+      )
+      const page = new TextEncoder().encode("<!DOCTYPE html><html><body>Access blocked by policy</body></html>")
+      const html = yield* fileHost(serve(page, { "content-type": "text/html; charset=utf-8" }))
+      expect(yield* downloadAll(html.url("/f.csv?sig=1")).pipe(Effect.provide(downloaderWith()), Effect.either)).toEqual(
+        Either.left(
+          new UnreadableBody({
+            file: html.url("/f.csv"),
+            detail:
+              'an HTML page (Content-Type: text/html; charset=utf-8), not CSV; it begins "<!DOCTYPE html><html><body>Access blocked by policy</body></"'
+          })
+        )
+      )
+    }).pipe(Effect.scoped)
+  )
+
+  /** A host speaking raw HTTP/1.1: `head` as given, then the body, then the connection closed. */
+  const rawHost = (head: string, body: Uint8Array) =>
+    Effect.acquireRelease(
+      Effect.async<{ readonly url: string; readonly close: () => void }>((resume) => {
+        const server = createTcpServer((socket) => {
+          socket.once("data", () => {
+            socket.write(head)
+            socket.end(body)
+          })
+        })
+        server.listen(0, "127.0.0.1", () =>
+          resume(
+            Effect.succeed({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/f.csv?sig=1`, close: () => server.close() })
+          )
+        )
+      }),
+      (host) => Effect.sync(host.close)
+    )
+
+  it.live("tells how the body's end is known: Content-Length, chunked, or only the connection closing", () =>
+    Effect.gen(function* () {
+      const framings: Array<BodyFraming> = []
+      const got = (url: string) =>
+        Effect.flatMap(FileDownloader, (d) =>
+          d.download(url, { onSize: (_, framing) => Effect.sync(() => void framings.push(framing)), onChunk: () => Effect.void })
+        ).pipe(Effect.provide(downloaderWith()))
+      const length = yield* fileHost(serve(CSV))
+      yield* got(length.url("/f.csv?sig=1"))
+      const chunked = yield* fileHost((res) => {
+        res.writeHead(200, { "content-type": "text/csv" })
+        res.write(CSV.subarray(0, 100))
+        res.end(CSV.subarray(100))
+      })
+      yield* got(chunked.url("/f.csv?sig=1"))
+      const closing = yield* rawHost("HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nConnection: close\r\n\r\n", CSV)
+      yield* got(closing.url)
+      expect(framings).toEqual(["length", "chunked", "close"])
+    }).pipe(Effect.scoped)
+  )
+
+  it.live(`a transfer below ${STALL_FLOOR_BYTES} bytes per request_timeout_seconds is stalled, though never silent that long`, () =>
+    Effect.gen(function* () {
+      // 8 bytes every 50 ms: about 160 bytes a second, never quiet for the 1 s timeout.
+      const trickle = yield* fileHost((res) => {
+        res.writeHead(200, { "content-length": String(CSV.length) })
+        let at = 0
+        const timer = setInterval(() => {
+          if (res.destroyed || at >= CSV.length) return clearInterval(timer)
+          res.write(CSV.subarray(at, at + 8))
+          at += 8
+        }, 50)
+        res.on("close", () => clearInterval(timer))
+      })
+      const result = yield* downloadAll(trickle.url("/t.csv?sig=1")).pipe(
+        Effect.provide(downloaderWith({ requestTimeoutMs: 1_000 })),
+        Effect.either
+      )
+      expect(Either.isLeft(result) && result.left).toMatchObject({
+        _tag: "TransientError",
+        message: expect.stringMatching(/^stalled: \d+ bytes in 1s, below the floor of 1024 bytes per request_timeout_seconds$/)
+      })
+      // Above the floor, a slow transfer goes on past the timeout: 2 KiB every 400 ms for 2 s.
+      const slow = yield* fileHost((res) => {
+        const body = CSV.subarray(0, 10_240)
+        res.writeHead(200, { "content-length": String(body.length) })
+        let at = 0
+        const timer = setInterval(() => {
+          res.write(body.subarray(at, at + 2048))
+          at += 2048
+          if (at >= body.length) {
+            clearInterval(timer)
+            res.end()
+          }
+        }, 400)
+        res.on("close", () => clearInterval(timer))
+      })
+      const whole = yield* downloadAll(slow.url("/s.csv?sig=1")).pipe(Effect.provide(downloaderWith({ requestTimeoutMs: 1_000 })))
+      expect(whole.body.equals(Buffer.from(CSV.subarray(0, 10_240)))).toBe(true)
+    }).pipe(Effect.scoped)
   )
 })

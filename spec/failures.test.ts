@@ -9,6 +9,7 @@ import {
   ObjectRefused,
   RateLimited,
   TransientError,
+  UnreadableBody,
   UrlExpired
 } from "../src/enterpret/errors.js"
 import { OutputClosed } from "../src/output/writer.js"
@@ -54,6 +55,21 @@ const cases: ReadonlyArray<readonly [SyncError, string, RegExp]> = [
     /^Gave up after retries while exporting x: HTTP 503\. The next sync resumes/
   ],
   [new UrlExpired({ file: "https://f/a.csv" }), "transient_error", /signed URL of https:\/\/f\/a\.csv kept expiring/],
+  [
+    new UrlExpired({ file: "https://f/a.csv", status: 400, code: "ExpiredToken" }),
+    "transient_error",
+    /signed URL of https:\/\/f\/a\.csv kept expiring \(HTTP 400 ExpiredToken from the file host\)/
+  ],
+  [
+    new DownloadRejected({ file: "https://f/a.csv", status: 404, code: "NoSuchKey", detail: "The specified key does not exist." }),
+    "system_error",
+    /^The file host answered HTTP 404 NoSuchKey \(The specified key does not exist\.\) for https:\/\/f\/a\.csv\.$/
+  ],
+  [
+    new UnreadableBody({ file: "https://f/a.csv", detail: "an HTML page (Content-Type: text/html), not CSV" }),
+    "system_error",
+    /^The file host sent an HTML page \(Content-Type: text\/html\), not CSV for https:\/\/f\/a\.csv; no record of it was emitted/
+  ],
   [
     new DownloadRejected({ file: "https://f/a.csv", status: 404 }),
     "system_error",

@@ -19,6 +19,7 @@ const settings: SettingsShape = {
   objects: undefined,
   windowHours: 1,
   lookbackHours: 0,
+  settleMs: 0,
   exportRequestsPerMinute: 10,
   objectsRequestsPerMinute: 10,
   maxConcurrentDownloads: 1,
@@ -48,7 +49,7 @@ const readWithCuts = async (cuts: ReadonlyArray<number>, chunk = 7) => {
     download: (_url, handlers) =>
       Effect.gen(function* () {
         const cut = cuts[attempts++]
-        yield* handlers.onSize(file.length)
+        yield* handlers.onSize(file.length, "length")
         const end = cut ?? file.length
         for (let at = 0; at < end; at += chunk) yield* handlers.onChunk(file.subarray(at, Math.min(at + chunk, end)))
         if (cut !== undefined) return yield* new TransientError({ what: "downloading f.csv", message: `cut after ${cut} bytes` })
@@ -62,10 +63,12 @@ const readWithCuts = async (cuts: ReadonlyArray<number>, chunk = 7) => {
           if (line !== "") emitted.push((JSON.parse(line) as { record: { data: { id: string } } }).record.data.id)
         }
       }),
+    newColumns: () => Effect.void,
     started: () => Effect.void,
     rateLimited: () => Effect.void,
     estimate: () => Effect.void,
     checkpoint: () => Effect.void,
+    warn: () => Effect.void,
     failed: () => Effect.void,
     ended: () => Effect.void
   })

@@ -184,3 +184,39 @@ describe("readStreams in process: a file that is not what it must be (issue 22)"
     })
   )
 })
+
+describe("readStreams in process: a body whose end cannot be checked (issue 22)", () => {
+  it.effect("is read, with one WARN per stream however many such files it has", () =>
+    Effect.gen(function* () {
+      const unframed = (file: FakeFile): FakeFile => ({ ...file, framing: "close" })
+      const files = [
+        unframed(csvFile("feedback", T0 + 1 * HOUR_MS, 3)),
+        unframed(csvFile("feedback", T0 + 2 * HOUR_MS, 2)),
+        unframed(csvFile("feedback", T0 + 30 * HOUR_MS, 4)),
+        { ...csvFile("account", T0 + 3 * HOUR_MS, 2), framing: "chunked" as const }
+      ]
+      const h = makeHarness({ files })
+      const exit = yield* underTestClock(
+        readStreams(
+          [
+            { name: "feedback", syncMode: "incremental" },
+            { name: "account", syncMode: "incremental" }
+          ],
+          new Map()
+        ).pipe(Effect.provide(h.layer))
+      )
+      expect(exit).toEqual(Exit.succeed([]))
+      expect(h.records("feedback")).toHaveLength(9)
+      expect(h.of("checkpoint", "feedback").map((c) => c.cursor)).toEqual([cursorAt(24), cursorAt(48)])
+      expect(h.of("warn")).toEqual([
+        {
+          kind: "warn",
+          stream: "feedback",
+          message: expect.stringMatching(
+            /^the file host sent https:\/\/files\.test\/feedback\/\S+ \(and maybe others\) with neither Content-Length nor chunked framing, so whether each such file arrived whole cannot be checked/
+          )
+        }
+      ])
+    })
+  )
+})

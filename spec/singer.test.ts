@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest"
 import { airbyteStream } from "../src/discover/streamSchema.js"
 import { singerRecordEnvelope } from "../src/output/recordEnvelope.js"
 import { makeMessageOutput } from "../src/output/writer.js"
-import { decodeSingerCatalog, isSelected, type SelectedStream, singerCatalogEntry } from "../src/singer/catalog.js"
+import { decodeSingerCatalog, isDeselectedProperty, isSelected, type SelectedStream, singerCatalogEntry } from "../src/singer/catalog.js"
 import type { SingerMessage } from "../src/singer/messages.js"
 import { SingerOutput } from "../src/singer/output.js"
 import { decodeTapState, selectedCursors } from "../src/singer/state.js"
@@ -36,7 +36,7 @@ const failure = (exit: Exit.Exit<unknown, { message: string }>) =>
   Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error.message : "no failure"
 
 describe("Singer catalog entry (discover)", () => {
-  it("has tap_stream_id, record_id as key, stream metadata and one automatic breadcrumb per property", () => {
+  it("has tap_stream_id, record_id as key, stream metadata and a breadcrumb per property: CSV columns deselectable", () => {
     expectValid("catalog", { streams: [entry] })
     expect(entry).toMatchObject({ tap_stream_id: "theme", stream: "theme", key_properties: ["record_id"] })
     expect(entry.metadata[0]).toEqual({
@@ -49,12 +49,13 @@ describe("Singer catalog entry (discover)", () => {
         "schema-name": "theme"
       }
     })
-    expect(entry.metadata.slice(1)).toEqual(
-      ["record_id", "name", "_ab_export_window_end", "_ab_source_file_url"].map((p) => ({
-        breadcrumb: ["properties", p],
-        metadata: { inclusion: "automatic" }
-      }))
-    )
+    // The key and the fields the connector adds are always there; a CSV column is selected unless deselected.
+    expect(entry.metadata.slice(1)).toEqual([
+      { breadcrumb: ["properties", "record_id"], metadata: { inclusion: "automatic" } },
+      { breadcrumb: ["properties", "name"], metadata: { inclusion: "available", "selected-by-default": true } },
+      { breadcrumb: ["properties", "_ab_export_window_end"], metadata: { inclusion: "automatic" } },
+      { breadcrumb: ["properties", "_ab_source_file_url"], metadata: { inclusion: "automatic" } }
+    ])
   })
 })
 
@@ -81,13 +82,32 @@ describe("stream selection (catalog metadata, as Meltano writes it)", () => {
     expect(selected(withStream({ "selected-by-default": true, "replication-method": "FULL_TABLE" }))[0]!.method).toBe("FULL_TABLE")
   })
 
+  it("deselects a property by the Singer SDK's rules, never the key or the added fields", () => {
+    expect(isDeselectedProperty({ inclusion: "automatic", selected: false }, undefined)).toBe(false)
+    expect(isDeselectedProperty({ inclusion: "unsupported" }, undefined)).toBe(true)
+    expect(isDeselectedProperty({ inclusion: "available", selected: false, "selected-by-default": true }, undefined)).toBe(true)
+    expect(isDeselectedProperty({ inclusion: "available", selected: true, "selected-by-default": false }, undefined)).toBe(false)
+    expect(isDeselectedProperty({ inclusion: "available", "selected-by-default": false }, undefined)).toBe(true)
+    expect(isDeselectedProperty({ inclusion: "available" }, undefined)).toBe(false)
+    expect(isDeselectedProperty(undefined, { type: "string" })).toBe(false)
+    expect(isDeselectedProperty(undefined, { type: "string", selected: false })).toBe(true)
+    // Meltano's `select: [theme.*, "!theme.name", "!theme.record_id"]`: the key stays (automatic).
+    const deselect = (m: { breadcrumb: ReadonlyArray<string>; metadata: Record<string, unknown> }) =>
+      m.breadcrumb.length === 0 ? m : { ...m, metadata: { ...m.metadata, selected: !["name", "record_id"].includes(m.breadcrumb[1]!) } }
+    const theme = selected({
+      streams: withStream({ selected: true }).streams.map((e) => ({ ...e, metadata: e.metadata.map(deselect) }))
+    })[0]!
+    expect(theme.columns).toEqual({ declared: ["record_id", "name", "_ab_export_window_end", "_ab_source_file_url"], excluded: ["name"] })
+    expect(Object.keys(theme.schema.properties as object)).toEqual(["record_id", "_ab_export_window_end", "_ab_source_file_url"])
+  })
+
   it("accepts a catalog without metadata that selects in the schema (the older form)", () => {
     const legacy = {
       streams: [{ tap_stream_id: "theme", stream: "theme", schema: { ...entry.schema, selected: true }, key_properties: ["record_id"] }]
     }
     expect(selected(legacy).map((s) => s.name)).toEqual(["theme"])
     expect(selected({ streams: [{ tap_stream_id: "theme", schema: {}, selected: true, replication_method: "FULL_TABLE" }] })).toEqual([
-      { name: "theme", schema: {}, keyProperties: [], method: "FULL_TABLE" }
+      { name: "theme", schema: {}, keyProperties: [], method: "FULL_TABLE", columns: { declared: [], excluded: [] } }
     ])
     expect(selected({ streams: [{ tap_stream_id: "theme", schema: {} }] })).toEqual([])
   })
@@ -202,8 +222,8 @@ const collector = () => {
 
 describe("SingerSyncOutput", () => {
   const streams: ReadonlyArray<SelectedStream> = [
-    { name: "theme", schema: entry.schema, keyProperties: ["record_id"], method: "INCREMENTAL" },
-    { name: "subtheme", schema: entry.schema, keyProperties: ["record_id"], method: "FULL_TABLE" }
+    { name: "theme", schema: entry.schema, keyProperties: ["record_id"], method: "INCREMENTAL", columns: { declared: [], excluded: [] } },
+    { name: "subtheme", schema: entry.schema, keyProperties: ["record_id"], method: "FULL_TABLE", columns: { declared: [], excluded: [] } }
   ]
   const state = {
     entries: { cursors: new Map(), problems: new Map() },

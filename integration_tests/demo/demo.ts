@@ -124,7 +124,10 @@ async function main(): Promise<void> {
       window_hours: 24,
       export_requests_per_minute: 600,
       objects_requests_per_minute: 600,
-      max_concurrent_downloads: 8
+      max_concurrent_downloads: 8,
+      // The emulator publishes an hour's files the moment it ends: without this, the default
+      // 15-minute settle delay left the second read nothing to find in an hour's first 15 minutes.
+      settle_minutes: 0
     }
     const configPath = writeJson("config.json", { ...config, end_date: isoMinutes(firstEnd) })
 

@@ -316,11 +316,14 @@ describe("incremental", () => {
     }
   })
 
-  it("a future state (abnormal_state.json) yields no records and keeps its cursors", async () => {
+  it("a future state (abnormal_state.json) yields no records, and a STATE per stream set back to the read's end (issue 22)", async () => {
     const run = await read(configuredCatalog, readJsonFile(integrationFile("abnormal_state.json")))
     expect(records(run)).toEqual([])
     const cursors = ofType(run.messages, "STATE").map((m) => stateOf(m).cursor)
     expect(cursors.length).toBe(configuredCatalog.streams.length)
-    expect(new Set(cursors)).toEqual(new Set([FUTURE_CURSOR]))
+    // No cursor runs past the read's end: end_date, not the state's 2099.
+    const end = `${new Date(Date.parse(sampleConfig.end_date as string)).toISOString().slice(0, 19)}Z`
+    expect(FUTURE_CURSOR > end).toBe(true)
+    expect(new Set(cursors)).toEqual(new Set([end]))
   })
 })

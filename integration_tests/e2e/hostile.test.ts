@@ -5,8 +5,8 @@ import { spawn } from "node:child_process"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import type { Emulator } from "../emulator/index.js"
 import { FAST_ENV, MAIN, ofType, runCli, writeInputs } from "../support/cli.js"
-import { catalogFor, configFor, startTestEmulator } from "../support/fixture.js"
-import { expectNoSecret, expectReadInvariants } from "../support/invariants.js"
+import { catalogFor, configFor, END, START, startTestEmulator } from "../support/fixture.js"
+import { expectNoSecret, expectReadInvariants, stateOf } from "../support/invariants.js"
 import { check, expectNoStackTrace, finalStatus, read, traceErrors } from "../support/reads.js"
 import { recordsOf } from "../support/replica.js"
 import { type Catalog, runTapText, selectStreams, tapSync } from "../support/singer/tap.js"
@@ -205,5 +205,87 @@ describe("a closed stdout", () => {
     expect(stderr).toMatch(/stdout was closed \(EPIPE\)/)
     expectNoStackTrace(stderr)
     expect(exports, "export requests made after stdout closed").toBeLessThan(10)
+  })
+})
+
+describe("one object's failure is that object's; a file is known before it is trusted (issue 22)", () => {
+  it("a 403 on one object and an HTML page for another's files fail those streams alone; the third completes; state passes neither", async () => {
+    emulator.hostile.refuseObject("theme", 403)
+    emulator.hostile.pageInsteadOfFiles("subtheme")
+    const run = await read({ config: configFor(emulator), catalog: catalogFor(["theme", "subtheme", "feedback_summary"]) })
+    expect(run.code).not.toBe(0)
+    expectReadInvariants(run.messages)
+    expectNoSecret(emulator.token, run.stdout, run.stderr)
+    expect(traceErrors(run.messages).sort((a, b) => a.message.localeCompare(b.message))).toEqual([
+      expect.objectContaining({
+        failure_type: "config_error",
+        stream_descriptor: { name: "theme" },
+        message: expect.stringMatching(/^Enterpret refused to export theme \(403 FORBIDDEN: no access to object theme\)/)
+      }),
+      expect.objectContaining({
+        failure_type: "system_error",
+        stream_descriptor: { name: "subtheme" },
+        message: expect.stringMatching(
+          /^The file host sent an HTML page \(Content-Type: text\/html; charset=utf-8\), not CSV; it begins "<!DOCTYPE html>/
+        )
+      })
+    ])
+    expect(finalStatus(run.messages, "theme")).toBe("INCOMPLETE")
+    expect(finalStatus(run.messages, "subtheme")).toBe("INCOMPLETE")
+    expect(finalStatus(run.messages, "feedback_summary")).toBe("COMPLETE")
+    const streamsWith = (type: string) =>
+      new Set(
+        run.messages
+          .filter((m) => m.type === type)
+          .map((m) => (m.type === "STATE" ? stateOf(m).stream : (m.record as { stream: string }).stream))
+      )
+    expect(streamsWith("RECORD")).toEqual(new Set(["feedback_summary"]))
+    // theme never checkpoints; subtheme only the empty windows before its first file: its data
+    // from its last state on was never read, and no state passes it.
+    expect(streamsWith("STATE").has("theme")).toBe(false)
+    const subthemeStates = ofType(run.messages, "STATE")
+      .map(stateOf)
+      .filter((s) => s.stream === "subtheme")
+    const from = subthemeStates.at(-1)?.cursor ?? START.replace("Z", ":00Z")
+    expect(emulator.groundTruth("subtheme", from, END.replace("Z", ":00Z")).size).toBeGreaterThan(0)
+
+    // The tap prints the same on stderr (the blocked files off: discover reads headers too, and a
+    // page where a file should be fails it).
+    emulator.hostile.reset()
+    emulator.hostile.refuseObject("theme", 403)
+    const config = configFor(emulator)
+    const files = writeInputs({ config })
+    const discovery = await runTapText(["--config", files.config!, "--discover"])
+    expect(discovery.code, discovery.stderr).toBe(0)
+    expect(discovery.stderr).toMatch(/WARNING Enterpret refused to export theme \(403 FORBIDDEN: no access to object theme\)/)
+    const discovered = JSON.parse(discovery.stdout) as Catalog
+    const tap = await tapSync({ configs: [config], catalog: selectStreams(discovered, ["theme", "feedback_summary"]) })
+    expect(tap.code).not.toBe(0)
+    expect(tap.stderr).toMatch(
+      /ERROR Stream theme failed \(config_error\): Enterpret refused to export theme \(403 FORBIDDEN: no access to object theme\)/
+    )
+    expect(tap.stderr).toMatch(/INFO Stream feedback_summary: complete/)
+  })
+
+  it("state for a stream not in the catalog is ignored whatever its shape, with a WARN", async () => {
+    const run = await read({
+      config: configFor(emulator),
+      catalog: catalogFor(["theme"]),
+      state: [
+        { type: "STREAM", stream: { stream_descriptor: { name: "removed_object" }, stream_state: { updated_at: "2025-01-01" } } },
+        {
+          type: "STREAM",
+          stream: { stream_descriptor: { name: "theme" }, stream_state: { _ab_export_window_end: "2025-12-14T00:00:00Z" } }
+        }
+      ]
+    })
+    expect(run.code, run.stderr).toBe(0)
+    expectReadInvariants(run.messages)
+    const warnings = ofType(run.messages, "LOG").map((m) => m.log as { level: string; message: string })
+    expect(warnings).toContainEqual({
+      level: "WARN",
+      message: expect.stringMatching(/Ignored the state of 1 stream not in the catalog.*: removed_object$/)
+    })
+    expect(finalStatus(run.messages, "theme")).toBe("COMPLETE")
   })
 })

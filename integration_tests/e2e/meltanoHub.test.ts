@@ -86,6 +86,7 @@ describe("the MeltanoHub definition", () => {
       objects: "array",
       window_hours: "integer",
       lookback_hours: "integer",
+      settle_minutes: "integer",
       export_requests_per_minute: "integer",
       objects_requests_per_minute: "integer",
       max_concurrent_downloads: "integer",

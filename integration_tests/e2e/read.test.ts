@@ -83,7 +83,7 @@ describe("read", () => {
     }
   })
 
-  it("a state in the future yields no records and one STATE with the same cursor", async () => {
+  it("a state in the future yields no records, a WARN, and one STATE set back to the read's end (issue 22)", async () => {
     const future = "2030-01-01T00:00:00Z"
     const inputs = writeInputs({
       config: configFor(emulator),
@@ -95,9 +95,11 @@ describe("read", () => {
     expect(ofType(run.messages, "RECORD")).toHaveLength(0)
     const states = ofType(run.messages, "STATE").map(stateOf)
     expect(states.sort((a, b) => a.stream.localeCompare(b.stream))).toEqual([
-      { stream: "feedback_record", cursor: future, count: 0 },
-      { stream: "theme", cursor: future, count: 0 }
+      { stream: "feedback_record", cursor: iso(endMs), count: 0 },
+      { stream: "theme", cursor: iso(endMs), count: 0 }
     ])
+    const warnings = ofType(run.messages, "LOG").map((m) => (m.log as { message: string }).message)
+    expect(warnings.filter((w) => w.includes(`its state (${future}) lies past this read's end (${iso(endMs)}`))).toHaveLength(2)
     expectReadInvariants(run.messages)
   })
 

@@ -24,6 +24,8 @@ export class HostileSet implements HostileModes {
   private manyFiles = new Map<string, number>()
   private userinfo: string | undefined
   private repeated: string | undefined
+  private refused = new Map<string, number>()
+  private pages = new Set<string>()
 
   rateLimitWithRetryAfter(endpoint: FaultEndpoint, retryAfter: string, count = 1): void {
     this.retryAfters.push({ endpoint, value: retryAfter, remaining: count })
@@ -46,7 +48,15 @@ export class HostileSet implements HostileModes {
   repeatObjectInListing(objectId: string): void {
     this.repeated = objectId
   }
+  refuseObject(objectId: string, status: 403 | 404 = 403): void {
+    this.refused.set(objectId, status)
+  }
+  pageInsteadOfFiles(objectId: string): void {
+    this.pages.add(objectId)
+  }
   reset(): void {
+    this.refused.clear()
+    this.pages.clear()
     this.retryAfters = []
     this.echoes.clear()
     this.huge.clear()
@@ -87,6 +97,14 @@ export class HostileSet implements HostileModes {
 
   /** Answers a download in place of the file host; false when no mode applies. */
   answerStorage(req: IncomingMessage, res: ServerResponse): boolean {
+    const object = /^\/enterpret-exports\/[^/]+\/([^/]+)\//.exec(req.url ?? "")?.[1]
+    if (object !== undefined && this.pages.has(decodeURIComponent(object))) {
+      // As a proxy's "blocked" page does: 200, the page, no word of the file.
+      const page = "<!DOCTYPE html>\n<html><head><title>Access blocked</title></head><body>Blocked by policy.</body></html>\n"
+      res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Length": String(Buffer.byteLength(page)) })
+      res.end(page)
+      return true
+    }
     if ((req.url ?? "").startsWith(HEADER_ONLY)) {
       // The files of `headerOnlyFiles`: a header and no rows, unsigned (the mode is about the page).
       res.writeHead(200, { "Content-Type": "text/csv; charset=utf-8", "Content-Length": "10" })
@@ -110,6 +128,12 @@ export class HostileSet implements HostileModes {
       return again === undefined ? reply : { ...reply, body: { ...answer, objects: [...answer.objects, again] } }
     }
     const request = body as { objectID: string; cursor?: string }
+    const refused = this.refused.get(request.objectID)
+    if (refused !== undefined) {
+      return refused === 403
+        ? { status: 403, body: { error: { code: "FORBIDDEN", message: `no access to object ${request.objectID}` } } }
+        : { status: 404, body: { error: { code: "NOT_FOUND", message: `object ${request.objectID} not found` } } }
+    }
     const answer = reply.body as { files: string[]; cursor?: string }
     let files = answer.files
     const first = request.cursor === undefined || request.cursor === null || request.cursor === ""

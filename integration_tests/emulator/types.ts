@@ -107,6 +107,10 @@ export interface HostileModes {
   userinfoInUrls(userinfo: string): void
   /** The objects listing lists this object twice. */
   repeatObjectInListing(objectId: string): void
+  /** Exports of this object answer 403 FORBIDDEN (or 404 NOT_FOUND) with the API's error body (issue 22). */
+  refuseObject(objectId: string, status?: 403 | 404): void
+  /** Downloads of this object's files answer 200 with an HTML "Access blocked" page (issue 22). */
+  pageInsteadOfFiles(objectId: string): void
   reset(): void
 }
 

@@ -3,7 +3,7 @@ import { HOUR_MS } from "../../src/config/hours.js"
 import { Settings, type SettingsShape } from "../../src/config/settings.js"
 import { DEFAULT_RETRY_BASE_MS, TimingDefault } from "../../src/config/timing.js"
 import { EnterpretApi, type ExportPage, type ExportRequest } from "../../src/enterpret/client.js"
-import { type DownloadHandlers, FileDownloader } from "../../src/enterpret/download.js"
+import { type BodyFraming, type DownloadHandlers, FileDownloader } from "../../src/enterpret/download.js"
 import {
   type ApiError,
   type DownloadError,
@@ -35,6 +35,8 @@ export interface FakeFile {
   readonly csv: string
   /** The body the file host sends in place of `csv`'s bytes (an HTML page, a gzip stream). */
   readonly body?: Uint8Array
+  /** How the body's end is framed: its length (the default), chunked, or the connection closing. */
+  readonly framing?: BodyFraming
 }
 
 /** A fault the fake API answers one export request with, instead of the page. */
@@ -61,15 +63,19 @@ export interface HarnessOptions {
   readonly chunkBytes?: number
   /** Milliseconds (TestClock) each download takes before its body, to overlap listing and downloads. */
   readonly downloadMs?: number
+  /** A protocol's own SyncOutput (a door's) instead of the one that records `events`. */
+  readonly syncOutput?: Layer.Layer<SyncOutput>
 }
 
 export type SyncEvent =
   | { readonly kind: "record"; readonly stream: string; readonly data: Readonly<Record<string, unknown>> }
   | { readonly kind: "started"; readonly stream: string }
+  | { readonly kind: "newColumns"; readonly stream: string; readonly columns: ReadonlyArray<string> }
   | { readonly kind: "rateLimited"; readonly stream: string; readonly retryAtMs: number | undefined; readonly atMs: number }
   | { readonly kind: "estimate"; readonly stream: string; readonly rows: number; readonly bytes: number }
   | { readonly kind: "checkpoint"; readonly stream: string; readonly cursor: string; readonly recordCount: number }
   | { readonly kind: "failed"; readonly stream: string; readonly report: FailureReport }
+  | { readonly kind: "warn"; readonly stream: string; readonly message: string }
   | { readonly kind: "ended"; readonly stream: string; readonly complete: boolean }
 
 export const testSettings = (overrides: Partial<SettingsShape> = {}): SettingsShape => ({
@@ -80,6 +86,7 @@ export const testSettings = (overrides: Partial<SettingsShape> = {}): SettingsSh
   objects: undefined,
   windowHours: 24,
   lookbackHours: 0,
+  settleMs: 0,
   exportRequestsPerMinute: 10,
   objectsRequestsPerMinute: 60,
   maxConcurrentDownloads: 4,
@@ -165,7 +172,7 @@ export const makeHarness = (options: HarnessOptions) => {
       if (fault !== undefined && "_tag" in fault) return yield* Effect.fail(fault)
       const bytes = file.body ?? new TextEncoder().encode(file.csv)
       const end = fault === undefined ? bytes.length : Math.min(fault.cutAfterBytes, bytes.length)
-      yield* handlers.onSize(bytes.length)
+      yield* handlers.onSize(file.framing === "close" || file.framing === "chunked" ? undefined : bytes.length, file.framing ?? "length")
       for (let at = 0; at < end; at += chunkBytes) {
         // A fresh buffer per chunk, as a socket gives: the encoder may take it over.
         yield* handlers.onChunk(bytes.slice(at, Math.min(at + chunkBytes, end)))
@@ -190,6 +197,7 @@ export const makeHarness = (options: HarnessOptions) => {
             }
             written?.()
           }),
+        newColumns: (stream, columns) => Effect.sync(() => void events.push({ kind: "newColumns", stream, columns })),
         started: (stream) => Effect.sync(() => void events.push({ kind: "started", stream })),
         rateLimited: (stream, retryAtMs) =>
           Effect.flatMap(Clock.currentTimeMillis, (atMs) =>
@@ -201,6 +209,7 @@ export const makeHarness = (options: HarnessOptions) => {
             timeline.push(`checkpoint ${stream} ${streamState[CURSOR_FIELD]}`)
             events.push({ kind: "checkpoint", stream, cursor: streamState[CURSOR_FIELD], recordCount })
           }),
+        warn: (stream, message) => Effect.sync(() => void events.push({ kind: "warn", stream, message })),
         failed: (stream, report) => Effect.sync(() => void events.push({ kind: "failed", stream, report })),
         ended: (stream, complete) => Effect.sync(() => void events.push({ kind: "ended", stream, complete }))
       })
@@ -212,7 +221,7 @@ export const makeHarness = (options: HarnessOptions) => {
     Layer.succeed(EnterpretApi, api),
     Layer.succeed(FileDownloader, FileDownloader.of({ download })),
     DownloadSlotsLive,
-    output
+    options.syncOutput ?? output
   ).pipe(Layer.provideMerge(base))
 
   const records = (stream?: string) =>

@@ -141,6 +141,13 @@ export const ConfigSchema = Schema.Struct({
     "Lookback (hours)",
     "An incremental read starts this many hours before its saved state, to re-read recent windows."
   ),
+  settle_minutes: boundedInt(
+    0,
+    1440,
+    15,
+    "Settle time (minutes)",
+    "An hour is exported only once this many minutes have passed since it ended, so that records Enterpret is still writing for it are not missed: a read's state never claims an hour younger than this. 0 exports an hour as soon as it ends."
+  ),
   export_requests_per_minute: boundedInt(
     1,
     600,

@@ -14,6 +14,8 @@ export interface SettingsShape {
   /** `window_hours`; undefined: adaptive windows (see sync/cursor.ts). */
   readonly windowHours: number | undefined
   readonly lookbackHours: number
+  /** `settle_minutes` in ms: an hour is exported only once this long has passed since it ended. */
+  readonly settleMs: number
   readonly exportRequestsPerMinute: number
   readonly objectsRequestsPerMinute: number
   readonly maxConcurrentDownloads: number
@@ -32,6 +34,7 @@ export const toSettings = (input: ConfigInput): SettingsShape => ({
   objects: input.objects && input.objects.length > 0 ? input.objects : undefined,
   windowHours: input.window_hours,
   lookbackHours: input.lookback_hours,
+  settleMs: input.settle_minutes * 60_000,
   exportRequestsPerMinute: input.export_requests_per_minute,
   objectsRequestsPerMinute: input.objects_requests_per_minute,
   maxConcurrentDownloads: input.max_concurrent_downloads,

@@ -28,3 +28,13 @@ export const withShortActual = (message: string): string => {
   const actual = match[2]!
   return `${match[1]}, got ${actual.length <= SHOWN_CHARACTERS + 2 ? actual : `a value of ${actual.length} characters (not shown: it may be a secret)`}`
 }
+
+/** Names shown in one message, each cut to NAME_CHARACTERS: a million unknown names make one short line. */
+const LISTED_NAMES = 10
+const NAME_CHARACTERS = 64
+
+/** At most 10 names, each cut to 64 characters, then "and N more". */
+export const shownNames = (names: ReadonlyArray<string>): string => {
+  const shown = names.slice(0, LISTED_NAMES).map((name) => (name.length > NAME_CHARACTERS ? `${name.slice(0, NAME_CHARACTERS)}…` : name))
+  return names.length > LISTED_NAMES ? `${shown.join(", ")} and ${names.length - LISTED_NAMES} more` : shown.join(", ")
+}

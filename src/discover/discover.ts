@@ -2,17 +2,9 @@ import { Effect } from "effect"
 import { Settings } from "../config/settings.js"
 import { EnterpretApi, type ExportableObject } from "../enterpret/client.js"
 import { InputError } from "../config/inputFile.js"
+import { shownNames } from "../config/shownValue.js"
 import { PRIMARY_KEY, airbyteStream } from "./streamSchema.js"
 import { probeColumns } from "./headerProbe.js"
-
-/** IDs named in one message, each cut to ID_CHARACTERS: a million unknown objects make one short line. */
-const LISTED_IDS = 10
-const ID_CHARACTERS = 64
-
-const listIds = (ids: ReadonlyArray<string>): string => {
-  const shown = ids.slice(0, LISTED_IDS).map((id) => (id.length > ID_CHARACTERS ? `${id.slice(0, ID_CHARACTERS)}…` : id))
-  return ids.length > LISTED_IDS ? `${shown.join(", ")} and ${ids.length - LISTED_IDS} more` : shown.join(", ")
-}
 
 /** Each object once, the first listing of it kept: a repeated ID would make a catalog that read refuses. */
 const uniqueById = (objects: ReadonlyArray<ExportableObject>): Array<ExportableObject> => {
@@ -36,7 +28,7 @@ export const selectedObjects = (configFile: string) =>
     if (unknown.length > 0) {
       return yield* new InputError({
         file: configFile,
-        message: `Config file ${configFile} is invalid: objects: ${listIds(unknown)} ${unknown.length === 1 ? "is" : "are"} not exportable; available: ${listIds([...known])}`
+        message: `Config file ${configFile} is invalid: objects: ${shownNames(unknown)} ${unknown.length === 1 ? "is" : "are"} not exportable; available: ${shownNames([...known])}`
       })
     }
     const wanted = new Set(settings.objects)

@@ -48,7 +48,7 @@ export const probeColumns = (objectId: string) =>
   Effect.gen(function* () {
     const settings = yield* Settings
     const downloader = yield* FileDownloader
-    const endMs = syncEnd(settings.endMs, yield* Clock.currentTimeMillis)
+    const endMs = syncEnd(settings.endMs, yield* Clock.currentTimeMillis, settings.settleMs)
     if (settings.startMs >= endMs) return undefined
 
     const firstLine = (url: string) =>

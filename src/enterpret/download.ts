@@ -2,24 +2,51 @@ import { Clock, Context, Duration, Effect, Layer } from "effect"
 import { type ClientRequest, type IncomingMessage, Agent as HttpAgent, get as httpGet } from "node:http"
 import { Agent as HttpsAgent, get as httpsGet } from "node:https"
 import type { Readable } from "node:stream"
-import { createGunzip } from "node:zlib"
+import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib"
 import { Settings } from "../config/settings.js"
-import { DownloadRejected, type DownloadError, TransientError, UrlExpired, withoutSignature } from "./errors.js"
+import { nonCsvContentType, shownStart } from "../csv/bodySniff.js"
+import { DownloadRejected, type DownloadError, TransientError, UnreadableBody, UrlExpired, withoutSignature } from "./errors.js"
 import { rateLimitFrom } from "./retryAfter.js"
-import { statusVerdict, transportMessage } from "./status.js"
+import { hostError, isExpiry, statusVerdict, transportMessage } from "./status.js"
+
+/**
+ * How the end of a body is known: its `Content-Length`, chunked transfer coding, or only the
+ * connection closing (HTTP/1.0, or a proxy that stripped both): then a body cut off at a row
+ * boundary cannot be told from a whole one.
+ */
+export type BodyFraming = "length" | "chunked" | "close"
+
+/**
+ * The floor under download speed: a transfer that brings less than this in any
+ * `request_timeout_seconds` of waiting (handler time not counted) is stalled, and retried like a
+ * silent one. The idle timeout alone was per chunk, so a host sending a byte a second kept a
+ * sync alive and silent for ever. 1 KiB in the default 120 s is 8.5 bytes a second: no real
+ * transfer comes near it, a trickle always does.
+ */
+export const STALL_FLOOR_BYTES = 1024
+
+/** The most of a refused answer's body read for its error `<Code>` (S3's are about 300 bytes). */
+const ERROR_BODY_BYTES = 4096
 
 export interface DownloadHandlers<E, R> {
-  /** Told the file's size in bytes on the wire, when the host sent `Content-Length`. */
-  readonly onSize: (bytes: number | undefined) => Effect.Effect<void, E, R>
+  /**
+   * Told the file's size in bytes on the wire, when the host sent `Content-Length`, and how the
+   * body's end is known.
+   */
+  readonly onSize: (bytes: number | undefined, framing: BodyFraming) => Effect.Effect<void, E, R>
   /** Each decoded chunk of the body, in order; the download waits for it. */
   readonly onChunk: (chunk: Uint8Array) => Effect.Effect<void, E, R>
 }
 
 /**
  * Fetches one signed URL as a stream of chunks. It carries no Authorization header: the file
- * host must never see the API token. A body shorter than its `Content-Length`, a reset or a
- * silence longer than the request timeout is a TransientError, so the caller can resume; a 429
- * is RateLimited, so that the retry waits as its `Retry-After` says and the stream reports it.
+ * host must never see the API token. A body shorter than its `Content-Length`, a reset, a
+ * silence longer than the request timeout or a transfer below STALL_FLOOR_BYTES per timeout is a
+ * TransientError, so the caller can resume; a 429 is RateLimited, so that the retry waits as its
+ * `Retry-After` says and the stream reports it. An expired URL (403, or S3's 400 ExpiredToken)
+ * is UrlExpired, so the caller asks for a fresh one. Content codings are compared
+ * case-insensitively (RFC 9110 8.4.1; `x-gzip` is gzip); an HTML or XML Content-Type, or a coding
+ * it cannot decode, is UnreadableBody.
  */
 export class FileDownloader extends Context.Tag("source-enterpret/FileDownloader")<
   FileDownloader,
@@ -109,21 +136,48 @@ export const makeFileDownloader = Effect.gen(function* () {
       body = source
       source.on("error", (error: unknown) => fail(transient(transportMessage(error, String(error)))))
       const status = source.statusCode ?? 0
-      switch (statusVerdict(status, "file-host")) {
+      // A refused answer's body says why (S3: `<Code>ExpiredToken</Code>`): read a little of it.
+      const said = status >= 200 && status < 300 ? undefined : hostError(yield* startOf(source, ERROR_BODY_BYTES))
+      const code = said?.code
+      switch (statusVerdict(status, "file-host", { expiredByBody: said !== undefined && isExpiry(said) })) {
         case "ok":
           break
         case "expired":
-          return yield* new UrlExpired({ file })
+          return yield* new UrlExpired({ file, status, ...(code === undefined ? {} : { code }) })
         case "rate-limited":
           return yield* rateLimitFrom(source.headers["retry-after"], yield* Clock.currentTimeMillis, what)
         case "transient":
-          return yield* transient(`HTTP ${status} from the file host`)
+          return yield* transient(`HTTP ${status}${code === undefined ? "" : ` ${code}`} from the file host`)
         default:
-          return yield* new DownloadRejected({ file, status })
+          return yield* new DownloadRejected({
+            file,
+            status,
+            ...(code === undefined ? {} : { code }),
+            ...(said?.message === undefined ? {} : { detail: said.message })
+          })
+      }
+      const contentType = source.headers["content-type"]
+      const notCsv = nonCsvContentType(contentType)
+      if (notCsv !== undefined) {
+        const start =
+          source.headers["content-encoding"] === undefined ? `; it begins ${shownStart(Buffer.from(yield* startOf(source, 60)))}` : ""
+        return yield* new UnreadableBody({ file, detail: `${notCsv} (Content-Type: ${contentType!.slice(0, 80)}), not CSV${start}` })
+      }
+      const codings = (source.headers["content-encoding"] ?? "")
+        .split(",")
+        .map((coding) => coding.trim().toLowerCase())
+        .filter((coding) => coding !== "" && coding !== "identity")
+      const decoder = codings.length === 0 ? undefined : codings.length === 1 ? decoderFor(codings[0]!) : undefined
+      if (codings.length > 0 && decoder === undefined) {
+        return yield* new UnreadableBody({
+          file,
+          detail: `a body in a content coding this connector cannot decode (Content-Encoding: ${String(source.headers["content-encoding"]).slice(0, 80)}; it reads gzip, x-gzip, deflate and br)`
+        })
       }
       const lengthHeader = source.headers["content-length"]
       const expected = lengthHeader === undefined ? undefined : Number(lengthHeader)
-      yield* handlers.onSize(expected)
+      const chunked = /(^|,)\s*chunked\s*$/i.test(String(source.headers["transfer-encoding"] ?? ""))
+      yield* handlers.onSize(expected, expected !== undefined ? "length" : chunked ? "chunked" : "close")
       const clock = yield* Effect.clock
       // The body is read from the IncomingMessage in this one fiber, a buffer at a time as the
       // socket delivers it, not through an Effect Stream: its per-chunk steps (channel executor,
@@ -133,16 +187,16 @@ export const makeFileDownloader = Effect.gen(function* () {
       let ended = false
       let received = 0
       let decoded: Readable = source
-      if (source.headers["content-encoding"] === "gzip") {
-        // Bytes on the wire are counted before they are inflated, for the Content-Length check.
+      if (decoder !== undefined) {
+        // Bytes on the wire are counted before they are decoded, for the Content-Length check
+        // and the stall floor.
         source.on("data", (chunk: Uint8Array) => {
           received += chunk.length
         })
-        const gunzip = createGunzip()
-        gunzip.on("error", (error: unknown) => fail(transient(`gzip: ${String(error)}`)))
-        source.pipe(gunzip)
-        decoded = gunzip
-        body = gunzip
+        decoder.on("error", (error: unknown) => fail(transient(`${codings[0]}: ${String(error)}`)))
+        source.pipe(decoder)
+        decoded = decoder
+        body = decoder
         yield* Effect.addFinalizer(() => Effect.sync(() => source.destroy()))
       }
       const counting = decoded === source
@@ -167,13 +221,35 @@ export const makeFileDownloader = Effect.gen(function* () {
       // One watchdog for the body, not a timeout per chunk, which raced a new fiber and timer
       // against every chunk: that was a third of `read`'s CPU on the benchmark (60 MB: 1.12 s of
       // CPU with it, 0.73 s without). Only time spent waiting for the body counts, not the
-      // handler's (a slow stdout must not look like a silent file host).
+      // handler's (a slow stdout must not look like a silent file host). That waiting time is cut
+      // into periods of request_timeout_seconds; each must bring STALL_FLOOR_BYTES on the wire.
       let waitingSince: number | undefined = clock.unsafeCurrentTimeMillis()
+      /** Time waited for the body in the current period, besides the wait going on now. */
+      let waited = 0
+      /** `received` when the current period began. */
+      let periodStart = 0
+      const quietMs = () => waited + (waitingSince === undefined ? 0 : clock.unsafeCurrentTimeMillis() - waitingSince)
+      /** Judges a period once it has lasted request_timeout_seconds; then a new one begins. */
+      const stalled = (): TransientError | undefined => {
+        if (quietMs() < idleMs) return undefined
+        const brought = received - periodStart
+        if (brought < STALL_FLOOR_BYTES) {
+          return transient(
+            brought === 0
+              ? `no data for ${Duration.format(idle)}`
+              : `stalled: ${brought} bytes in ${Duration.format(idle)}, below the floor of ${STALL_FLOOR_BYTES} bytes per request_timeout_seconds`
+          )
+        }
+        waited = 0
+        if (waitingSince !== undefined) waitingSince = clock.unsafeCurrentTimeMillis()
+        periodStart = received
+        return undefined
+      }
       const watchdog = Effect.gen(function* () {
         for (;;) {
-          const quietMs = waitingSince === undefined ? 0 : clock.unsafeCurrentTimeMillis() - waitingSince
-          if (quietMs >= idleMs) return yield* transient(`no data for ${Duration.format(idle)}`)
-          yield* Effect.sleep(idleMs - quietMs)
+          const stall = stalled()
+          if (stall !== undefined) return yield* stall
+          yield* Effect.sleep(Math.max(1, idleMs - quietMs()))
         }
       })
       const readBody = Effect.gen(function* () {
@@ -182,7 +258,10 @@ export const makeFileDownloader = Effect.gen(function* () {
           const chunk = decoded.read() as Uint8Array | null
           if (chunk !== null) {
             if (counting) received += chunk.length
+            if (waitingSince !== undefined) waited += clock.unsafeCurrentTimeMillis() - waitingSince
             waitingSince = undefined
+            const stall = stalled()
+            if (stall !== undefined) return yield* stall
             yield* handlers.onChunk(chunk)
             waitingSince = clock.unsafeCurrentTimeMillis()
           } else if (ended) {
@@ -200,6 +279,57 @@ export const makeFileDownloader = Effect.gen(function* () {
   }
   return { download }
 })
+
+/** The decoder of one content coding, compared case-insensitively; undefined for one it does not know. */
+const decoderFor = (coding: string) => {
+  switch (coding) {
+    case "gzip":
+    case "x-gzip":
+      return createGunzip()
+    case "deflate":
+      return createInflate()
+    case "br":
+      return createBrotliDecompress()
+    default:
+      return undefined
+  }
+}
+
+/**
+ * Up to `bytes` of a body that will not be read as a file (an error document, a page), as text:
+ * whatever has come when it ends, fails, or has been silent for 5 s.
+ */
+const startOf = (source: IncomingMessage, bytes: number) =>
+  Effect.async<string>((resume) => {
+    const parts: Array<Buffer> = []
+    let size = 0
+    let done = false
+    const finish = () => {
+      if (done) return
+      done = true
+      source.off("data", onData)
+      source.off("end", finish)
+      source.off("error", finish)
+      source.off("close", finish)
+      resume(Effect.succeed(Buffer.concat(parts).subarray(0, bytes).toString("utf8")))
+    }
+    const onData = (chunk: Buffer) => {
+      parts.push(chunk)
+      size += chunk.length
+      if (size >= bytes) finish()
+    }
+    source.on("data", onData)
+    source.on("end", finish)
+    source.on("error", finish)
+    source.on("close", finish)
+    return Effect.sync(() => {
+      done = true
+      source.off("data", onData)
+    })
+  }).pipe(
+    Effect.timeout(Duration.seconds(5)),
+    Effect.orElseSucceed(() => "")
+  )
 
 /** The downloader and its connection pool, closed when the layer's scope ends. */
 export const FileDownloaderLive = Layer.scoped(FileDownloader, makeFileDownloader)

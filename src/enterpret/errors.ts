@@ -54,20 +54,33 @@ export class InvalidResponse extends Schema.TaggedError<InvalidResponse>()("Inva
   message: Schema.String
 }) {}
 
-/** The file host refused a signed URL with 403: it expired, so the page must be asked for again. */
+/**
+ * The file host refused a signed URL as expired (403, or S3's 400 ExpiredToken), so the page must
+ * be asked for again. `code` is the host's error `<Code>`, when its body had one.
+ */
 export class UrlExpired extends Schema.TaggedError<UrlExpired>()("UrlExpired", {
-  file: Schema.String
+  file: Schema.String,
+  status: Schema.optional(Schema.Number),
+  code: Schema.optional(Schema.String)
 }) {}
 
-/** The file host answered with a status that retrying will not change (e.g. 404). */
+/** The file host answered with a status that retrying will not change (e.g. 404), with its `<Code>` and `<Message>` when given. */
 export class DownloadRejected extends Schema.TaggedError<DownloadRejected>()("DownloadRejected", {
   file: Schema.String,
-  status: Schema.Number
+  status: Schema.Number,
+  code: Schema.optional(Schema.String),
+  detail: Schema.optional(Schema.String)
+}) {}
+
+/** The file host answered 200 with a body that cannot be a CSV: an HTML or XML page, or a coding not decoded. */
+export class UnreadableBody extends Schema.TaggedError<UnreadableBody>()("UnreadableBody", {
+  file: Schema.String,
+  detail: Schema.String
 }) {}
 
 export type ApiError = ApiAuthError | ApiRequestError | ObjectRefused | RateLimited | WaitTooLong | TransientError | InvalidResponse
 
-export type DownloadError = UrlExpired | DownloadRejected | RateLimited | WaitTooLong | TransientError
+export type DownloadError = UrlExpired | DownloadRejected | UnreadableBody | RateLimited | WaitTooLong | TransientError
 
 export const isRetryable = (error: { readonly _tag: string }): error is RateLimited | TransientError =>
   error._tag === "RateLimited" || error._tag === "TransientError"

@@ -11,7 +11,7 @@ export type StatusVerdict =
   | "ok"
   /** 401 from the API, or 403 to a request about no one object (the objects list): the token. */
   | "auth"
-  /** 403 from the file host: the signed URL expired. */
+  /** 403 from the file host, or 400 whose body says so (S3's ExpiredToken): the signed URL expired. */
   | "expired"
   /**
    * 403 or 404 from the export endpoint: this object is not exportable with this token (rights
@@ -27,14 +27,25 @@ export type StatusVerdict =
 
 export type Endpoint = "api" | "file-host"
 
-export const statusVerdict = (status: number, endpoint: Endpoint, options?: { readonly aboutObject?: boolean }): StatusVerdict => {
+export const statusVerdict = (
+  status: number,
+  endpoint: Endpoint,
+  options?: {
+    /** The request is about one object (the export endpoint). */
+    readonly aboutObject?: boolean
+    /** The file host's error body says the URL expired (`isExpiry`), whatever the status. */
+    readonly expiredByBody?: boolean
+  }
+): StatusVerdict => {
   if (status >= 200 && status < 300) return "ok"
   if (status === 429) return "rate-limited"
   if (status >= 500 || status === 408) return "transient"
   if (endpoint === "api") {
     if (status === 401) return "auth"
     if (status === 403 || status === 404) return options?.aboutObject === true ? "object-refused" : status === 403 ? "auth" : "rejected"
-  } else if (status === 403) {
+  } else if (status === 403 || (status === 400 && options?.expiredByBody === true)) {
+    // S3 answers 400 ExpiredToken when the temporary credentials a URL was signed with ran out,
+    // before its X-Amz-Expires: an expiry like a 403, mended by fresh URLs.
     return "expired"
   }
   return "rejected"
@@ -73,3 +84,25 @@ export const transportMessage = (cause: unknown, fallback: string): string => {
   }
   return fallback
 }
+/**
+ * The `<Code>` and `<Message>` of an S3-style XML error body (`<Error><Code>ExpiredToken</Code>
+ * <Message>The provided token has expired.</Message>…`), each cut to 200 characters, when the
+ * body holds them. GCS and Azure answer in the same shape.
+ */
+export const hostError = (text: string): { readonly code: string | undefined; readonly message: string | undefined } => {
+  const field = (name: string) => {
+    const match = new RegExp(`<${name}>([^<]{1,1000})</${name}>`).exec(text)
+    return match === null ? undefined : cut(match[1]!.trim())
+  }
+  return { code: field("Code"), message: field("Message") }
+}
+
+/**
+ * S3's codes for a signed URL whose credentials or signature time ran out. A URL presigned with
+ * temporary credentials dies when they do, before `X-Amz-Expires`, and S3 answers 400
+ * ExpiredToken (or TokenRefreshRequired), not 403; one past `X-Amz-Expires` is 403 AccessDenied
+ * "Request has expired".
+ */
+const EXPIRED_CODES = new Set(["ExpiredToken", "TokenRefreshRequired", "RequestExpired"])
+export const isExpiry = (error: { readonly code: string | undefined; readonly message: string | undefined }): boolean =>
+  (error.code !== undefined && EXPIRED_CODES.has(error.code)) || /request has expired/i.test(error.message ?? "")

@@ -1,6 +1,8 @@
 import { Effect, Schema } from "effect"
 import { decodeWithPaths, InputError, readJsonFile } from "../config/inputFile.js"
 import type { airbyteStream } from "../discover/streamSchema.js"
+import { ADDED_FIELDS } from "../output/recordFields.js"
+import { declaredProperties } from "../sync/catalog.js"
 import { CURSOR_FIELD } from "../sync/cursor.js"
 
 /**
@@ -30,20 +32,29 @@ export interface CatalogEntry {
 /** A stream the sync reads: its SCHEMA message's content and how its bookmark moves. */
 export interface SelectedStream {
   readonly name: string
+  /** The catalog's schema without the deselected properties: what the first SCHEMA says. */
   readonly schema: JsonObject
   readonly keyProperties: ReadonlyArray<string>
   readonly method: ReplicationMethod
+  /**
+   * Every property the catalog's schema declares, deselected ones included (a column outside
+   * them is new, and gets a new SCHEMA), and the deselected ones (left out of SCHEMA and RECORD).
+   */
+  readonly columns: { readonly declared: ReadonlyArray<string>; readonly excluded: ReadonlyArray<string> }
 }
 
 /**
  * One catalog entry from the stream `discover` builds. Stream-level metadata offers both
  * replication methods (so no `forced-replication-method`) with `_ab_export_window_end` as the only
  * replication key; streams are `inclusion: available` and not selected by default, as SYNC_MODE.md
- * asks. Every property is `inclusion: automatic`: each record carries every CSV column (the columns
- * are dynamic, `additionalProperties: true`), so the tap offers no field selection it would not honour.
+ * asks. Each CSV column is `inclusion: available`, selected by default: Meltano's `select` rules
+ * may deselect it, and the tap then leaves it out of SCHEMA and RECORD. The key properties and the
+ * two fields the connector adds are `inclusion: automatic`: a record without its key cannot be
+ * upserted, and the replication key is the bookmark.
  */
 export const singerCatalogEntry = (stream: ReturnType<typeof airbyteStream>): CatalogEntry => {
   const keyProperties = stream.source_defined_primary_key?.map((path) => path[0]!) ?? []
+  const automatic = new Set<string>([...keyProperties, ...ADDED_FIELDS])
   return {
     tap_stream_id: stream.name,
     stream: stream.name,
@@ -62,7 +73,7 @@ export const singerCatalogEntry = (stream: ReturnType<typeof airbyteStream>): Ca
       },
       ...Object.keys(stream.json_schema.properties).map((property) => ({
         breadcrumb: ["properties", property],
-        metadata: { inclusion: "automatic" }
+        metadata: automatic.has(property) ? { inclusion: "automatic" } : { inclusion: "available", "selected-by-default": true }
       }))
     ]
   }
@@ -103,6 +114,41 @@ export const isSelected = (metadata: JsonObject | undefined): boolean => {
 
 const streamMetadata = (entry: InputEntry): JsonObject | undefined => entry.metadata?.find((m) => m.breadcrumb.length === 0)?.metadata
 
+/**
+ * Whether a property is deselected, by the Singer SDK's rules for a property breadcrumb
+ * (`_breadcrumb_is_selected`): never when `inclusion: automatic`, always when `unsupported`, else
+ * `selected: false`, else `selected-by-default: false`; no metadata at all means selected. The
+ * older form, `"selected": false` in the property's own schema, counts too.
+ */
+export const isDeselectedProperty = (metadata: JsonObject | undefined, schema: unknown): boolean => {
+  if (metadata?.inclusion === "automatic") return false
+  if (metadata?.inclusion === "unsupported") return true
+  if (typeof metadata?.selected === "boolean") return !metadata.selected
+  if (typeof metadata?.["selected-by-default"] === "boolean") return !metadata["selected-by-default"]
+  return typeof schema === "object" && schema !== null && (schema as { selected?: unknown }).selected === false
+}
+
+/**
+ * The declared properties of a selected stream and the deselected ones; the key properties and
+ * the fields the connector adds are never left out (records are keyed and bookmarked by them).
+ */
+const propertiesOf = (entry: InputEntry, keyProperties: ReadonlyArray<string>) => {
+  const declared = declaredProperties(entry.schema) ?? []
+  const properties = (entry.schema.properties ?? {}) as JsonObject
+  const kept = new Set<string>([...keyProperties, ...ADDED_FIELDS])
+  const metadataOf = new Map(
+    (entry.metadata ?? []).flatMap((m) =>
+      m.breadcrumb.length === 2 && m.breadcrumb[0] === "properties" ? [[String(m.breadcrumb[1]), m.metadata]] : []
+    )
+  )
+  const excluded = declared.filter((name) => !kept.has(name) && isDeselectedProperty(metadataOf.get(name), properties[name]))
+  const schema =
+    excluded.length === 0
+      ? entry.schema
+      : { ...entry.schema, properties: Object.fromEntries(Object.entries(properties).filter(([name]) => !excluded.includes(name))) }
+  return { schema, columns: { declared, excluded } }
+}
+
 /** The replication method the catalog asks for; INCREMENTAL unless it says FULL_TABLE. */
 const methodOf = (entry: InputEntry, metadata: JsonObject | undefined, fail: (message: string) => InputError) => {
   const method = metadata?.["replication-method"] ?? entry.replication_method
@@ -136,11 +182,12 @@ export const decodeSingerCatalog = (value: unknown, file: string) =>
       const chosen = metadata === undefined ? entry.selected === true || entry.schema.selected === true : isSelected(metadata)
       if (!chosen) continue
       const declaredKeys = metadata?.["table-key-properties"]
+      const keyProperties = Array.isArray(declaredKeys) ? declaredKeys.map(String) : (entry.key_properties ?? [])
       selected.push({
         name: entry.tap_stream_id,
-        schema: entry.schema,
-        keyProperties: Array.isArray(declaredKeys) ? declaredKeys.map(String) : (entry.key_properties ?? []),
-        method: yield* methodOf(entry, metadata, fail)
+        keyProperties,
+        method: yield* methodOf(entry, metadata, fail),
+        ...propertiesOf(entry, keyProperties)
       })
     }
     return selected as ReadonlyArray<SelectedStream>
@@ -151,4 +198,10 @@ export const loadSingerCatalog = (path: string) =>
 
 /** Every stream of a fresh discovery, selected, incremental: a sync run without `--catalog`. */
 export const allStreams = (entries: ReadonlyArray<CatalogEntry>): ReadonlyArray<SelectedStream> =>
-  entries.map((entry) => ({ name: entry.tap_stream_id, schema: entry.schema, keyProperties: entry.key_properties, method: "INCREMENTAL" }))
+  entries.map((entry) => ({
+    name: entry.tap_stream_id,
+    schema: entry.schema,
+    keyProperties: entry.key_properties,
+    method: "INCREMENTAL",
+    columns: { declared: declaredProperties(entry.schema) ?? [], excluded: [] }
+  }))

@@ -107,7 +107,8 @@ const sync = (configFiles: ReadonlyArray<string>, catalogFile: string | undefine
       streams.map((s) => ({
         name: s.name,
         syncMode: s.method === "INCREMENTAL" ? ("incremental" as const) : ("full_refresh" as const),
-        primaryKey: keyColumns(s.keyProperties, s.schema)
+        primaryKey: keyColumns(s.keyProperties, s.schema),
+        columns: s.columns
       })),
       new Map([...cursors].filter(([name]) => incremental.has(name)))
     ).pipe(Effect.provide(singerSyncOutput(streams, tapState)), Effect.provide(api))

@@ -1,5 +1,6 @@
 import { Context, Effect, Schema } from "effect"
 import { decodeWithPaths, InputError, readJsonFile } from "../config/inputFile.js"
+import type { ConfiguredColumns } from "./streamColumns.js"
 import { PRIMARY_KEY } from "../discover/streamSchema.js"
 
 const ConfiguredStream = Schema.Struct({
@@ -22,6 +23,8 @@ export interface CatalogStream {
   readonly syncMode: "full_refresh" | "incremental"
   /** Columns every file of the stream must have (see `keyColumns`); undefined: `record_id`. */
   readonly primaryKey?: ReadonlyArray<string>
+  /** What its schema declares, to tell the columns a file brings that it lacks. */
+  readonly columns?: ConfiguredColumns
 }
 
 /**
@@ -50,7 +53,18 @@ export const keyColumns = (declared: ReadonlyArray<string> | undefined, jsonSche
 const topLevel = (paths: ReadonlyArray<ReadonlyArray<string>> | undefined): ReadonlyArray<string> | undefined =>
   paths?.flatMap((path) => (path[0] === undefined ? [] : [path[0]]))
 
-/** The configured catalog Airbyte passes to `read`: which streams, in which sync mode. */
+/** The property names of a JSON schema; undefined when it has no `properties` object. */
+export const declaredProperties = (schema: unknown): ReadonlyArray<string> | undefined => {
+  if (typeof schema !== "object" || schema === null) return undefined
+  const properties = (schema as { properties?: unknown }).properties
+  return typeof properties === "object" && properties !== null && !Array.isArray(properties) ? Object.keys(properties) : undefined
+}
+
+/**
+ * The configured catalog Airbyte passes to `read`: which streams, in which sync mode, their
+ * primary keys, and the properties each stream's schema declares (Airbyte's field selection sends
+ * only the selected ones).
+ */
 export const decodeCatalog = (value: unknown, file: string) =>
   Effect.gen(function* () {
     const catalog = yield* decodeWithPaths(ConfiguredCatalog, value, file, "Catalog")
@@ -68,7 +82,8 @@ export const decodeCatalog = (value: unknown, file: string) =>
         primaryKey: keyColumns(
           topLevel(s.primary_key)?.length ? topLevel(s.primary_key) : topLevel(s.stream.source_defined_primary_key),
           s.stream.json_schema
-        )
+        ),
+        columns: { declared: declaredProperties(s.stream.json_schema) }
       })
     )
   })

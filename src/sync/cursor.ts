@@ -48,8 +48,14 @@ export const encodeStreamState = (cursorMs: number): StreamState => ({ [CURSOR_F
 // ---------------------------------------------------------------------------------------------
 // The range of a read.
 
-/** The exclusive end of a read: `end_date`, but never an hour that has not ended yet. */
-export const syncEnd = (endMs: number | undefined, nowMs: number): number => Math.min(endMs ?? Number.POSITIVE_INFINITY, floorHour(nowMs))
+/**
+ * The exclusive end of a read: `end_date`, but never an hour that has not ended at least
+ * `settleMs` ago (`settle_minutes`). Enterpret's document promises no delay between a record's
+ * update and its export, nor that it has none: without a margin, an hourly sync at 10:00:01
+ * exported 09:00-10:00 once and its state moved past it for good, whatever arrived later.
+ */
+export const syncEnd = (endMs: number | undefined, nowMs: number, settleMs = 0): number =>
+  Math.min(endMs ?? Number.POSITIVE_INFINITY, floorHour(nowMs - settleMs))
 
 /**
  * Where a stream's read begins: `start_date` for a first sync, else the saved cursor less the
@@ -333,10 +339,37 @@ export const windowEmitted = (
  * state, even when no window was due (the same cursor, 0 records), and records that a lookback
  * re-read below the saved cursor are counted at the cursor they belong under.
  */
-export const finishRead = (tally: Tally): Checkpoint | undefined =>
-  tally.checkpointed && tally.pendingRecords === 0
-    ? undefined
-    : { cursorMs: tally.checkpointMs ?? tally.fromMs, recordCount: tally.pendingRecords }
+export const finishRead = (tally: Tally): Checkpoint | undefined => {
+  if (tally.checkpointed && tally.pendingRecords === 0) return undefined
+  // No saved cursor and no window read: start_date lies at or past the read's end (a date in the
+  // future, or this very hour). Nothing is known to be read, and a cursor written now (start_date,
+  // or the end) would hide the hours before it once start_date is corrected: no state at all.
+  if (tally.checkpointMs === undefined) return undefined
+  // A saved cursor past the read's end (end_date lowered, or a state from the future) is set back
+  // to the end: no state claims an hour this read could not have read. Hours past it are read
+  // again when due, which duplicates at most, where keeping it would skip them for good.
+  return { cursorMs: Math.min(tally.checkpointMs, tally.endMs), recordCount: tally.pendingRecords }
+}
+
+/**
+ * What a person should know before a read of a stream whose cursor options run ahead of the
+ * data: a saved cursor past the read's end (which `finishRead` sets back to it), or a
+ * `start_date` at or past it (no state is written).
+ */
+export const cursorNotices = (options: CursorOptions): ReadonlyArray<string> => {
+  const end = encodeCursor(options.endMs)
+  if (options.savedMs !== undefined && options.savedMs > options.endMs) {
+    return [
+      `its state (${encodeCursor(options.savedMs)}) lies past this read's end (${end}: end_date, or the newest hour settled), which no read can have reached; it is set back to ${end}, so the hours after it are read when they are due instead of never.`
+    ]
+  }
+  if (options.savedMs === undefined && options.startMs >= options.endMs) {
+    return [
+      `start_date (${encodeCursor(options.startMs)}) is not before this read's end (${end}: end_date, or the newest hour settled): nothing is exported and no state is written, so that a corrected start_date later loses nothing.`
+    ]
+  }
+  return []
+}
 
 /**
  * What the whole read is expected to bring, extrapolated from what the hours emitted so far

@@ -98,17 +98,27 @@ export const describeFailure = (error: SyncError): FailureReport => {
         message: `Gave up after retries while ${error.what}: ${error.message}. The next sync resumes from the last checkpoint.`,
         internal: error.message
       }
-    case "UrlExpired":
+    case "UrlExpired": {
+      const answer = `HTTP ${error.status ?? 403}${error.code === undefined ? "" : ` ${error.code}`}`
       return {
         failureType: "transient_error",
-        message: `The signed URL of ${error.file} kept expiring (403 from the file host) although fresh URLs were requested.`,
-        internal: `403 for ${error.file}`
+        message: `The signed URL of ${error.file} kept expiring (${answer} from the file host) although fresh URLs were requested.`,
+        internal: `${answer} for ${error.file}`
       }
-    case "DownloadRejected":
+    }
+    case "DownloadRejected": {
+      const answer = `HTTP ${error.status}${error.code === undefined ? "" : ` ${error.code}`}${error.detail === undefined ? "" : ` (${error.detail})`}`
       return {
         failureType: "system_error",
-        message: `The file host answered HTTP ${error.status} for ${error.file}.`,
-        internal: `HTTP ${error.status} for ${error.file}`
+        message: `The file host answered ${answer} for ${error.file}.`,
+        internal: `${answer} for ${error.file}`
+      }
+    }
+    case "UnreadableBody":
+      return {
+        failureType: "system_error",
+        message: `The file host sent ${error.detail} for ${error.file}; no record of it was emitted and the stream's state stays before its window. A proxy or firewall between this host and the file host may answer in its place.`,
+        internal: `unreadable body for ${error.file}`
       }
     case "FileContentError":
       return { failureType: "system_error", message: error.message, internal: error.detail }

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { Settings } from "../config/settings.js"
 import { Timing } from "../config/timing.js"
 import { SNIFF_BYTES, shownStart, sniffBody } from "../csv/bodySniff.js"
@@ -8,7 +8,8 @@ import { type ApiError, type DownloadError, type UrlExpired, withoutSignature } 
 import { withRetry } from "../enterpret/retry.js"
 import { PrimaryKey } from "./catalog.js"
 import { FileContentError } from "./failures.js"
-import { SyncOutput } from "./syncOutput.js"
+import { StreamColumns } from "./streamColumns.js"
+import { StreamWarnings, SyncOutput } from "./syncOutput.js"
 
 const MAX_URL_REFRESHES = 3
 
@@ -31,6 +32,10 @@ export interface FileJob {
  * page or a compressed or binary body (csv/bodySniff.ts), and its header must hold the stream's
  * primary key columns (PrimaryKey). Both are checked before any record of the file goes out; a
  * file that fails either fails its window, so no state passes it.
+ *
+ * The file's header goes to the stream's StreamColumns before its first records go out (so a
+ * Singer SCHEMA for new columns precedes them), and the columns it excludes (deselected) are
+ * left out at encoder set-up.
  */
 export const readFile = (job: FileJob) =>
   Effect.gen(function* () {
@@ -39,6 +44,8 @@ export const readFile = (job: FileJob) =>
     const downloader = yield* FileDownloader
     const output = yield* SyncOutput
     const primaryKey = yield* PrimaryKey
+    const warnings = yield* StreamWarnings
+    const columns = Option.getOrUndefined(yield* Effect.serviceOption(StreamColumns))
     const file = withoutSignature(job.url)
     const envelope = output.recordEnvelope(job.stream, job.windowEnd, file)
     let url = job.url
@@ -49,11 +56,13 @@ export const readFile = (job: FileJob) =>
     let resumeAt = 0
     let rowsEmitted = 0
     let bytes = 0
+    /** The header went to StreamColumns: once a file, whatever the attempts. */
+    let headerTold = false
 
     const notCsv = (line: number, detail: string) => new FileContentError({ stream: job.stream, file, line, detail })
 
     const attempt = Effect.suspend(() => {
-      const encoder = new RecordEncoder({ envelope, skipRows: resumeAt })
+      const encoder = new RecordEncoder({ envelope, skipRows: resumeAt, excludedColumns: columns?.excluded })
       let headerChecked = false
       const emit = (encode: () => Uint8Array) =>
         Effect.suspend(() => {
@@ -82,7 +91,12 @@ export const readFile = (job: FileJob) =>
           rowsEmitted += encoder.rowsEmitted - before
           resumeAt = Math.max(resumeAt, encoder.rowsSeen)
           // Once written out (copied, for stdout), the encoder writes the next chunk into the same buffer.
-          return lines.length === 0 ? Effect.void : output.records(lines, () => encoder.release())
+          const records = lines.length === 0 ? Effect.void : output.records(lines, () => encoder.release())
+          const header = headerTold ? undefined : encoder.header
+          if (header === undefined || columns === undefined) return records
+          headerTold = true
+          // Before the first records of the file: what new columns bring (a SCHEMA) comes first.
+          return Effect.zipRight(columns.header(header), records)
         })
       // The body's first SNIFF_BYTES are held back until they show it may be CSV: a copy of 64
       // bytes a file, then every chunk goes to the encoder as it comes.
@@ -104,9 +118,19 @@ export const readFile = (job: FileJob) =>
       }
       return downloader
         .download(url, {
-          onSize: (size) =>
-            Effect.sync(() => {
+          onSize: (size, framing) =>
+            Effect.suspend(() => {
               if (size !== undefined) bytes = size
+              // Accepted, with a warning: S3 always frames its bodies, so an unframed one comes
+              // through a proxy, and refusing it would stop every sync behind that proxy for good.
+              // A cut inside a row or a quoted cell still fails as a malformed row; only a cut at
+              // a row boundary cannot be told from the end.
+              return framing === "close"
+                ? warnings.once(
+                    "unframed",
+                    `the file host sent ${file} (and maybe others) with neither Content-Length nor chunked framing, so whether each such file arrived whole cannot be checked; a body cut off at a row boundary would go unnoticed. A proxy between this host and the file host likely strips the framing.`
+                  )
+                : Effect.void
             }),
           onChunk
         })

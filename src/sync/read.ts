@@ -12,7 +12,7 @@ import { syncEnd } from "./cursor.js"
 export const readStreams = (streams: ReadonlyArray<CatalogStream>, cursors: StreamCursors) =>
   Effect.gen(function* () {
     const settings = yield* Settings
-    const endMs = syncEnd(settings.endMs, yield* Clock.currentTimeMillis)
+    const endMs = syncEnd(settings.endMs, yield* Clock.currentTimeMillis, settings.settleMs)
     const outcomes = yield* Effect.forEach(streams, (stream) => readStream(stream, cursors.get(stream.name), endMs), {
       concurrency: "unbounded"
     })

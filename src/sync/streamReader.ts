@@ -3,9 +3,19 @@ import { Settings } from "../config/settings.js"
 import type { ApiAuthError } from "../enterpret/errors.js"
 import { RateLimitReporter } from "../enterpret/rateLimitReporter.js"
 import { type CatalogStream, PrimaryKey } from "./catalog.js"
-import { type Checkpoint, type CursorOptions, encodeStreamState, estimateTotals, finishRead, startTally, windowEmitted } from "./cursor.js"
+import {
+  type Checkpoint,
+  type CursorOptions,
+  cursorNotices,
+  encodeStreamState,
+  estimateTotals,
+  finishRead,
+  startTally,
+  windowEmitted
+} from "./cursor.js"
 import { defectAsFailure, describeFailure } from "./failures.js"
-import { SyncOutput } from "./syncOutput.js"
+import { makeStreamColumns, StreamColumns } from "./streamColumns.js"
+import { StreamWarnings, SyncOutput } from "./syncOutput.js"
 import { downloadWindow, listWindows, makeListings, windowCheckpointed } from "./windowReader.js"
 
 export type StreamOutcome = "complete" | "failed"
@@ -29,9 +39,12 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
       windowHours: settings.windowHours,
       syncMode: stream.syncMode
     }
+    const columns = yield* makeStreamColumns(name, stream.columns)
     const checkpoint = (due: Checkpoint) => output.checkpoint(name, encodeStreamState(due.cursorMs), due.recordCount)
 
     yield* output.started(name)
+    for (const notice of cursorNotices(options)) yield* output.warn(name, notice)
+    const warned = new Set<string>()
 
     const body = Effect.gen(function* () {
       const listings = yield* makeListings
@@ -71,7 +84,18 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
       Effect.onExit((exit) => output.ended(name, Exit.isSuccess(exit) && exit.value === "complete")),
       // Every 429 wait of this stream's requests and downloads is reported as this stream's.
       Effect.provideService(RateLimitReporter, { waiting: (retryAtMs) => output.rateLimited(name, retryAtMs) }),
+      // Each file's header is checked against the stream's schema; deselected columns are left out.
+      Effect.provideService(StreamColumns, columns),
       // Every file of this stream is held to its primary key (fileReader.ts).
-      stream.primaryKey === undefined ? (self) => self : Effect.provideService(PrimaryKey, stream.primaryKey)
+      stream.primaryKey === undefined ? (self) => self : Effect.provideService(PrimaryKey, stream.primaryKey),
+      Effect.provideService(StreamWarnings, {
+        once: (key, message) =>
+          warned.has(key)
+            ? Effect.void
+            : Effect.zipRight(
+                Effect.sync(() => warned.add(key)),
+                output.warn(name, message)
+              )
+      })
     )
   })

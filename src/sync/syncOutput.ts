@@ -1,4 +1,4 @@
-import { Context, type Effect } from "effect"
+import { Context, Effect } from "effect"
 import type { RecordEnvelope } from "../output/recordEnvelope.js"
 import type { StreamState } from "./cursor.js"
 import type { FailureReport } from "./failures.js"
@@ -20,6 +20,13 @@ export class SyncOutput extends Context.Tag("source-enterpret/SyncOutput")<
      * called once the bytes are no longer needed (see AirbyteOutput.emitLines).
      */
     readonly records: (lines: Uint8Array, written?: () => void) => Effect.Effect<void>
+    /**
+     * A file of the stream has columns its configured schema lacks (and no earlier file of this
+     * read brought): `columns`, in the header's order, once per new set. Called before that
+     * file's first records are handed to `records`, and no other file's record carrying them is
+     * handed over before this returns (see StreamColumns): Singer's new SCHEMA goes out first.
+     */
+    readonly newColumns: (stream: string, columns: ReadonlyArray<string>) => Effect.Effect<void>
     /** The stream begins (Airbyte: STARTED then RUNNING). */
     readonly started: (stream: string) => Effect.Effect<void>
     /** The stream waits out a 429, until `retryAtMs` when the server said. */
@@ -31,9 +38,20 @@ export class SyncOutput extends Context.Tag("source-enterpret/SyncOutput")<
      * `{"_ab_export_window_end": "2025-12-13T00:00:00Z"}`) has been handed to `records`.
      */
     readonly checkpoint: (stream: string, streamState: StreamState, recordCount: number) => Effect.Effect<void>
+    /** Something about the stream a person should know, that does not stop it (Airbyte: a WARN LOG). */
+    readonly warn: (stream: string, message: string) => Effect.Effect<void>
     /** The stream failed; the others go on. */
     readonly failed: (stream: string, report: FailureReport) => Effect.Effect<void>
     /** The stream is over: complete, or not (failed or interrupted). */
     readonly ended: (stream: string, complete: boolean) => Effect.Effect<void>
   }
 >() {}
+
+/**
+ * The warnings of the stream being read, each told once per stream and sync however many files
+ * meet it (a proxy that strips the framing of every file makes one warning, not thousands).
+ * Provided per stream by the stream reader; outside one (a test of one file) it tells nothing.
+ */
+export class StreamWarnings extends Context.Reference<StreamWarnings>()("source-enterpret/StreamWarnings", {
+  defaultValue: () => ({ once: (_key: string, _message: string): Effect.Effect<void> => Effect.void })
+}) {}

@@ -78,17 +78,21 @@ export const statesOf = (messages: ReadonlyArray<SingerMessage>) => messages.fla
 
 /**
  * What every sync must show: a stream's SCHEMA before its first RECORD (SPEC.md: a RECORD not
- * preceded by a SCHEMA is schema-less), `time_extracted` on every RECORD (issue 14), and STATEs
+ * preceded by a SCHEMA is schema-less), every field of a RECORD a property of its stream's last
+ * SCHEMA (issue 23: SDK targets make columns from SCHEMA messages only), `time_extracted` on every RECORD (issue 14), and STATEs
  * that are cumulative (each holds every bookmark the previous held, Meltano keeps only the last)
  * and never move a bookmark back.
  */
 export const expectSingerSync = (messages: ReadonlyArray<SingerMessage>) => {
-  const schemas = new Set<string>()
+  const schemas = new Map<string, Set<string>>()
   let previous: Record<string, { _ab_export_window_end: string }> | undefined
   for (const message of messages) {
-    if (message.type === "SCHEMA") schemas.add(message.stream)
+    if (message.type === "SCHEMA") schemas.set(message.stream, new Set(Object.keys(message.schema.properties)))
     else if (message.type === "RECORD") {
-      expect(schemas.has(message.stream), `a RECORD of ${message.stream} before its SCHEMA`).toBe(true)
+      const properties = schemas.get(message.stream)
+      expect(properties, `a RECORD of ${message.stream} before its SCHEMA`).toBeDefined()
+      const undeclared = Object.keys(message.record).filter((field) => !properties!.has(field))
+      expect(undeclared, `fields of a RECORD of ${message.stream} that its last SCHEMA lacks`).toEqual([])
       expect(message.time_extracted, `time_extracted of a RECORD of ${message.stream}`).toEqual(expect.any(String))
     } else {
       const bookmarks = message.value.bookmarks
