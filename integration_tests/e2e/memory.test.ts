@@ -103,11 +103,14 @@ describe("read's memory (issues 11 and 20)", () => {
     expect(peak.rss, JSON.stringify(peak)).toBeLessThanOrEqual(256 * MiB)
   }, 120_000)
 
-  it("with the image's NODE_OPTIONS: the young generation held at 2 MB, spent buffers freed as it goes", async () => {
+  it("with the image's NODE_OPTIONS: the young generation held to a few MiB, spent buffers freed as it goes", async () => {
     const nodeOptions = imageFacts().env.NODE_OPTIONS
     expect(nodeOptions).toContain("--max-semi-space-size=1")
     const peak = await readMeasured({ NODE_OPTIONS: nodeOptions! })
-    expect(peak.newSpace, JSON.stringify(peak)).toBeLessThanOrEqual(2 * MiB)
+    // The flag caps each semi-space at 1 MiB. What V8 reports as new space's size around that cap
+    // depends on the machine: 2 MiB here, 2.5 MiB on the CI machine on the same Node 24.21.0
+    // (2026-12-03). Unflagged, it grows to 16 MiB on this read (Node 20 and 24), so 4 MiB still tells the two apart.
+    expect(peak.newSpace, JSON.stringify(peak)).toBeLessThanOrEqual(4 * MiB)
     // Socket buffers freed at each scavenge, output buffers handed from file to file, the
     // writer's batches: 10-16 MiB at any time, whatever the size of the read. Measured 2026-12-03
     // on this read: peak RSS 79 MiB on Node 20, 103 MiB on Node 24.
