@@ -134,6 +134,24 @@ describe("the installed console script, Node on PATH only", () => {
     expect(run.stderr).toBe("")
   })
 
+  it("gives Node --max-semi-space-size=1 at start, unless the user's NODE_OPTIONS sets its own", async () => {
+    // A probe loaded before the tap prints the flags Node was started with.
+    const probe = `--import=data:text/javascript,${encodeURIComponent('process.stderr.write("ARGV " + JSON.stringify(process.execArgv) + "\\n")')}`
+    const argvOf = (stderr: string) =>
+      JSON.parse(
+        stderr
+          .split("\n")
+          .find((line) => line.startsWith("ARGV "))!
+          .slice(5)
+      ) as string[]
+    const plain = await runWheelTapText(venv.tap, { ...env, NODE_OPTIONS: probe }, ["--about"])
+    expect(plain.code, plain.stderr).toBe(0)
+    expect(argvOf(plain.stderr)).toEqual(["--max-semi-space-size=1"])
+    const own = await runWheelTapText(venv.tap, { ...env, NODE_OPTIONS: `--max-semi-space-size=4 ${probe}` }, ["--about"])
+    expect(own.code, own.stderr).toBe(0)
+    expect(argvOf(own.stderr)).toEqual([])
+  })
+
   it("Meltano-style: --discover, a sync with --catalog to the middle, the next with --state to the end: the ground truth", async () => {
     const config = configFor(emulator)
     const files = writeInputs({ config })
@@ -189,6 +207,8 @@ describe("the installed console script, Node on PATH only", () => {
       }
     })
     expect(cmdline?.slice(1)).toEqual([
+      // The launcher's one V8 flag, at process start (python/tap_enterpret/__init__.py, NODE_FLAGS).
+      "--max-semi-space-size=1",
       expect.stringMatching(/site-packages\/tap_enterpret\/bundle\/tap\.js$/),
       "--config",
       configFile,

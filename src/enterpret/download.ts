@@ -93,189 +93,211 @@ export const makeFileDownloader = Effect.gen(function* () {
     const file = withoutSignature(url)
     const what = `downloading ${file}`
     const transient = (message: string) => new TransientError({ what, message })
-    return Effect.gen(function* () {
-      let request: ClientRequest | undefined
-      let body: Readable | undefined
-      let failure: TransientError | undefined
-      let wake: (() => void) | undefined
-      const fail = (error: TransientError) => {
-        failure ??= error
-        wake?.()
-      }
-      // A request destroyed after its body was read to the end is a no-op: Node has already put
-      // its connection back in the pool. Otherwise the connection is closed, not reused.
-      yield* Effect.addFinalizer(() =>
-        Effect.sync(() => {
+    // Per run of the effect (a retry runs it again): its own cleanup.
+    return Effect.suspend(() => {
+      let cleanup = () => {}
+      return Effect.gen(function* () {
+        let request: ClientRequest | undefined
+        let body: Readable | undefined
+        let failure: TransientError | undefined
+        let wake: (() => void) | undefined
+        /** The raw body while a decoder reads it. */
+        let compressed: Readable | undefined
+        let watchdogTimer: ReturnType<typeof setTimeout> | undefined
+        // One cleanup whatever the outcome (Effect.ensuring, not a Scope and its finalizers: one
+        // fewer structure a file). A request destroyed after its body was read to the end is a no-op:
+        // Node has already put its connection back in the pool. Otherwise the connection is closed,
+        // not reused.
+        cleanup = () => {
           wake = undefined
+          if (watchdogTimer !== undefined) clearTimeout(watchdogTimer)
+          compressed?.destroy()
           body?.destroy()
           request?.destroy()
-        })
-      )
-      const response = yield* Effect.async<IncomingMessage, TransientError>((resume) => {
-        let answered = false
-        const answer = (effect: Effect.Effect<IncomingMessage, TransientError>) => {
-          if (answered) return
-          answered = true
-          resume(effect)
         }
-        try {
-          const https = url.startsWith("https:")
-          const options = { agent: https ? agents.https : agents.http, headers: { "accept-encoding": "gzip" } }
-          request = (https ? httpsGet : httpGet)(url, options, (incoming) => answer(Effect.succeed(incoming)))
-        } catch (error) {
-          return answer(Effect.fail(transient(transportMessage(error, String(error)))))
+        const fail = (error: TransientError) => {
+          failure ??= error
+          wake?.()
         }
-        // Before and after the answer: a socket error after the headers fails the body, below.
-        request.on("error", (error: unknown) => {
-          const failed = transient(transportMessage(error, String(error)))
-          fail(failed)
-          answer(Effect.fail(failed))
-        })
-      }).pipe(Effect.timeoutFail({ duration: idle, onTimeout: () => transient(`no answer within ${Duration.format(idle)}`) }))
-      const source: IncomingMessage = response
-      body = source
-      source.on("error", (error: unknown) => fail(transient(transportMessage(error, String(error)))))
-      const status = source.statusCode ?? 0
-      // A refused answer's body says why (S3: `<Code>ExpiredToken</Code>`): read a little of it.
-      const said = status >= 200 && status < 300 ? undefined : hostError(yield* startOf(source, ERROR_BODY_BYTES))
-      const code = said?.code
-      switch (statusVerdict(status, "file-host", { expiredByBody: said !== undefined && isExpiry(said) })) {
-        case "ok":
-          break
-        case "expired":
-          return yield* new UrlExpired({ file, status, ...(code === undefined ? {} : { code }) })
-        case "rate-limited":
-          return yield* rateLimitFrom(source.headers["retry-after"], yield* Clock.currentTimeMillis, what)
-        case "transient":
-          return yield* transient(`HTTP ${status}${code === undefined ? "" : ` ${code}`} from the file host`)
-        default:
-          return yield* new DownloadRejected({
-            file,
-            status,
-            ...(code === undefined ? {} : { code }),
-            ...(said?.message === undefined ? {} : { detail: said.message })
-          })
-      }
-      const contentType = source.headers["content-type"]
-      const notCsv = nonCsvContentType(contentType)
-      if (notCsv !== undefined) {
-        const start =
-          source.headers["content-encoding"] === undefined ? `; it begins ${shownStart(Buffer.from(yield* startOf(source, 60)))}` : ""
-        return yield* new UnreadableBody({ file, detail: `${notCsv} (Content-Type: ${contentType!.slice(0, 80)}), not CSV${start}` })
-      }
-      const codings = (source.headers["content-encoding"] ?? "")
-        .split(",")
-        .map((coding) => coding.trim().toLowerCase())
-        .filter((coding) => coding !== "" && coding !== "identity")
-      const decoder = codings.length === 0 ? undefined : codings.length === 1 ? decoderFor(codings[0]!) : undefined
-      if (codings.length > 0 && decoder === undefined) {
-        return yield* new UnreadableBody({
-          file,
-          detail: `a body in a content coding this connector cannot decode (Content-Encoding: ${String(source.headers["content-encoding"]).slice(0, 80)}; it reads gzip, x-gzip, deflate and br)`
-        })
-      }
-      const lengthHeader = source.headers["content-length"]
-      const expected = lengthHeader === undefined ? undefined : Number(lengthHeader)
-      const chunked = /(^|,)\s*chunked\s*$/i.test(String(source.headers["transfer-encoding"] ?? ""))
-      yield* handlers.onSize(expected, expected !== undefined ? "length" : chunked ? "chunked" : "close")
-      const clock = yield* Effect.clock
-      // The body is read from the IncomingMessage in this one fiber, a buffer at a time as the
-      // socket delivers it, not through an Effect Stream: its per-chunk steps (channel executor,
-      // mapError, tap, runForEach) and an adapter back to a Node stream held each chunk past the
-      // next young-generation GC (bench_feedback, 200 MB: 1.55 s of CPU and 114-124 MB peak RSS
-      // through them, 1.32 s and 92-95 MB without).
-      let ended = false
-      let received = 0
-      let decoded: Readable = source
-      if (decoder !== undefined) {
-        // Bytes on the wire are counted before they are decoded, for the Content-Length check
-        // and the stall floor.
-        source.on("data", (chunk: Uint8Array) => {
-          received += chunk.length
-        })
-        decoder.on("error", (error: unknown) => fail(transient(`${codings[0]}: ${String(error)}`)))
-        source.pipe(decoder)
-        decoded = decoder
-        body = decoder
-        yield* Effect.addFinalizer(() => Effect.sync(() => source.destroy()))
-      }
-      const counting = decoded === source
-      decoded.on("readable", () => wake?.())
-      // A body cut off without an error ends like a short one: the Content-Length check catches it.
-      const onEnd = () => {
-        ended = true
-        wake?.()
-      }
-      decoded.on("end", onEnd)
-      decoded.on("close", onEnd)
-      const waitForBody = Effect.async<void>((resume) => {
-        if (failure !== undefined || ended || decoded.readableLength > 0) return resume(Effect.void)
-        wake = () => {
-          wake = undefined
-          resume(Effect.void)
-        }
-        return Effect.sync(() => {
-          wake = undefined
-        })
-      })
-      // One watchdog for the body, not a timeout per chunk, which raced a new fiber and timer
-      // against every chunk: that was a third of `read`'s CPU on the benchmark (60 MB: 1.12 s of
-      // CPU with it, 0.73 s without). Only time spent waiting for the body counts, not the
-      // handler's (a slow stdout must not look like a silent file host). That waiting time is cut
-      // into periods of request_timeout_seconds; each must bring STALL_FLOOR_BYTES on the wire.
-      let waitingSince: number | undefined = clock.unsafeCurrentTimeMillis()
-      /** Time waited for the body in the current period, besides the wait going on now. */
-      let waited = 0
-      /** `received` when the current period began. */
-      let periodStart = 0
-      const quietMs = () => waited + (waitingSince === undefined ? 0 : clock.unsafeCurrentTimeMillis() - waitingSince)
-      /** Judges a period once it has lasted request_timeout_seconds; then a new one begins. */
-      const stalled = (): TransientError | undefined => {
-        if (quietMs() < idleMs) return undefined
-        const brought = received - periodStart
-        if (brought < STALL_FLOOR_BYTES) {
-          return transient(
-            brought === 0
-              ? `no data for ${Duration.format(idle)}`
-              : `stalled: ${brought} bytes in ${Duration.format(idle)}, below the floor of ${STALL_FLOOR_BYTES} bytes per request_timeout_seconds`
-          )
-        }
-        waited = 0
-        if (waitingSince !== undefined) waitingSince = clock.unsafeCurrentTimeMillis()
-        periodStart = received
-        return undefined
-      }
-      const watchdog = Effect.gen(function* () {
-        for (;;) {
-          const stall = stalled()
-          if (stall !== undefined) return yield* stall
-          yield* Effect.sleep(Math.max(1, idleMs - quietMs()))
-        }
-      })
-      const readBody = Effect.gen(function* () {
-        for (;;) {
-          if (failure !== undefined) return yield* failure
-          const chunk = decoded.read() as Uint8Array | null
-          if (chunk !== null) {
-            if (counting) received += chunk.length
-            if (waitingSince !== undefined) waited += clock.unsafeCurrentTimeMillis() - waitingSince
-            waitingSince = undefined
-            const stall = stalled()
-            if (stall !== undefined) return yield* stall
-            yield* handlers.onChunk(chunk)
-            waitingSince = clock.unsafeCurrentTimeMillis()
-          } else if (ended) {
-            return
-          } else {
-            yield* waitForBody
+        // The wait for an answer is timed by a Node timer inside the same async step rather than
+        // Effect.timeoutFail, which forks a fiber and a sleep to race it: per file, that and the
+        // body's watchdog below were the most of the 1.7 ms of CPU a ~0.2 MB file cost beyond its
+        // bytes (500 such files, 100 MB: 2.22 s of CPU against 1.0 s for the same bytes in 10 MB files).
+        const response = yield* Effect.async<IncomingMessage, TransientError>((resume) => {
+          let answered = false
+          let answerTimer: ReturnType<typeof setTimeout> | undefined
+          const answer = (effect: Effect.Effect<IncomingMessage, TransientError>) => {
+            if (answered) return
+            answered = true
+            if (answerTimer !== undefined) clearTimeout(answerTimer)
+            resume(effect)
           }
+          try {
+            const https = url.startsWith("https:")
+            const options = { agent: https ? agents.https : agents.http, headers: { "accept-encoding": "gzip" } }
+            request = (https ? httpsGet : httpGet)(url, options, (incoming) => answer(Effect.succeed(incoming)))
+          } catch (error) {
+            return answer(Effect.fail(transient(transportMessage(error, String(error)))))
+          }
+          answerTimer = setTimeout(() => answer(Effect.fail(transient(`no answer within ${Duration.format(idle)}`))), idleMs)
+          // Before and after the answer: a socket error after the headers fails the body, below.
+          request.on("error", (error: unknown) => {
+            const failed = transient(transportMessage(error, String(error)))
+            fail(failed)
+            answer(Effect.fail(failed))
+          })
+          return Effect.sync(() => {
+            answered = true
+            if (answerTimer !== undefined) clearTimeout(answerTimer)
+          })
+        })
+        const source: IncomingMessage = response
+        body = source
+        source.on("error", (error: unknown) => fail(transient(transportMessage(error, String(error)))))
+        const status = source.statusCode ?? 0
+        // A refused answer's body says why (S3: `<Code>ExpiredToken</Code>`): read a little of it.
+        const said = status >= 200 && status < 300 ? undefined : hostError(yield* startOf(source, ERROR_BODY_BYTES))
+        const code = said?.code
+        switch (statusVerdict(status, "file-host", { expiredByBody: said !== undefined && isExpiry(said) })) {
+          case "ok":
+            break
+          case "expired":
+            return yield* new UrlExpired({ file, status, ...(code === undefined ? {} : { code }) })
+          case "rate-limited":
+            return yield* rateLimitFrom(source.headers["retry-after"], yield* Clock.currentTimeMillis, what)
+          case "transient":
+            return yield* transient(`HTTP ${status}${code === undefined ? "" : ` ${code}`} from the file host`)
+          default:
+            return yield* new DownloadRejected({
+              file,
+              status,
+              ...(code === undefined ? {} : { code }),
+              ...(said?.message === undefined ? {} : { detail: said.message })
+            })
         }
-      })
-      yield* Effect.raceFirst(readBody, watchdog)
-      if (expected !== undefined && received !== expected) {
-        return yield* transient(`the body ended after ${received} of ${expected} bytes`)
-      }
-    }).pipe(Effect.scoped)
+        const contentType = source.headers["content-type"]
+        const notCsv = nonCsvContentType(contentType)
+        if (notCsv !== undefined) {
+          const start =
+            source.headers["content-encoding"] === undefined ? `; it begins ${shownStart(Buffer.from(yield* startOf(source, 60)))}` : ""
+          return yield* new UnreadableBody({ file, detail: `${notCsv} (Content-Type: ${contentType!.slice(0, 80)}), not CSV${start}` })
+        }
+        const codings = (source.headers["content-encoding"] ?? "")
+          .split(",")
+          .map((coding) => coding.trim().toLowerCase())
+          .filter((coding) => coding !== "" && coding !== "identity")
+        const decoder = codings.length === 0 ? undefined : codings.length === 1 ? decoderFor(codings[0]!) : undefined
+        if (codings.length > 0 && decoder === undefined) {
+          return yield* new UnreadableBody({
+            file,
+            detail: `a body in a content coding this connector cannot decode (Content-Encoding: ${String(source.headers["content-encoding"]).slice(0, 80)}; it reads gzip, x-gzip, deflate and br)`
+          })
+        }
+        const lengthHeader = source.headers["content-length"]
+        const expected = lengthHeader === undefined ? undefined : Number(lengthHeader)
+        const chunked = /(^|,)\s*chunked\s*$/i.test(String(source.headers["transfer-encoding"] ?? ""))
+        yield* handlers.onSize(expected, expected !== undefined ? "length" : chunked ? "chunked" : "close")
+        const clock = yield* Effect.clock
+        // The body is read from the IncomingMessage in this one fiber, a buffer at a time as the
+        // socket delivers it, not through an Effect Stream: its per-chunk steps (channel executor,
+        // mapError, tap, runForEach) and an adapter back to a Node stream held each chunk past the
+        // next young-generation GC (bench_feedback, 200 MB: 1.55 s of CPU and 114-124 MB peak RSS
+        // through them, 1.32 s and 92-95 MB without).
+        let ended = false
+        let received = 0
+        let decoded: Readable = source
+        if (decoder !== undefined) {
+          // Bytes on the wire are counted before they are decoded, for the Content-Length check
+          // and the stall floor.
+          source.on("data", (chunk: Uint8Array) => {
+            received += chunk.length
+          })
+          decoder.on("error", (error: unknown) => fail(transient(`${codings[0]}: ${String(error)}`)))
+          source.pipe(decoder)
+          decoded = decoder
+          body = decoder
+          compressed = source
+        }
+        const counting = decoded === source
+        decoded.on("readable", () => wake?.())
+        // A body cut off without an error ends like a short one: the Content-Length check catches it.
+        const onEnd = () => {
+          ended = true
+          wake?.()
+        }
+        decoded.on("end", onEnd)
+        decoded.on("close", onEnd)
+        const waitForBody = Effect.async<void>((resume) => {
+          if (failure !== undefined || ended || decoded.readableLength > 0) return resume(Effect.void)
+          wake = () => {
+            wake = undefined
+            resume(Effect.void)
+          }
+          return Effect.sync(() => {
+            wake = undefined
+          })
+        })
+        // One watchdog for the body, not a timeout per chunk, which raced a new fiber and timer
+        // against every chunk: that was a third of `read`'s CPU on the benchmark (60 MB: 1.12 s of
+        // CPU with it, 0.73 s without). Only time spent waiting for the body counts, not the
+        // handler's (a slow stdout must not look like a silent file host). That waiting time is cut
+        // into periods of request_timeout_seconds; each must bring STALL_FLOOR_BYTES on the wire.
+        let waitingSince: number | undefined = clock.unsafeCurrentTimeMillis()
+        /** Time waited for the body in the current period, besides the wait going on now. */
+        let waited = 0
+        /** `received` when the current period began. */
+        let periodStart = 0
+        const quietMs = () => waited + (waitingSince === undefined ? 0 : clock.unsafeCurrentTimeMillis() - waitingSince)
+        /** Judges a period once it has lasted request_timeout_seconds; then a new one begins. */
+        const stalled = (): TransientError | undefined => {
+          if (quietMs() < idleMs) return undefined
+          const brought = received - periodStart
+          if (brought < STALL_FLOOR_BYTES) {
+            return transient(
+              brought === 0
+                ? `no data for ${Duration.format(idle)}`
+                : `stalled: ${brought} bytes in ${Duration.format(idle)}, below the floor of ${STALL_FLOOR_BYTES} bytes per request_timeout_seconds`
+            )
+          }
+          waited = 0
+          if (waitingSince !== undefined) waitingSince = clock.unsafeCurrentTimeMillis()
+          periodStart = received
+          return undefined
+        }
+        // A Node timer, not a second fiber raced against the body's: it judges each period as it
+        // ends and wakes the body's fiber with the stall, which fails at its next step.
+        const watch = () => {
+          watchdogTimer = undefined
+          const stall = stalled()
+          if (stall !== undefined) return fail(stall)
+          watchdogTimer = setTimeout(watch, Math.max(1, idleMs - quietMs()))
+        }
+        const readBody = Effect.gen(function* () {
+          for (;;) {
+            if (failure !== undefined) return yield* failure
+            const chunk = decoded.read() as Uint8Array | null
+            if (chunk !== null) {
+              if (counting) received += chunk.length
+              if (waitingSince !== undefined) waited += clock.unsafeCurrentTimeMillis() - waitingSince
+              waitingSince = undefined
+              const stall = stalled()
+              if (stall !== undefined) return yield* stall
+              yield* handlers.onChunk(chunk)
+              waitingSince = clock.unsafeCurrentTimeMillis()
+            } else if (ended) {
+              return
+            } else {
+              yield* waitForBody
+            }
+          }
+        })
+        watch()
+        yield* readBody
+        if (expected !== undefined && received !== expected) {
+          return yield* transient(`the body ended after ${received} of ${expected} bytes`)
+        }
+      }).pipe(Effect.ensuring(Effect.sync(() => cleanup())))
+    })
   }
   return { download }
 })

@@ -39,17 +39,31 @@ export interface RetryOptions {
 /**
  * `effect` retried by `retryPolicy`. Before each wait caused by a 429 it tells the
  * RateLimitReporter in context, with the epoch ms when the quota resets if known.
+ *
+ * The schedule and Effect.retry's driver are built only once `effect` has failed: every file's
+ * download runs through here and nearly all succeed at once, so the success path is a catchAll
+ * and nothing more. The failure that started it is handed to the schedule first, so the waits
+ * and the count of retries are exactly Effect.retry's.
  */
 export const withRetry = <A, E extends Failure, R>(effect: Effect.Effect<A, E, R>, options: RetryOptions) =>
-  Effect.flatMap(RateLimitReporter, (reporter) =>
-    Effect.retry(
-      effect,
-      retryPolicy<E>(options.maxRetries, options.baseMs).pipe(
-        // Called only when the schedule goes on, i.e. when a wait and a retry follow: a 429
-        // that used up the retries is not reported as a wait.
-        Schedule.modifyDelayEffect(([, error], delay) =>
-          error._tag === "RateLimited" ? Effect.as(reporter.waiting(error.retryAtMs), delay) : Effect.succeed(delay)
+  Effect.catchAll(effect, (first) =>
+    Effect.flatMap(RateLimitReporter, (reporter) => {
+      let replay: E | undefined = first
+      const again = Effect.suspend(() => {
+        if (replay === undefined) return effect
+        const failure = replay
+        replay = undefined
+        return Effect.fail(failure)
+      })
+      return Effect.retry(
+        again,
+        retryPolicy<E>(options.maxRetries, options.baseMs).pipe(
+          // Called only when the schedule goes on, i.e. when a wait and a retry follow: a 429
+          // that used up the retries is not reported as a wait.
+          Schedule.modifyDelayEffect(([, error], delay) =>
+            error._tag === "RateLimited" ? Effect.as(reporter.waiting(error.retryAtMs), delay) : Effect.succeed(delay)
+          )
         )
       )
-    )
+    })
   )
