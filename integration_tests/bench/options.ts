@@ -11,8 +11,11 @@ export const USAGE = `Usage: npm run bench -- [options]   (or: node build/integr
                      200; small 4): its CPU per MB is compared with the feedback object's few large
                      files, fairly only at equal bytes (start-up weighs per MB as 1 / size)
   --many-files N     its files (default: one per 0.2 MB, Enterpret's hourly files: 1000; small 20)
-  --node PATH        also run the connector's \`read\` under this Node (e.g. the image's Node 24:
-                     --node "$(npx -y -p node@24 which node)"), a row beside the machine's Node
+  --node PATH        also run the connector's \`read\` under this Node, the image's Node 24:
+                     --node "$(npx -y -p node@24 which node)"; two rows beside the machine's Node:
+                     with the Dockerfile's NODE_OPTIONS (as the image runs it) and with none (as npx,
+                     tap-enterpret and the pip wheel run it). The memory targets and the RSS pair
+                     are then measured on it with the image's NODE_OPTIONS, and bare
   --only LIST        run only these parts, comma-separated: throughput (feedback, wide, many small
                      files), rss, spec, backfill, replica (replica alone replaces its section of
                      --out in place)
