@@ -3,10 +3,12 @@
 // run on the same bytes (see the issue "Throughput and memory" and docs/benchmark.md).
 //
 // 1. The emulator generates (once; reused later) large bench objects into a directory on disk.
-// 2. Per object: the connector's `read`, a bare Node pipeline, Python's standard library and
+// 2. Per object: the connector's `read` (the machine's Node, no flags; with --node also the image's
+//    Node with the image's NODE_OPTIONS, and bare), a bare Node pipeline, Python's standard library and
 //    Python csv + orjson (the Python CDK's serialiser), one after another, each a child process whose stdout goes into a counting sink; their record
 //    counts must agree (a benchmark that compares different work fails).
-// 3. Peak RSS of `read` for a single file of --base-mb against one of --big-mb.
+// 3. Peak RSS of `read` for a single file of --base-mb against one of --big-mb (with --node on the
+//    image's Node with its NODE_OPTIONS, then bare; else on the machine's Node, bare).
 // 4. `spec` cold start against `node -e 0`; export requests of a year's backfill (adaptive and daily
 //    windows) against the floor.
 // 5. A Markdown report to --out (and stdout).
@@ -16,9 +18,18 @@ import { loadavg, tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { repoRoot } from "../acceptance/acceptance.js"
+import { imageFacts } from "../acceptance/dockerfile.js"
 import { type Emulator, isoMinutes, isoSeconds, startEmulator } from "../emulator/index.js"
 import { measureColdStart } from "./coldStart.js"
-import { type Discovered, REQUESTS_PER_MINUTE, connectorEntry, discoverStreams, inputsFor, measureRead, useConnector } from "./connector.js"
+import {
+  type ConnectorInputs,
+  type Discovered,
+  connectorEntry,
+  discoverStreams,
+  inputsFor,
+  measureRead,
+  useConnector
+} from "./connector.js"
 import { exportPlan, writePlan } from "./exportPlan.js"
 import { measureBackfill } from "./exportRequests.js"
 import { machine } from "./machine.js"
@@ -27,9 +38,23 @@ import { type BenchOptions, type Part, USAGE, parseOptions } from "./options.js"
 import { summariseProfile } from "./profile.js"
 import { measureReplicaRow, replicaOnly } from "./timeToReplica.js"
 import { renderReport } from "./report.js"
-import { type BenchResults, MB, type ObjectResult, type RssPoint } from "./results.js"
+import {
+  type BenchResults,
+  MB,
+  MiB,
+  type ObjectResult,
+  type RssPair,
+  type RssPoint,
+  type Runtime,
+  type RuntimeRun,
+  runtimeLabel
+} from "./results.js"
 
 const NOW = "2025-12-15T10:30Z"
+/** Export URLs a page of the bench emulator (issue 19's replica tenant: 24). */
+const BENCH_FILES_PER_PAGE = 24
+/** The bench emulator's requests a minute: never the limit (the connector's is REQUESTS_PER_MINUTE, 600). */
+const BENCH_EMULATOR_LIMIT = 100_000
 const HOUR = 3_600_000
 const started = performance.now()
 const progress = (line: string): void => {
@@ -47,12 +72,29 @@ interface Window {
   windowEnd: string
 }
 
-/** --node: another Node to run the connector's `read` under (the image's Node 24), with its version. */
-let otherNode: { readonly path: string; readonly version: string } | undefined
+/** A Node to run the connector's `read` under, and the NODE_OPTIONS to give it ("": none). */
+interface RunOn {
+  readonly path: string
+  readonly runtime: Runtime
+}
+
+/** The machine's Node (the one running the bench), no flags. */
+const machineNode: RunOn = {
+  path: process.execPath,
+  runtime: { node: process.versions.node, image: false, nodeOptions: "" }
+}
+/**
+ * --node (the image's Node 24): with the Dockerfile's NODE_OPTIONS, as the image runs it, and
+ * bare, as npx, tap-enterpret and the pip wheel run it when nobody sets the flag.
+ */
+let imageNode: { readonly flagged: RunOn; readonly bare: RunOn } | undefined
 
 const describe = (m: Measurement): string =>
   `${m.records} records in ${(m.wallMs / 1000).toFixed(2)} s, CPU ${m.cpuMs === undefined ? "n/a" : `${(m.cpuMs / 1000).toFixed(2)} s`}, ` +
-  `peak RSS ${m.peakRssBytes === undefined ? "n/a" : `${(m.peakRssBytes / MB).toFixed(0)} MB`}`
+  `peak RSS ${m.peakRssBytes === undefined ? "n/a" : `${(m.peakRssBytes / MiB).toFixed(0)} MiB`}`
+
+const readOn = (on: RunOn, label: string, inputs: ConnectorInputs): Promise<Measurement> =>
+  measureRead(`${label} (${runtimeLabel(on.runtime)})`, inputs, [], on.path, on.runtime.nodeOptions)
 
 const checkBaseline = (m: Measurement): Measurement => {
   if (m.code !== 0 || m.signal !== null || !m.completeLines) {
@@ -94,19 +136,25 @@ const benchObject = async (
   })
 
   progress(`${id}: connector read (${(inputBytes / MB).toFixed(0)} MB in ${files.length} files)`)
-  const connector = await repeated(o.repeat, () => measureRead(`connector read ${id}`, inputs))
-  progress(`${id}: connector: ${describe(connector)}`)
-  let connectorOther: ObjectResult["connectorOther"]
-  const other = otherNode
-  if (other !== undefined) {
-    progress(`${id}: connector read on Node ${other.version}`)
-    const run = await repeated(o.repeat, () => measureRead(`connector read ${id} (Node ${other.version})`, inputs, [], other.path))
-    connectorOther = { node: other.version, run }
-    progress(`${id}: connector on Node ${other.version}: ${describe(run)}`)
+  const connector = await repeated(o.repeat, () => readOn(machineNode, `connector read ${id}`, inputs))
+  progress(`${id}: connector (${runtimeLabel(machineNode.runtime)}): ${describe(connector)}`)
+  const onImage = async (on: RunOn): Promise<RuntimeRun> => {
+    progress(`${id}: connector read on ${runtimeLabel(on.runtime)}`)
+    const run = await repeated(o.repeat, () => readOn(on, `connector read ${id}`, inputs))
+    progress(`${id}: connector on ${runtimeLabel(on.runtime)}: ${describe(run)}`)
+    return { runtime: on.runtime, run }
   }
+  const connectorImage = imageNode === undefined ? undefined : await onImage(imageNode.flagged)
+  const connectorImageBare = imageNode === undefined ? undefined : await onImage(imageNode.bare)
   progress(`${id}: bare Node pipeline`)
   const node = await repeated(o.repeat, async () =>
-    checkBaseline(await measureChild(process.execPath, [NODE_BASELINE, planPath], { label: `node baseline ${id}`, timeoutMs: 60 * 60_000 }))
+    checkBaseline(
+      await measureChild(process.execPath, [NODE_BASELINE, planPath], {
+        label: `node baseline ${id}`,
+        env: { NODE_OPTIONS: "" },
+        timeoutMs: 60 * 60_000
+      })
+    )
   )
   progress(`${id}: node: ${describe(node)}`)
   let py: Measurement | undefined
@@ -140,7 +188,11 @@ const benchObject = async (
     )
     progress(`${id}: python orjson, local disk: ${describe(orjsonLocal)}`)
   }
-  const counts = [connector, node, ...[py, pyOrjson, orjsonLocal, connectorOther?.run].filter((m): m is Measurement => m !== undefined)]
+  const counts = [
+    connector,
+    node,
+    ...[py, pyOrjson, orjsonLocal, connectorImage?.run, connectorImageBare?.run].filter((m): m is Measurement => m !== undefined)
+  ]
   if (connector.records === 0 || counts.some((m) => m.records !== connector.records)) {
     throw new Error(`${id}: the runners did not do the same work: ${counts.map((m) => `${m.label} ${m.records} records`).join(", ")}`)
   }
@@ -155,22 +207,29 @@ const benchObject = async (
     python: py,
     orjson: pyOrjson,
     orjsonLocal,
-    connectorOther
+    connectorImage,
+    connectorImageBare
   }
 }
 
-const rssPoint = async (emu: Emulator, discovered: Discovered, id: string, o: BenchOptions): Promise<RssPoint> => {
+const rssPoint = async (emu: Emulator, discovered: Discovered, id: string, o: BenchOptions, on: RunOn): Promise<RssPoint> => {
   const inputBytes = emu
     .benchFiles()
     .filter((f) => f.objectId === id)
     .reduce((n, f) => n + f.bytes, 0)
   const inputs = inputsFor(discovered, [id], "full_refresh")
-  progress(`${id}: connector read of one ${(inputBytes / MB).toFixed(0)} MB file`)
-  const run = await repeated(o.repeat, () => measureRead(`connector read ${id}`, inputs))
+  progress(`${id}: connector read of one ${(inputBytes / MB).toFixed(0)} MB file on ${runtimeLabel(on.runtime)}`)
+  const run = await repeated(o.repeat, () => readOn(on, `connector read ${id}`, inputs))
   if (run.records === 0) throw new Error(`${id}: no records`)
   progress(`${id}: ${describe(run)}`)
   return { object: id, inputBytes, run }
 }
+
+const rssPair = async (emu: Emulator, discovered: Discovered, o: BenchOptions, on: RunOn): Promise<RssPair> => ({
+  runtime: on.runtime,
+  base: await rssPoint(emu, discovered, "bench_50mb", o, on),
+  big: await rssPoint(emu, discovered, "bench_big", o, on)
+})
 
 const profileRun = async (discovered: Discovered, id: string, dir: string) => {
   const inputs = inputsFor(discovered, [id], "full_refresh")
@@ -195,8 +254,16 @@ const main = async (): Promise<void> => {
   if (o.only === "replica") return replicaOnly(o, out, progress)
   const runs = (part: Part): boolean => o.parts === undefined || o.parts.has(part)
   if (o.node !== undefined) {
-    const version = execFileSync(o.node, ["--version"], { encoding: "utf8" }).trim().replace(/^v/, "")
-    otherNode = { path: o.node, version }
+    const version = execFileSync(o.node, ["--version"], { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } })
+      .trim()
+      .replace(/^v/, "")
+    // The Dockerfile's ENV NODE_OPTIONS (--max-semi-space-size=1): how the image runs its Node 24.
+    const flags = imageFacts().env.NODE_OPTIONS ?? ""
+    if (flags === "") throw new Error("--node: the Dockerfile sets no NODE_OPTIONS to run the image's Node with")
+    imageNode = {
+      flagged: { path: o.node, runtime: { node: version, image: true, nodeOptions: flags } },
+      bare: { path: o.node, runtime: { node: version, image: true, nodeOptions: "" } }
+    }
   }
   const benchDir = resolve(o.benchDir ?? join(tmpdir(), "source-enterpret-bench"))
   const m = machine()
@@ -231,7 +298,15 @@ const main = async (): Promise<void> => {
     seed: "bench",
     now: NOW,
     urlTtlSeconds: 24 * 3600,
-    rateLimits: { exportPerMinute: REQUESTS_PER_MINUTE, objectsPerMinute: REQUESTS_PER_MINUTE },
+    // 24 files a page, as issue 19's replica tenant: at the emulator's default of 2, the
+    // many-small-files object (then 500 files) took 250 export requests a read, and two reads
+    // within a minute (the machine's Node, then --node) passed the emulator's 600 a minute: the
+    // second got 429s and waited ~56 s (58.9 s of wall time for 4 s of CPU on Node 24). At 24,
+    // 1000 files are 42 requests a read.
+    filesPerPage: BENCH_FILES_PER_PAGE,
+    // The emulator's own limits far above the connector's REQUESTS_PER_MINUTE (600, in its config),
+    // so that back-to-back reads never see a 429; each read still paces itself at 600 a minute.
+    rateLimits: { exportPerMinute: BENCH_EMULATOR_LIMIT, objectsPerMinute: BENCH_EMULATOR_LIMIT },
     bench: { dir: benchDir, objects }
   })
   let results: BenchResults
@@ -265,9 +340,10 @@ const main = async (): Promise<void> => {
           scratch
         )
       )
-    const rss = skipRss
-      ? undefined
-      : { base: await rssPoint(emu, discovered, "bench_50mb", o), big: await rssPoint(emu, discovered, "bench_big", o) }
+    // Issue 20's memory target is the image's: with --node the pair runs on its Node with its
+    // NODE_OPTIONS, and once more bare; without --node, on the machine's Node, bare.
+    const rss = skipRss ? undefined : await rssPair(emu, discovered, o, imageNode?.flagged ?? machineNode)
+    const rssBare = skipRss || imageNode === undefined ? undefined : await rssPair(emu, discovered, o, imageNode.bare)
     let coldStart: BenchResults["coldStart"]
     if (runs("spec")) {
       progress("spec cold start")
@@ -296,8 +372,10 @@ const main = async (): Promise<void> => {
       measureMethod: hasGnuTime() ? "from GNU time" : "sampled from /proc",
       pythonSkipped,
       orjsonSkipped,
+      machineRuntime: machineNode.runtime,
       objects: measured,
       rss,
+      rssBare,
       coldStart,
       backfill,
       replica,

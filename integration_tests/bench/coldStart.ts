@@ -12,7 +12,13 @@ export interface ColdStart {
 }
 
 const once = async (label: string, args: ReadonlyArray<string>): Promise<number> => {
-  const run = await measureChild(process.execPath, args, { label, timeoutMs: 60_000, noGnuTime: true })
+  const run = await measureChild(process.execPath, args, {
+    label,
+    // both bare: the bench's own NODE_OPTIONS never counts in either
+    env: { NODE_OPTIONS: "" },
+    timeoutMs: 60_000,
+    noGnuTime: true
+  })
   if (run.code !== 0) throw new Error(`${label} exited with ${String(run.code)}: ${run.stderrTail}`)
   if (label === "spec") {
     const [line] = run.otherLines

@@ -132,15 +132,21 @@ export const checkRead = (run: Measurement, inputs: ConnectorInputs): void => {
   }
 }
 
-/** One measured `read`. `nodeArgs` go before the script (e.g. --cpu-prof); `node`: another Node than this one. */
+/**
+ * One measured `read`. `nodeArgs` go before the script (e.g. --cpu-prof); `node`: another Node than
+ * this one; `nodeOptions`: its NODE_OPTIONS, "" (no flags) unless given, so that the bench's own
+ * environment never leaks into a run reported as bare.
+ */
 export const measureRead = async (
   label: string,
   inputs: ConnectorInputs,
   nodeArgs: ReadonlyArray<string> = [],
-  node: string = process.execPath
+  node: string = process.execPath,
+  nodeOptions = ""
 ): Promise<Measurement> => {
   const run = await measureChild(node, [...nodeArgs, connectorEntry(), "read", "--config", inputs.config, "--catalog", inputs.catalog], {
     label,
+    env: { NODE_OPTIONS: nodeOptions },
     timeoutMs: 60 * 60_000
   })
   checkRead(run, inputs)

@@ -4,7 +4,7 @@
 import { replicaSection } from "./timeToReplica.js"
 import type { Measurement } from "./measure.js"
 import type { Backfill, BackfillRead } from "./exportRequests.js"
-import { type BenchResults, MB, type Runner, recordsPerCpuSecond, recordsPerSecond } from "./results.js"
+import { type BenchResults, MB, MiB, type RssPair, type Runner, recordsPerCpuSecond, recordsPerSecond, runtimeLabel } from "./results.js"
 import { checkTargets } from "./targets.js"
 
 const RUNNER_NAMES: Record<Runner, string> = {
@@ -13,13 +13,17 @@ const RUNNER_NAMES: Record<Runner, string> = {
   python: "Python stdlib: csv.DictReader + json.dumps",
   orjson: "Python csv.DictReader + orjson.dumps",
   orjsonLocal: "Python csv.DictReader + orjson.dumps, **local disk**",
-  connectorOther: "**connector** `read`, --node"
+  // with the Node and its NODE_OPTIONS: "on Node 24.21.0, image NODE_OPTIONS (...)" / "on Node 24.21.0, no flags"
+  connectorImage: "**connector** `read`, --node, image NODE_OPTIONS",
+  connectorImageBare: "**connector** `read`, --node, no flags"
 }
 
 const fixed = (n: number | undefined, digits: number): string => (n === undefined || !Number.isFinite(n) ? "n/a" : n.toFixed(digits))
 const int = (n: number): string => Math.round(n).toLocaleString("en-US")
 const mb = (bytes: number | undefined): string =>
   fixed(bytes === undefined ? undefined : bytes / MB, bytes !== undefined && bytes < 10 * MB ? 1 : 0)
+/** Memory in MiB (2^20 bytes), the unit of issue 20's targets. */
+const mib = (bytes: number | undefined): string => fixed(bytes === undefined ? undefined : bytes / MiB, 0)
 const seconds = (ms: number | undefined): string => fixed(ms === undefined ? undefined : ms / 1000, 2)
 
 const row = (cells: ReadonlyArray<string>): string => `| ${cells.join(" | ")} |`
@@ -44,7 +48,7 @@ const throughputRow = (object: string, runner: Runner, m: Measurement, inputByte
     int(rps),
     perCpu === undefined ? "n/a" : int(perCpu),
     fixed(inputBytes / MB / (m.wallMs / 1000), 1),
-    mb(m.peakRssBytes),
+    mib(m.peakRssBytes),
     mb(m.stdoutBytes),
     runner === "connector" ? "1.00x" : `${ratio.toFixed(2)}x`,
     runner === "connector" ? "1.00x" : cpuRatio
@@ -59,7 +63,7 @@ export const renderReport = (r: BenchResults): string => {
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(1)} GiB RAM, ${m.os}; Node ${m.node}; ` +
       `Python ${m.python ?? "not installed"}. Measured ${m.date} with \`${r.invocation}\` ` +
       `(${r.repeat === 1 ? "one run of each" : `median of ${r.repeat} runs of each`}, one after another; ` +
-      `CPU time and peak RSS ${r.measureMethod}; MB = 10^6 bytes). ` +
+      `CPU time and peak RSS ${r.measureMethod}; MB = 10^6 bytes, MiB = 2^20 bytes). ` +
       `Load average (1 min): ${m.load.toFixed(2)} at the start, ${r.loadAtEnd.toFixed(2)} at the end (the benchmark's own ` +
       `processes, a runner, the emulator and the sink, count in the second)` +
       // The benchmark alone keeps two cores busy to a load of 1.3-2.1 at its end (runs of
@@ -74,7 +78,12 @@ export const renderReport = (r: BenchResults): string => {
     "Throughput: one stream, one hour-long export window over loopback HTTP from the emulator, stdout into a counting sink. " +
       "Every runner downloads the same signed URLs and writes the same RECORD envelopes (with `_ab_export_window_end` and `_ab_source_file_url`); " +
       "record counts are checked equal. *connector ÷ this* is the connector's records/s divided by that row's; " +
-      "*per CPU s* divides records per CPU second (user + system time of every thread), what a record costs whatever the cores.",
+      "*per CPU s* divides records per CPU second (user + system time of every thread), what a record costs whatever the cores. " +
+      `The connector's rows run on ${runtimeLabel(r.machineRuntime)} (NODE_OPTIONS set empty)` +
+      (r.objects.some((o) => o.connectorImage !== undefined)
+        ? "; the --node rows on the image's Node, once with the image's NODE_OPTIONS (the Dockerfile's ENV, as the image runs it) " +
+          "and once with no flags (as npx, tap-enterpret and the pip wheel run it)."
+        : "."),
     ""
   )
   const rows: string[][] = []
@@ -85,10 +94,14 @@ export const renderReport = (r: BenchResults): string => {
     if (o.python !== undefined) rows.push(throughputRow(label, "python", o.python, o.inputBytes, o.connector))
     if (o.orjson !== undefined) rows.push(throughputRow(label, "orjson", o.orjson, o.inputBytes, o.connector))
     if (o.orjsonLocal !== undefined) rows.push(throughputRow(label, "orjsonLocal", o.orjsonLocal, o.inputBytes, o.connector))
-    if (o.connectorOther !== undefined) {
-      const other = throughputRow(label, "connectorOther", o.connectorOther.run, o.inputBytes, o.connector)
-      other[1] = `**connector** \`read\` on Node ${o.connectorOther.node}`
-      rows.push(other)
+    for (const [runner, other] of [
+      ["connectorImage", o.connectorImage],
+      ["connectorImageBare", o.connectorImageBare]
+    ] as const) {
+      if (other === undefined) continue
+      const cells = throughputRow(label, runner, other.run, o.inputBytes, o.connector)
+      cells[1] = `**connector** \`read\` on ${runtimeLabel(other.runtime)}`
+      rows.push(cells)
     }
   }
   out.push(
@@ -102,7 +115,7 @@ export const renderReport = (r: BenchResults): string => {
         "records/s",
         "records/CPU s",
         "input MB/s",
-        "peak RSS MB",
+        "peak RSS MiB",
         "output MB",
         "connector ÷ this",
         "per CPU s"
@@ -125,29 +138,8 @@ export const renderReport = (r: BenchResults): string => {
     ""
   )
 
-  if (r.rss !== undefined) {
-    const { base, big } = r.rss
-    out.push("Peak RSS against file size: the connector's `read` of one object made of a single file.", "")
-    out.push(
-      ...table(
-        ["file", "input MB", "records", "wall s", "records/s", "input MB/s", "peak RSS MB"],
-        ["l", "r", "r", "r", "r", "r", "r"],
-        [base, big].map((p) => [
-          p.object,
-          mb(p.inputBytes),
-          int(p.run.records),
-          seconds(p.run.wallMs),
-          int(recordsPerSecond(p.run)),
-          fixed(p.inputBytes / MB / (p.run.wallMs / 1000), 1),
-          mb(p.run.peakRssBytes)
-        ])
-      ),
-      ""
-    )
-    const ratio =
-      big.run.peakRssBytes !== undefined && base.run.peakRssBytes !== undefined ? big.run.peakRssBytes / base.run.peakRssBytes : undefined
-    out.push(`Peak RSS ratio, ${mb(big.inputBytes)} MB file ÷ ${mb(base.inputBytes)} MB file: ${fixed(ratio, 2)}x.`, "")
-  }
+  if (r.rss !== undefined) out.push(...rssSection(r.rss))
+  if (r.rssBare !== undefined) out.push(...rssSection(r.rssBare))
 
   const many = r.objects.find((o) => o.many === true)
   const few = r.objects.find((o) => o.kind === "feedback" && o.many !== true)
@@ -205,6 +197,36 @@ export const renderReport = (r: BenchResults): string => {
   }
   out.push(`Whole benchmark: ${seconds(r.totalMs)} s.`, "")
   return out.join("\n")
+}
+
+/** Peak RSS against file size on one runtime: the pair's table and its ratio. */
+const rssSection = (pair: RssPair): string[] => {
+  const { base, big } = pair
+  const out: string[] = []
+  out.push(`Peak RSS against file size on ${runtimeLabel(pair.runtime)}: the connector's \`read\` of one object made of a single file.`, "")
+  out.push(
+    ...table(
+      ["file", "input MB", "records", "wall s", "records/s", "input MB/s", "peak RSS MiB"],
+      ["l", "r", "r", "r", "r", "r", "r"],
+      [base, big].map((p) => [
+        p.object,
+        mb(p.inputBytes),
+        int(p.run.records),
+        seconds(p.run.wallMs),
+        int(recordsPerSecond(p.run)),
+        fixed(p.inputBytes / MB / (p.run.wallMs / 1000), 1),
+        mib(p.run.peakRssBytes)
+      ])
+    ),
+    ""
+  )
+  const ratio =
+    big.run.peakRssBytes !== undefined && base.run.peakRssBytes !== undefined ? big.run.peakRssBytes / base.run.peakRssBytes : undefined
+  out.push(
+    `Peak RSS ratio, ${mb(big.inputBytes)} MB file ÷ ${mb(base.inputBytes)} MB file (${runtimeLabel(pair.runtime)}): ${fixed(ratio, 2)}x.`,
+    ""
+  )
+  return out
 }
 
 /** The backfill rows (issue #10): adaptive and daily windows against the floor. */

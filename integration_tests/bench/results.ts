@@ -6,7 +6,30 @@ import type { Measurement } from "./measure.js"
 import type { ProfileSummary } from "./profile.js"
 import type { TimeToReplica } from "./timeToReplica.js"
 
-export type Runner = "connector" | "connectorOther" | "node" | "python" | "orjson" | "orjsonLocal"
+export type Runner = "connector" | "connectorImage" | "connectorImageBare" | "node" | "python" | "orjson" | "orjsonLocal"
+
+/** How a connector run was started: which Node and which NODE_OPTIONS. */
+export interface Runtime {
+  /** the Node's version, without the v */
+  readonly node: string
+  /** true: the --node Node (the image's Node 24); false: the machine's Node that runs the bench */
+  readonly image: boolean
+  /**
+   * NODE_OPTIONS it ran with: the Dockerfile's ENV (as the image runs Node), or "" (no flags: as
+   * npx, tap-enterpret and the pip wheel run it; set empty, so the bench's own environment never leaks in)
+   */
+  readonly nodeOptions: string
+}
+
+/** "Node 24.11.1, image NODE_OPTIONS (--max-semi-space-size=1)", "Node 24.11.1, no flags", "Node 20.20.2 (this machine's), no flags". */
+export const runtimeLabel = (r: Runtime): string =>
+  `Node ${r.node}${r.image ? "" : " (this machine's)"}, ${r.nodeOptions === "" ? "no flags" : `image NODE_OPTIONS (${r.nodeOptions})`}`
+
+/** The connector's `read` on a Runtime other than the machine's bare Node. */
+export interface RuntimeRun {
+  readonly runtime: Runtime
+  readonly run: Measurement
+}
 
 export interface ObjectResult {
   readonly object: string
@@ -15,6 +38,7 @@ export interface ObjectResult {
   readonly many?: boolean
   readonly files: number
   readonly inputBytes: number
+  /** the connector on the machine's Node, no flags (NODE_OPTIONS empty) */
   readonly connector: Measurement
   readonly node: Measurement
   /** undefined when the Python baseline was skipped */
@@ -23,14 +47,23 @@ export interface ObjectResult {
   readonly orjson: Measurement | undefined
   /** Python csv + orjson reading the same CSV from local disk: Python's floor; undefined when skipped */
   readonly orjsonLocal?: Measurement | undefined
-  /** the connector under --node (the image's Node 24), with its version */
-  readonly connectorOther?: { readonly node: string; readonly run: Measurement } | undefined
+  /** the connector under --node (the image's Node 24) with the image's NODE_OPTIONS, as the image runs it */
+  readonly connectorImage?: RuntimeRun | undefined
+  /** the connector under --node with no flags (NODE_OPTIONS empty), as npx, tap-enterpret and the pip wheel run it */
+  readonly connectorImageBare?: RuntimeRun | undefined
 }
 
 export interface RssPoint {
   readonly object: string
   readonly inputBytes: number
   readonly run: Measurement
+}
+
+/** The RSS-flatness pair: a single file of --base-mb and one of --big-mb, read on one runtime. */
+export interface RssPair {
+  readonly runtime: Runtime
+  readonly base: RssPoint
+  readonly big: RssPoint
 }
 
 export interface BenchResults {
@@ -45,8 +78,15 @@ export interface BenchResults {
   /** why there is no Python csv + orjson baseline, when there is none */
   readonly orjsonSkipped: string | undefined
   readonly objects: ReadonlyArray<ObjectResult>
-  /** the smaller and the larger single file; undefined when skipped */
-  readonly rss: { readonly base: RssPoint; readonly big: RssPoint } | undefined
+  /** the connector's runtime of `connector` rows: the machine's Node, no flags */
+  readonly machineRuntime: Runtime
+  /**
+   * the smaller and the larger single file, on the image's Node with the image's NODE_OPTIONS when
+   * --node is given, else on the machine's Node with no flags; undefined when skipped
+   */
+  readonly rss: RssPair | undefined
+  /** the same pair on the image's Node with no flags (only with --node) */
+  readonly rssBare?: RssPair | undefined
   /** undefined when left out (--only) */
   readonly coldStart: ColdStart | undefined
   readonly backfill: Backfill | undefined
@@ -63,3 +103,4 @@ export const recordsPerSecond = (m: Measurement): number => m.records / (m.wallM
 export const recordsPerCpuSecond = (m: Measurement): number | undefined =>
   m.cpuMs === undefined || m.cpuMs <= 0 ? undefined : m.records / (m.cpuMs / 1000)
 export const MB = 1_000_000
+export const MiB = 1 << 20

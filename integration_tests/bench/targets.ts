@@ -1,6 +1,7 @@
 // The issue's targets, each as a ratio measured in this run and whether it was met.
 import type { Backfill } from "./exportRequests.js"
-import { type BenchResults, MB, recordsPerCpuSecond, recordsPerSecond } from "./results.js"
+import type { Measurement } from "./measure.js"
+import { type BenchResults, MB, MiB, type Runtime, recordsPerCpuSecond, recordsPerSecond, runtimeLabel } from "./results.js"
 
 export interface TargetCheck {
   readonly target: string
@@ -9,7 +10,16 @@ export interface TargetCheck {
   readonly met: boolean | undefined
 }
 
-export const RSS_LIMIT_MB = 100
+/**
+ * Issue 20: "peak RSS under 150 MiB on Node 24, flat from 50 MB to 1 GB", as the image runs it
+ * (its Node 24 with its NODE_OPTIONS, --node); measured on the machine's Node without --node.
+ */
+export const RSS_LIMIT_MIB = 150
+/**
+ * Bare, as npx, tap-enterpret and the pip wheel run Node (no flag): the bound
+ * integration_tests/e2e/memory.test.ts holds, reported beside the image's.
+ */
+export const RSS_BARE_LIMIT_MIB = 256
 /** Against Python csv + orjson, the floor of a Python CDK connector: records/s, and records per CPU second. */
 export const ORJSON_RATIO = 2
 export const ORJSON_CPU_RATIO = 1.5
@@ -26,6 +36,26 @@ const x = (ratio: number): string => `${ratio.toFixed(2)}x`
 
 /** Issue 20: a small file costs little beyond its bytes. */
 const MANY_FILES_RATIO = 1.5
+/** The many-files and the feedback object count as equal bytes within this share (the generator rounds to rows). */
+const EQUAL_BYTES = 0.05
+
+const sameRuntime = (a: Runtime, b: Runtime): boolean => a.node === b.node && a.image === b.image && a.nodeOptions === b.nodeOptions
+
+/** Every connector `read` of the run with the runtime it ran on. */
+const connectorRuns = (r: BenchResults): Array<{ runtime: Runtime; run: Measurement }> => [
+  ...r.objects.map((o) => ({ runtime: r.machineRuntime, run: o.connector })),
+  ...r.objects.flatMap((o) => [o.connectorImage, o.connectorImageBare].filter((x) => x !== undefined)),
+  ...[r.rss, r.rssBare].flatMap((pair) =>
+    pair === undefined ? [] : [pair.base.run, pair.big.run].map((run) => ({ runtime: pair.runtime, run }))
+  )
+]
+
+const peakCheck = (target: string, runs: ReadonlyArray<Measurement>, limitMiB: number, strict: boolean): TargetCheck => {
+  const peaks = runs.map((m) => m.peakRssBytes)
+  if (runs.length === 0 || !peaks.every((p): p is number => p !== undefined)) return { target, measured: "not measured", met: undefined }
+  const worst = Math.max(...peaks) / MiB
+  return { target, measured: `${worst.toFixed(0)} MiB`, met: strict ? worst < limitMiB : worst <= limitMiB }
+}
 
 export const checkTargets = (r: BenchResults): TargetCheck[] => {
   const checks: TargetCheck[] = []
@@ -61,16 +91,38 @@ export const checkTargets = (r: BenchResults): TargetCheck[] => {
       met: vsNode >= NODE_RATIO
     })
   }
-  const connectorRuns = [...r.objects.map((o) => o.connector), ...(r.rss === undefined ? [] : [r.rss.base.run, r.rss.big.run])]
-  const peaks = connectorRuns.map((m) => m.peakRssBytes)
-  if (peaks.every((p): p is number => p !== undefined)) {
-    const worst = Math.max(...peaks) / MB
-    checks.push({ target: `read peak RSS < ${RSS_LIMIT_MB} MB (every run)`, measured: `${worst.toFixed(0)} MB`, met: worst < RSS_LIMIT_MB })
-  } else checks.push({ target: `read peak RSS < ${RSS_LIMIT_MB} MB (every run)`, measured: "not measured", met: undefined })
+  // Memory (issue 20): the image's runtime (its Node 24 with its NODE_OPTIONS) when --node gave
+  // it, else the machine's Node, bare, and the label says which; and every bare run against the
+  // looser bound of a Node started without any flag.
+  const runs = connectorRuns(r)
+  const flagged = runs.find((x) => x.runtime.image && x.runtime.nodeOptions !== "")?.runtime
+  const primary = flagged ?? r.machineRuntime
+  checks.push(
+    peakCheck(
+      `read peak RSS < ${RSS_LIMIT_MIB} MiB on ${runtimeLabel(primary)}${flagged === undefined ? " (no --node: not the image's runtime)" : ""} (every run)`,
+      runs.filter((x) => sameRuntime(x.runtime, primary)).map((x) => x.run),
+      RSS_LIMIT_MIB,
+      true
+    )
+  )
+  const bare = runs.filter((x) => x.runtime.nodeOptions === "")
+  const bareNodes = [...new Set(bare.map((x) => `Node ${x.runtime.node}${x.runtime.image ? "" : " (this machine's)"}`))]
+  checks.push(
+    peakCheck(
+      `read peak RSS ≤ ${RSS_BARE_LIMIT_MIB} MiB without any flag, as npx and tap-enterpret run it (every bare run: ${bareNodes.join(", ")})`,
+      bare.map((x) => x.run),
+      RSS_BARE_LIMIT_MIB,
+      false
+    )
+  )
   if (r.rss !== undefined && r.rss.base.run.peakRssBytes !== undefined && r.rss.big.run.peakRssBytes !== undefined) {
     const ratio = r.rss.big.run.peakRssBytes / r.rss.base.run.peakRssBytes
     const sizes = `${(r.rss.big.inputBytes / MB).toFixed(0)} MB vs ${(r.rss.base.inputBytes / MB).toFixed(0)} MB file`
-    checks.push({ target: `peak RSS flat in file size (${sizes}, ≤ ${RSS_FLAT_RATIO}x)`, measured: x(ratio), met: ratio <= RSS_FLAT_RATIO })
+    checks.push({
+      target: `peak RSS flat in file size (${sizes}, ≤ ${RSS_FLAT_RATIO}x) on ${runtimeLabel(r.rss.runtime)}`,
+      measured: x(ratio),
+      met: ratio <= RSS_FLAT_RATIO
+    })
   } else checks.push({ target: "peak RSS flat in file size", measured: "not measured", met: undefined })
   if (r.coldStart !== undefined)
     checks.push({
@@ -82,8 +134,14 @@ export const checkTargets = (r: BenchResults): TargetCheck[] => {
   const few = r.objects.find((o) => o.kind === "feedback" && o.many !== true)
   if (many !== undefined && few !== undefined && many.connector.cpuMs !== undefined && few.connector.cpuMs !== undefined) {
     const ratio = many.connector.cpuMs / many.inputBytes / (few.connector.cpuMs / few.inputBytes)
+    // Compared at equal bytes (issue 20): at half the bytes, the process's start-up weighs twice as much per MB.
+    const equal = Math.abs(many.inputBytes - few.inputBytes) <= EQUAL_BYTES * Math.max(many.inputBytes, few.inputBytes)
+    const mbOf = (bytes: number) => `${(bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0)} MB`
+    const shape = equal
+      ? `${many.files} against ${few.files} files, ${mbOf(few.inputBytes)} each`
+      : `${many.files} files of ${mbOf(many.inputBytes)} against ${few.files} of ${mbOf(few.inputBytes)}: **unequal bytes** (set by --many-mb or --feedback-mb), so start-up weighs differently per MB`
     checks.push({
-      target: `many small files: CPU per MB ≤ ${MANY_FILES_RATIO}x a few large files' (${many.files} against ${few.files} files)`,
+      target: `many small files: CPU per MB ≤ ${MANY_FILES_RATIO}x a few large files' (${shape})`,
       measured: x(ratio),
       met: ratio <= MANY_FILES_RATIO
     })
@@ -96,9 +154,10 @@ export const checkTargets = (r: BenchResults): TargetCheck[] => {
       measured: x(o.connector.wallMs / o.orjsonLocal.wallMs),
       met: o.connector.wallMs * 2 <= o.orjsonLocal.wallMs
     })
-    if (o.connectorOther !== undefined) {
-      const ratio = o.connectorOther.run.wallMs / o.orjsonLocal.wallMs
-      checks.push({ target: `${half}, on Node ${o.connectorOther.node}`, measured: x(ratio), met: ratio <= 0.5 })
+    // The image's Node as the image runs it: with its NODE_OPTIONS.
+    if (o.connectorImage !== undefined) {
+      const ratio = o.connectorImage.run.wallMs / o.orjsonLocal.wallMs
+      checks.push({ target: `${half}, on ${runtimeLabel(o.connectorImage.runtime)}`, measured: x(ratio), met: ratio <= 0.5 })
     }
   }
   if (r.backfill !== undefined) checks.push(...backfillChecks(r.backfill))

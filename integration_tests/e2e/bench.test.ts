@@ -25,8 +25,9 @@ const SHORTER = [
   "2",
   "--wide-mb",
   "1",
+  // the feedback object's bytes, as the bench's default (issue 20: CPU per MB at equal bytes)
   "--many-mb",
-  "1",
+  "2",
   "--many-files",
   "10",
   "--base-mb",
