@@ -1,6 +1,11 @@
 import type { RecordEnvelope } from "../output/recordEnvelope.js"
 import { columnNames } from "./header.js"
-import { beforeStop, quotedStop, unquotedStop, validUtf8End } from "./wordScan.js"
+import * as wordScan from "./wordScan.js"
+
+// Taken once from the module: under vitest (vite-node) an imported binding is a getter of the
+// module's exports, so `npm run bench:csv` timed a getter call per four bytes: 39 ms a run of
+// feedback-like CSV against 14 (the bundle esbuild makes calls them directly either way).
+const { beforeStop, quotedStop, unquotedStop, validUtf8End } = wordScan
 
 /** What every record of one file shares. */
 export interface FileContext {
@@ -67,8 +72,9 @@ const ESCAPED_QUOTE = ESCAPES[QUOTE]!
 /** U+FFFD, what TextDecoder puts in place of each invalid UTF-8 sequence. */
 const REPLACEMENT = utf8.encode("\uFFFD")
 const NULL = utf8.encode("null")
+/** `null` as a little-endian 32-bit word. */
+const NULL_WORD = new DataView(NULL.buffer).getInt32(0, true)
 const EMPTY = new Uint8Array(0)
-const SEPARATOR = utf8.encode(",")
 const BOM = [0xef, 0xbb, 0xbf]
 
 // Where the scanner is within a row.
@@ -106,6 +112,14 @@ const MAX_SPARE_OUTPUTS = 8
  * chunks): 7x rows as strings through JSON.stringify, 40x csv-parse's (`npm run bench:csv`,
  * docs/benchmark.md, "Why not csv-parse").
  *
+ * Wide rows spend their time per cell, not per byte, so a cell's key and separators cost next to
+ * nothing: each key carries the value's opening quote (`,"c12":"`) and is written as 32-bit words,
+ * and a cell that ends before another of the header's is followed into the next one in the same
+ * copy loop (`cells`), without the scanner's states, Uint8Array.set or per-cell calls. On
+ * `npm run bench:csv` (one 2-core machine, Node 20) that took the 60 short unquoted columns from
+ * 59 to 175 MB/s, the emulator's wide file (half its cells quoted) from 94 to 260, and
+ * feedback-like CSV from 400 to 520.
+ *
  * The rules: RFC 4180 with CRLF, LF and a lone CR all ending rows; a leading BOM dropped; empty
  * lines skipped; an unquoted empty cell is `null`, a quoted `""` the empty string; the first row
  * is the header, its names made unique by `columnNames`. Strict like csv-parse's defaults: a
@@ -123,11 +137,17 @@ export class RecordEncoder {
   private readonly excluded: ReadonlySet<string> | undefined
   /** Per column, 1 when its cells are left out (see FileContext.excludedColumns); undefined when none is. */
   private dropped: Uint8Array | undefined
-  /** Where the current cell's key begins: a left-out cell's output is cut back to it. */
+  /** Where the current cell's key begins: a left-out cell's output is cut back to it (kept while one is). */
   private cellStart = 0
   private names: ReadonlyArray<string> | undefined
-  /** Per column, its JSON key with the separator before it, e.g. `,"text":`; in the header row, a separator. */
-  private keys: Array<Uint8Array> = [EMPTY]
+  /**
+   * Per column, its JSON key with the separator before it and the value's opening quote, e.g.
+   * `,"text":"`, all in one buffer: column c's are the bytes from keyEnds[c] to keyEnds[c + 1].
+   * Empty until the header is read (its row writes a quote and separators, see nextCell).
+   */
+  private keyBytes: Uint8Array = EMPTY
+  private keyWords: DataView<ArrayBufferLike> = new DataView(EMPTY.buffer)
+  private keyEnds: Int32Array = new Int32Array(1)
   /** The header's column count; -1 while the header row is being read. */
   private columns = -1
   /** Most bytes of a row's output that do not come from its cells' bytes. */
@@ -149,7 +169,6 @@ export class RecordEncoder {
   /** `end` was called: once its last lines are released, the output buffer goes to the spares. */
   private ended = false
   private rowStart = 0
-  private valueStart = 0
 
   private state = FIELD_START
   private column = 0
@@ -242,18 +261,21 @@ export class RecordEncoder {
       }
       switch (this.state) {
         case FIELD_START:
-          this.out[this.len++] = QUOTE
+          // The key wrote the opening quote: taken back if an unquoted cell stays empty (`null`).
           if (chunk[i] === QUOTE) {
             this.state = QUOTED
             i++
-          } else {
-            // Taken back if the cell stays empty: it is then `null`.
-            this.state = UNQUOTED
-          }
+          } else this.state = UNQUOTED
           break
-        case UNQUOTED: {
-          i = this.unquoted(chunk, i)
+        case UNQUOTED:
+        case QUOTED: {
+          i = this.cells(chunk, i)
           if (i === n) break
+          if (this.state === QUOTED) {
+            this.state = QUOTE_IN_QUOTED
+            i++
+            break
+          }
           const b = chunk[i]!
           if (b === QUOTE) throw this.syntaxError("Invalid Opening Quote: a quote inside an unquoted field")
           this.endUnquoted()
@@ -262,13 +284,6 @@ export class RecordEncoder {
           else if (this.endRow(b)) return
           break
         }
-        case QUOTED:
-          i = this.quoted(chunk, i)
-          if (i < n) {
-            this.state = QUOTE_IN_QUOTED
-            i++
-          }
-          break
         case QUOTE_IN_QUOTED:
           if (chunk[i] === QUOTE) {
             this.writeBytes(ESCAPED_QUOTE)
@@ -289,104 +304,143 @@ export class RecordEncoder {
     }
   }
 
-  /** Copies an unquoted cell's bytes up to the byte that ends it (or the chunk's end). */
-  private unquoted(chunk: Uint8Array, i: number): number {
-    const n = chunk.length
-    const wordsEnd = this.validEnd - 3
-    let out = this.out
-    let len = this.len
-    while (i < n) {
-      if (i < wordsEnd) {
-        this.len = len
-        i = this.copyWords(i, false)
-        len = this.len
-        if (i === n) break
-      }
-      const b = chunk[i]!
-      const kind = UNQUOTED_CLASSES[b]!
-      if (kind === PLAIN) {
-        out[len++] = b
-        i++
-      } else if (kind === ESCAPED) {
-        const escaped = ESCAPES[b]!
-        for (let e = 0; e < escaped.length; e++) out[len++] = escaped[e]!
-        i++
-      } else if (kind === MULTIBYTE) {
-        this.len = len
-        i = this.sequence(chunk, i)
-        len = this.len
-        out = this.out
-      } else break
-    }
-    this.len = len
-    return i
-  }
-
   /**
-   * Copies a cell's bytes four at a time through the chunk's valid UTF-8, up to the first byte a
-   * cell in quotes (or not) must stop at, the bytes of its word before it included; returns where
-   * it stopped. Writing a whole word past them is harmless: the next bytes overwrite it.
+   * Copies the cell's bytes, quoted (state QUOTED) or not (UNQUOTED), up to the byte that ends it
+   * (or the chunk's end). A cell's end before another of the header's cells (a comma after an
+   * unquoted cell, a quote and a comma after a quoted one) is taken here (see nextKey), and the
+   * next cell's copy goes on in this loop, with no round trip through the scanner per cell.
    */
-  private copyWords(i: number, quoted: boolean): number {
-    const words = this.chunkWords
-    const out = this.outWords
-    const wordsEnd = this.validEnd - 3
-    let len = this.len
-    while (i < wordsEnd) {
-      const w = words.getInt32(i, true)
-      const stop = quoted ? quotedStop(w) : unquotedStop(w)
-      out.setInt32(len, w, true)
-      if (stop !== 0) {
-        const k = beforeStop(stop)
-        i += k
-        len += k
-        break
-      }
-      i += 4
-      len += 4
-    }
-    this.len = len
-    return i
-  }
-
-  /** Copies a quoted cell's bytes up to its next quote (or the chunk's end). */
-  private quoted(chunk: Uint8Array, i: number): number {
+  private cells(chunk: Uint8Array, i: number): number {
     const n = chunk.length
+    const words = this.chunkWords
     const wordsEnd = this.validEnd - 3
+    // -2 in the header row: its commas go back to the scanner.
+    const lastColumn = this.columns - 1
     let out = this.out
+    let outWords = this.outWords
     let len = this.len
-    while (i < n) {
-      if (i < wordsEnd) {
-        this.len = len
-        i = this.copyWords(i, true)
-        len = this.len
-        if (i === n) break
+    let state = this.state
+    cells: while (i < n) {
+      if (state === UNQUOTED) {
+        while (i < n) {
+          // Four bytes at a time through the chunk's valid UTF-8, up to the first byte a cell
+          // stops at (see wordScan.ts); a whole word written past it is overwritten by the next bytes.
+          while (i < wordsEnd) {
+            const w = words.getInt32(i, true)
+            const stop = unquotedStop(w)
+            outWords.setInt32(len, w, true)
+            if (stop !== 0) {
+              const k = beforeStop(stop)
+              i += k
+              len += k
+              break
+            }
+            i += 4
+            len += 4
+          }
+          if (i === n) break cells
+          const b = chunk[i]!
+          // The word copy stops at most cells' ends: their comma is tested before the byte's class.
+          if (b === COMMA) {
+            if (this.column >= lastColumn) break cells
+            // Empty (see endUnquoted): `null` in place of the opening quote.
+            if (out[len - 1] === QUOTE) {
+              len--
+              outWords.setInt32(len, NULL_WORD, true)
+              len += 4
+            } else out[len++] = QUOTE
+            len = this.nextKey(len)
+            if (++i === n) {
+              state = FIELD_START
+              break cells
+            }
+            if (chunk[i] === QUOTE) {
+              state = QUOTED
+              i++
+              continue cells
+            }
+            continue
+          }
+          const kind = UNQUOTED_CLASSES[b]!
+          if (kind === PLAIN) {
+            out[len++] = b
+            i++
+          } else if (kind === ESCAPED) {
+            const escaped = ESCAPES[b]!
+            for (let e = 0; e < escaped.length; e++) out[len++] = escaped[e]!
+            i++
+          } else if (kind === MULTIBYTE) {
+            this.len = len
+            i = this.sequence(chunk, i)
+            len = this.len
+            out = this.out
+            outWords = this.outWords
+          } else break cells
+        }
+      } else {
+        while (i < n) {
+          while (i < wordsEnd) {
+            const w = words.getInt32(i, true)
+            const stop = quotedStop(w)
+            outWords.setInt32(len, w, true)
+            if (stop !== 0) {
+              const k = beforeStop(stop)
+              i += k
+              len += k
+              break
+            }
+            i += 4
+            len += 4
+          }
+          if (i === n) break cells
+          const b = chunk[i]!
+          const kind = QUOTED_CLASSES[b]!
+          if (kind === PLAIN) {
+            out[len++] = b
+            i++
+          } else if (kind === IS_QUOTE) {
+            if (i + 1 === n) break cells
+            const next = chunk[i + 1]!
+            if (next === QUOTE) {
+              // `""` whole in the chunk is written here rather than through the scanner's states:
+              // two in every ~80 bytes of feedback text.
+              out[len++] = BACKSLASH
+              out[len++] = QUOTE
+              i += 2
+              continue
+            }
+            if (next !== COMMA || this.column >= lastColumn) break cells
+            out[len++] = QUOTE
+            this.lines += this.quotedNewlines
+            this.quotedNewlines = 0
+            len = this.nextKey(len)
+            i += 2
+            if (i === n) {
+              state = FIELD_START
+              break cells
+            }
+            if (chunk[i] !== QUOTE) {
+              state = UNQUOTED
+              continue cells
+            }
+            i++
+          } else if (kind === ESCAPED || kind === NEWLINE) {
+            if (kind === NEWLINE) this.quotedNewlines++
+            const escaped = ESCAPES[b]!
+            for (let e = 0; e < escaped.length; e++) out[len++] = escaped[e]!
+            i++
+          } else if (kind === MULTIBYTE) {
+            this.len = len
+            i = this.sequence(chunk, i)
+            len = this.len
+            out = this.out
+            outWords = this.outWords
+          } else break cells
+        }
       }
-      const b = chunk[i]!
-      const kind = QUOTED_CLASSES[b]!
-      if (kind === PLAIN) {
-        out[len++] = b
-        i++
-      } else if (kind === IS_QUOTE) {
-        // `""` whole in the chunk is written here rather than through the scanner's states:
-        // two in every ~80 bytes of feedback text.
-        if (i + 1 === n || chunk[i + 1] !== QUOTE) break
-        out[len++] = BACKSLASH
-        out[len++] = QUOTE
-        i += 2
-      } else if (kind === ESCAPED || kind === NEWLINE) {
-        if (kind === NEWLINE) this.quotedNewlines++
-        const escaped = ESCAPES[b]!
-        for (let e = 0; e < escaped.length; e++) out[len++] = escaped[e]!
-        i++
-      } else if (kind === MULTIBYTE) {
-        this.len = len
-        i = this.sequence(chunk, i)
-        len = this.len
-        out = this.out
-      } else break
     }
     this.len = len
+    this.state = state
     return i
   }
 
@@ -450,9 +504,13 @@ export class RecordEncoder {
     this.state = AFTER_CLOSING_QUOTE
   }
 
+  /**
+   * An unquoted cell's bytes never end in a quote (a quote in one is an error, and no JSON escape
+   * or UTF-8 byte is one): the byte before `len` is the key's opening quote only when it is empty.
+   */
   private endUnquoted() {
-    if (this.len === this.valueStart + 1) {
-      this.len = this.valueStart
+    if (this.out[this.len - 1] === QUOTE) {
+      this.len--
       this.writeBytes(NULL)
       this.lastCellEmpty = true
     } else {
@@ -468,20 +526,48 @@ export class RecordEncoder {
     if (this.columns >= 0) this.writeBytes(this.head)
     this.column = 0
     this.cellStart = this.len
-    this.writeBytes(this.keys[0]!)
-    this.valueStart = this.len
+    if (this.columns < 0) this.out[this.len++] = QUOTE
+    else this.len = this.writeKey(this.len, 0)
     this.state = FIELD_START
   }
 
   private nextCell() {
-    if (this.dropped !== undefined && this.dropped[this.column] === 1) this.len = this.cellStart
-    this.column++
-    this.cellStart = this.len
-    // A cell past the header's count gets no key: its row fails when it ends.
-    if (this.columns < 0) this.writeBytes(SEPARATOR)
-    else if (this.column < this.columns) this.writeBytes(this.keys[this.column]!)
-    this.valueStart = this.len
+    if (this.column + 1 < this.columns) this.len = this.nextKey(this.len)
+    else {
+      // The header row's cells are JSON values separated by commas (see readHeader); a cell past
+      // the header's count is written so too, and its row fails when it ends.
+      this.column++
+      this.cellStart = this.len
+      this.out[this.len++] = COMMA
+      this.out[this.len++] = QUOTE
+    }
     this.state = FIELD_START
+  }
+
+  /**
+   * After a cell that ended at `len` (a left-out one cut back), the next column's key; returns
+   * where the next cell's bytes go.
+   */
+  private nextKey(len: number): number {
+    const dropped = this.dropped
+    if (dropped !== undefined) {
+      if (dropped[this.column] === 1) len = this.cellStart
+      this.cellStart = len
+    }
+    return this.writeKey(len, ++this.column)
+  }
+
+  /**
+   * Column c's key at `len` (see keyBytes) as 32-bit words, the last one's bytes past the key
+   * overwritten by what follows; returns its end.
+   */
+  private writeKey(len: number, c: number): number {
+    const keys = this.keyWords
+    const out = this.outWords
+    const start = this.keyEnds[c]!
+    const end = this.keyEnds[c + 1]!
+    for (let k = start; k < end; k += 4) out.setInt32(len + k - start, keys.getInt32(k, true), true)
+    return len + end - start
   }
 
   /** Ends the row at `b` (CR or LF); true when the reader stops here (only the header wanted). */
@@ -520,15 +606,23 @@ export class RecordEncoder {
     this.columns = names.length
     const excluded = this.excluded
     const kept = excluded === undefined ? names : names.filter((name) => !excluded.has(name))
-    // A left-out column has no key; the first kept one has no separator before it.
-    this.keys = names.map((name) =>
-      excluded?.has(name) === true ? EMPTY : utf8.encode(`${(name === kept[0] ? "" : ",") + JSON.stringify(name)}:`)
+    // A left-out column has no key, only the opening quote its cell's bytes go after until they
+    // are cut back; the first kept one has no separator before it.
+    const keys = names.map((name) =>
+      utf8.encode(excluded?.has(name) === true ? '"' : `${(name === kept[0] ? "" : ",") + JSON.stringify(name)}:"`)
     )
+    this.keyBytes = new Uint8Array(keys.reduce((sum, key) => sum + key.length, 0) + 3)
+    this.keyWords = new DataView(this.keyBytes.buffer)
+    this.keyEnds = new Int32Array(names.length + 1)
+    for (const [c, key] of keys.entries()) {
+      this.keyBytes.set(key, this.keyEnds[c]!)
+      this.keyEnds[c + 1] = this.keyEnds[c]! + key.length
+    }
     if (kept.length < names.length) this.dropped = Uint8Array.from(names, (name) => (excluded?.has(name) === true ? 1 : 0))
     // Every column left out: the added fields open the data object, without their separator.
     if (kept.length === 0 && this.tail[0] === COMMA) this.tail = this.tail.subarray(1)
     // Besides its cells' bytes a row writes the envelope, the keys, and per cell two quotes or a null.
-    this.rowOverhead = this.head.length + this.tail.length + this.keys.reduce((sum, key) => sum + key.length, 0) + 6 * this.columns + 64
+    this.rowOverhead = this.head.length + this.tail.length + this.keyBytes.length + 6 * this.columns + 64
     this.len = this.rowStart
   }
 
@@ -539,11 +633,7 @@ export class RecordEncoder {
     if (this.state === QUOTED) throw this.syntaxError("Quote Not Closed: the file ends inside a quoted field")
     if (!this.rowOpen) return
     this.reserve(this.rowOverhead)
-    if (this.state === FIELD_START) {
-      this.out[this.len++] = QUOTE
-      this.state = UNQUOTED
-    }
-    if (this.state === UNQUOTED) this.endUnquoted()
+    if (this.state === FIELD_START || this.state === UNQUOTED) this.endUnquoted()
     else this.lastCellEmpty = false
     this.endRow(LF)
   }
@@ -616,7 +706,6 @@ export class RecordEncoder {
     this.bytesMoved += rest
     this.len = rest
     this.rowStart -= done
-    this.valueStart -= done
     this.cellStart -= done
     this.handedOut = 0
   }

@@ -1,4 +1,4 @@
-// RecordEncoder's word path (recordEncoder.ts, copyWords): cells copied four bytes at a time.
+// RecordEncoder's word path (recordEncoder.ts, cells): cells copied four bytes at a time.
 // Which bytes of a 32-bit word a cell must stop at, and how far into a chunk words may be read.
 //
 // Where a little-endian 32-bit word holds a byte that a cell cannot copy as it is, the high bit
