@@ -311,6 +311,12 @@ describe("decodeSettings: valid configs", () => {
     expect(settings.requestTimeoutMs).toBe(10_000)
   })
 
+  it("reads Meltano's isoformat of a whole hour (+00:00 for Z) as that hour", () => {
+    const settings = decodeOk({ api_token: TOKEN, start_date: "2025-12-01T05:00:00+00:00", end_date: "2025-12-10T00:00:00-00:00" })
+    expect(settings.startMs).toBe(Date.UTC(2025, 11, 1, 5))
+    expect(settings.endMs).toBe(Date.UTC(2025, 11, 10))
+  })
+
   it("treats an empty objects list as all objects", () => {
     expect(decodeOk({ ...base, objects: [] }).objects).toBeUndefined()
   })

@@ -9,7 +9,11 @@ describe("parseHour", () => {
     ["2025-12-12T13:00:00Z", "2025-12-12T13:00:00.000Z"],
     ["2025-12-12T23:00:00.000Z", "2025-12-12T23:00:00.000Z"],
     ["2024-02-29", "2024-02-29T00:00:00.000Z"],
-    ["2000-02-29T05:00Z", "2000-02-29T05:00:00.000Z"]
+    ["2000-02-29T05:00Z", "2000-02-29T05:00:00.000Z"],
+    // What Meltano passes for a date_iso8601 setting written as an unquoted YAML timestamp.
+    ["2025-12-01T00:00:00+00:00", "2025-12-01T00:00:00.000Z"],
+    ["2025-12-12T13:00+00:00", "2025-12-12T13:00:00.000Z"],
+    ["2025-12-12T13:00:00-00:00", "2025-12-12T13:00:00.000Z"]
   ])("accepts %s", (text, expected) => {
     const ms = parseHour(text)
     expect(ms).toBeDefined()
@@ -38,6 +42,8 @@ describe("parseHour", () => {
     ["hour 25", "2025-12-12T25:00Z"],
     ["no time zone", "2025-12-12T13:00"],
     ["a time zone offset", "2025-12-12T13:00+01:00"],
+    ["an offset of minutes", "2025-12-12T13:00:00+00:30"],
+    ["an offset without its colon", "2025-12-12T13:00:00+0000"],
     ["a space instead of T", "2025-12-12 13:00Z"],
     ["lower-case t and z", "2025-12-12t13:00z"],
     ["hours without minutes", "2025-12-12T13Z"],

@@ -21,7 +21,9 @@ export const runCli = (argv: ReadonlyArray<string>) => {
   const output = makeAirbyteStdout()
   installLastResort("source-enterpret", output.mask)
   const program = cliProgram(argv).pipe(
-    Effect.withConsole(stderrConsole()),
+    // Masked as the Singer door masks it: whatever reaches stderr through Console goes through the
+    // same redactor as stdout.
+    Effect.withConsole(stderrConsole(output.mask)),
     Effect.provide(Layer.mergeAll(NodeContext.layer, airbyteOutputLayer(output)))
   )
   NodeRuntime.runMain(program, {

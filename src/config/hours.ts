@@ -5,13 +5,16 @@
 export const HOUR_MS = 3_600_000
 
 /**
- * `YYYY-MM-DD`, `YYYY-MM-DDTHH:00Z` or `YYYY-MM-DDTHH:00:00Z` (optionally `.000`). It is also the
- * JSON schema's `pattern`, so it checks the calendar itself (month lengths, leap years, hours
- * 00-23): a form must not accept a date that the connector then rejects.
+ * `YYYY-MM-DD`, `YYYY-MM-DDTHH:00Z` or `YYYY-MM-DDTHH:00:00Z` (optionally `.000`), with `+00:00`
+ * (or `-00:00`) in place of `Z`: Meltano hands a `date_iso8601` setting written as a YAML
+ * timestamp (`start_date: 2025-12-01T00:00:00Z`, unquoted) to the tap as Python's isoformat,
+ * `2025-12-01T00:00:00+00:00`. It is also the JSON schema's `pattern`, so it checks the calendar
+ * itself (month lengths, leap years, hours 00-23): a form must not accept a date that the
+ * connector then rejects.
  */
 const MONTH_DAY = "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))"
 const LEAP_YEAR = "(?:\\d{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
-export const HOUR_PATTERN = `^(?:\\d{4}-${MONTH_DAY}|${LEAP_YEAR}-02-29)(?:T(?:[01]\\d|2[0-3]):00(?::00(?:\\.0+)?)?Z)?$`
+export const HOUR_PATTERN = `^(?:\\d{4}-${MONTH_DAY}|${LEAP_YEAR}-02-29)(?:T(?:[01]\\d|2[0-3]):00(?::00(?:\\.0+)?)?(?:Z|[+-]00:00))?$`
 const hourRegExp = new RegExp(HOUR_PATTERN)
 /** HOUR_PATTERN for a year from 2000 on (`start_date`: earlier years are typos, see config/schema.ts). */
 export const START_HOUR_PATTERN = `^(?=[2-9])${HOUR_PATTERN.slice(1)}`
