@@ -93,28 +93,27 @@ export const makeFileDownloader = Effect.gen(function* () {
     const file = withoutSignature(url)
     const what = `downloading ${file}`
     const transient = (message: string) => new TransientError({ what, message })
-    // Per run of the effect (a retry runs it again): its own cleanup.
+    // Per run of the effect (a retry runs it again): its own request, body and cleanup.
     return Effect.suspend(() => {
-      let cleanup = () => {}
+      let request: ClientRequest | undefined
+      let body: Readable | undefined
+      let failure: TransientError | undefined
+      let wake: (() => void) | undefined
+      /** The raw body while a decoder reads it. */
+      let compressed: Readable | undefined
+      let watchdogTimer: ReturnType<typeof setTimeout> | undefined
+      // One cleanup whatever the outcome (Effect.ensuring, not a Scope and its finalizers: one
+      // fewer structure a file). A request destroyed after its body was read to the end is a no-op:
+      // Node has already put its connection back in the pool. Otherwise the connection is closed,
+      // not reused.
+      const cleanup = () => {
+        wake = undefined
+        if (watchdogTimer !== undefined) clearTimeout(watchdogTimer)
+        compressed?.destroy()
+        body?.destroy()
+        request?.destroy()
+      }
       return Effect.gen(function* () {
-        let request: ClientRequest | undefined
-        let body: Readable | undefined
-        let failure: TransientError | undefined
-        let wake: (() => void) | undefined
-        /** The raw body while a decoder reads it. */
-        let compressed: Readable | undefined
-        let watchdogTimer: ReturnType<typeof setTimeout> | undefined
-        // One cleanup whatever the outcome (Effect.ensuring, not a Scope and its finalizers: one
-        // fewer structure a file). A request destroyed after its body was read to the end is a no-op:
-        // Node has already put its connection back in the pool. Otherwise the connection is closed,
-        // not reused.
-        cleanup = () => {
-          wake = undefined
-          if (watchdogTimer !== undefined) clearTimeout(watchdogTimer)
-          compressed?.destroy()
-          body?.destroy()
-          request?.destroy()
-        }
         const fail = (error: TransientError) => {
           failure ??= error
           wake?.()
@@ -296,7 +295,7 @@ export const makeFileDownloader = Effect.gen(function* () {
         if (expected !== undefined && received !== expected) {
           return yield* transient(`the body ended after ${received} of ${expected} bytes`)
         }
-      }).pipe(Effect.ensuring(Effect.sync(() => cleanup())))
+      }).pipe(Effect.ensuring(Effect.sync(cleanup)))
     })
   }
   return { download }
