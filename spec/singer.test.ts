@@ -243,7 +243,7 @@ describe("SingerSyncOutput", () => {
           new TextEncoder().encode(
             `${envelope.head}"record_id":"t1","name":""${envelope.tail}${envelope.head}"record_id":"t2","name":null${envelope.tail}`
           )
-        )
+        ) ?? Effect.void
         yield* sync.checkpoint("theme", { _ab_export_window_end: "2025-12-13T00:00:00Z" }, 2)
         yield* sync.started("subtheme")
         yield* sync.checkpoint("subtheme", { _ab_export_window_end: "2025-12-14T00:00:00Z" }, 0)

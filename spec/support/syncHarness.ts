@@ -175,7 +175,7 @@ export const makeHarness = (options: HarnessOptions) => {
       yield* handlers.onSize(file.framing === "close" || file.framing === "chunked" ? undefined : bytes.length, file.framing ?? "length")
       for (let at = 0; at < end; at += chunkBytes) {
         // A fresh buffer per chunk, as a socket gives: the encoder may take it over.
-        yield* handlers.onChunk(bytes.slice(at, Math.min(at + chunkBytes, end)))
+        yield* handlers.onChunk(bytes.slice(at, Math.min(at + chunkBytes, end))) ?? Effect.void
       }
       if (end < bytes.length) {
         return yield* new TransientError({ what: `downloading ${path}`, message: `the body ended after ${end} of ${bytes.length} bytes` })

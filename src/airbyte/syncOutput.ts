@@ -23,7 +23,7 @@ export const AirbyteSyncOutputLive = Layer.effect(
     const newColumns = new Map<string, Array<string>>()
     return SyncOutput.of({
       recordEnvelope: (stream, windowEnd, fileUrl) => airbyteRecordEnvelope(stream, windowEnd, fileUrl, Date.now()),
-      records: (lines, written) => output.emitLines(lines, written),
+      records: (lines, written) => output.writeLines(lines, written),
       newColumns: (stream, columns) =>
         Effect.sync(() => {
           const seen = newColumns.get(stream) ?? []

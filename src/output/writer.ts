@@ -22,6 +22,12 @@ export interface MessageOutput<Message> {
    * then: the caller may reuse its buffer at once.
    */
   readonly emitLines: (lines: string | Uint8Array, written?: () => void) => Effect.Effect<void>
+  /**
+   * `emitLines` for the record hot path, with no Effect step when none is needed: undefined once
+   * the lines are taken, an Effect to run before writing more when the destination pushes back
+   * (it waits for `drain`) or stdout is gone (it stops the command, as `emitLines` does).
+   */
+  readonly writeLines: (lines: Uint8Array, written?: () => void) => Effect.Effect<void> | undefined
   /** Waits until every message so far has been written out, before the process ends. */
   readonly settle: Effect.Effect<void>
   /**
@@ -187,6 +193,12 @@ export const makeMessageOutput = <Message>(out: Writable, options?: MessageOutpu
         stopIfClosed,
         Effect.suspend(() => settled(writer.append(redactor.lines(lines), written)))
       ),
+    writeLines: (lines, written) => {
+      const closed = writer.failure()
+      if (closed !== undefined) return Effect.die(closed)
+      const pending = writer.append(redactor.lines(lines), written)
+      return pending === undefined && writer.failure() === undefined ? undefined : settled(pending)
+    },
     settle: Effect.promise(() => writer.settle()),
     redact: (secret) => Effect.sync(() => redactor.add(secret)),
     mask: (text) => redactor.text(text)

@@ -43,7 +43,7 @@ export const singerSyncOutput = (streams: ReadonlyArray<SelectedStream>, state: 
       const stateMessage = () => ({ type: "STATE" as const, value: { bookmarks: Object.fromEntries(bookmarks) } })
       return SyncOutput.of({
         recordEnvelope: (stream, windowEnd, fileUrl) => singerRecordEnvelope(stream, windowEnd, fileUrl, Date.now()),
-        records: (lines, written) => output.emitLines(lines, written),
+        records: (lines, written) => output.writeLines(lines, written),
         newColumns: (stream, columns) =>
           Effect.suspend(() => {
             const last = schemas.get(stream)!

@@ -1,4 +1,4 @@
-import { Effect, Option } from "effect"
+import { type Context, Effect, Option } from "effect"
 import { Settings } from "../config/settings.js"
 import { Timing } from "../config/timing.js"
 import { SNIFF_BYTES, shownStart, sniffBody } from "../csv/bodySniff.js"
@@ -12,6 +12,21 @@ import { StreamColumns } from "./streamColumns.js"
 import { StreamWarnings, SyncOutput } from "./syncOutput.js"
 
 const MAX_URL_REFRESHES = 3
+
+/**
+ * What a chunk's handling leaves to do: nothing (undefined, the common case: its records were
+ * written at once), or an Effect to run before the next chunk (see DownloadHandlers.onChunk).
+ */
+type Step = Effect.Effect<void, FileContentError> | undefined
+
+/** `first`, then `next()`'s step: called only once `first` has run, so nothing of it overtakes. */
+const andThen = (first: Step, next: () => Step): Step =>
+  first === undefined
+    ? next()
+    : Effect.zipRight(
+        first,
+        Effect.suspend(() => next() ?? Effect.void)
+      )
 
 export interface FileJob {
   readonly stream: string
@@ -37,15 +52,36 @@ export interface FileJob {
  * Singer SCHEMA for new columns precedes them), and the columns it excludes (deselected) are
  * left out at encoder set-up.
  */
-export const readFile = (job: FileJob) =>
-  Effect.gen(function* () {
-    const settings = yield* Settings
-    const timing = yield* Timing
-    const downloader = yield* FileDownloader
-    const output = yield* SyncOutput
-    const primaryKey = yield* PrimaryKey
-    const warnings = yield* StreamWarnings
-    const columns = Option.getOrUndefined(yield* Effect.serviceOption(StreamColumns))
+export const readFile = (job: FileJob) => Effect.flatMap(fileReader, (read) => read(job))
+
+/**
+ * `readFile` with the services it needs taken from context once, for a window's many files: per
+ * file, looking up eight services was a fifth of what the scaffolding of a small file cost.
+ */
+export const fileReader = Effect.gen(function* () {
+  const settings = yield* Settings
+  const timing = yield* Timing
+  const downloader = yield* FileDownloader
+  const output = yield* SyncOutput
+  const primaryKey = yield* PrimaryKey
+  const warnings = yield* StreamWarnings
+  const columns = Option.getOrUndefined(yield* Effect.serviceOption(StreamColumns))
+  return (job: FileJob) => readOne(job, { settings, timing, downloader, output, primaryKey, warnings, columns })
+})
+
+interface FileReaderServices {
+  readonly settings: Context.Tag.Service<typeof Settings>
+  readonly timing: Context.Tag.Service<typeof Timing>
+  readonly downloader: Context.Tag.Service<typeof FileDownloader>
+  readonly output: Context.Tag.Service<typeof SyncOutput>
+  readonly primaryKey: Context.Tag.Service<typeof PrimaryKey>
+  readonly warnings: Context.Tag.Service<typeof StreamWarnings>
+  readonly columns: Context.Tag.Service<typeof StreamColumns> | undefined
+}
+
+const readOne = (job: FileJob, services: FileReaderServices) =>
+  Effect.suspend(() => {
+    const { settings, timing, downloader, output, primaryKey, warnings, columns } = services
     const file = withoutSignature(job.url)
     const envelope = output.recordEnvelope(job.stream, job.windowEnd, file)
     let url = job.url
@@ -64,57 +100,56 @@ export const readFile = (job: FileJob) =>
     const attempt = Effect.suspend(() => {
       const encoder = new RecordEncoder({ envelope, skipRows: resumeAt, excludedColumns: columns?.excluded })
       let headerChecked = false
-      const emit = (encode: () => Uint8Array) =>
-        Effect.suspend(() => {
-          const before = encoder.rowsEmitted
-          let lines: Uint8Array
-          try {
-            lines = encode()
-          } catch (error) {
-            if (error instanceof CsvFileError) return Effect.fail(notCsv(error.line, error.detail))
-            return Effect.die(error)
-          }
-          if (!headerChecked && encoder.header !== undefined) {
-            headerChecked = true
-            const header = encoder.header
-            const missing = primaryKey.filter((column) => !header.includes(column))
-            if (missing.length > 0) {
-              // The lines of this chunk are dropped with the file: none of its records goes out.
-              return Effect.fail(
-                notCsv(
-                  1,
-                  `the header has no ${missing.join(", ")} column (the stream's primary key), so its records could not be told apart; it begins ${shownStart(new TextEncoder().encode(header.join(",")))}`
-                )
+      const emit = (encode: () => Uint8Array): Step => {
+        const before = encoder.rowsEmitted
+        let lines: Uint8Array
+        try {
+          lines = encode()
+        } catch (error) {
+          if (error instanceof CsvFileError) return Effect.fail(notCsv(error.line, error.detail))
+          return Effect.die(error)
+        }
+        if (!headerChecked && encoder.header !== undefined) {
+          headerChecked = true
+          const header = encoder.header
+          const missing = primaryKey.filter((column) => !header.includes(column))
+          if (missing.length > 0) {
+            // The lines of this chunk are dropped with the file: none of its records goes out.
+            return Effect.fail(
+              notCsv(
+                1,
+                `the header has no ${missing.join(", ")} column (the stream's primary key), so its records could not be told apart; it begins ${shownStart(new TextEncoder().encode(header.join(",")))}`
               )
-            }
+            )
           }
-          rowsEmitted += encoder.rowsEmitted - before
-          resumeAt = Math.max(resumeAt, encoder.rowsSeen)
-          // Once written out (copied, for stdout), the encoder writes the next chunk into the same buffer.
-          const records = lines.length === 0 ? Effect.void : output.records(lines, () => encoder.release())
-          const header = headerTold ? undefined : encoder.header
-          if (header === undefined || columns === undefined) return records
-          headerTold = true
-          // Before the first records of the file: what new columns bring (a SCHEMA) comes first.
-          return Effect.zipRight(columns.header(header), records)
-        })
+        }
+        rowsEmitted += encoder.rowsEmitted - before
+        resumeAt = Math.max(resumeAt, encoder.rowsSeen)
+        // Once written out (copied, for stdout), the encoder writes the next chunk into the same buffer.
+        const records = () => (lines.length === 0 ? undefined : output.records(lines, () => encoder.release()))
+        const header = headerTold ? undefined : encoder.header
+        if (header === undefined || columns === undefined) return records()
+        headerTold = true
+        // Before the first records of the file: what new columns bring (a SCHEMA) comes first.
+        return andThen(columns.header(header), records)
+      }
       // The body's first SNIFF_BYTES are held back until they show it may be CSV: a copy of 64
       // bytes a file, then every chunk goes to the encoder as it comes.
       let held: Array<Uint8Array> | undefined = []
       let heldBytes = 0
-      const release = Effect.suspend(() => {
-        if (held === undefined) return Effect.void
+      const release = (): Step => {
+        if (held === undefined) return undefined
         const start = held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes)
         held = undefined
         const problem = sniffBody(start)
         if (problem !== undefined) return Effect.fail(notCsv(1, `the file host sent ${problem}`))
-        return start.length === 0 ? Effect.void : emit(() => encoder.push(start))
-      })
-      const onChunk = (chunk: Uint8Array) => {
+        return start.length === 0 ? undefined : emit(() => encoder.push(start))
+      }
+      const onChunk = (chunk: Uint8Array): Step => {
         if (held === undefined) return emit(() => encoder.push(chunk))
         held.push(chunk)
         heldBytes += chunk.length
-        return heldBytes < SNIFF_BYTES ? Effect.void : release
+        return heldBytes < SNIFF_BYTES ? undefined : release()
       }
       return downloader
         .download(url, {
@@ -134,7 +169,7 @@ export const readFile = (job: FileJob) =>
             }),
           onChunk
         })
-        .pipe(Effect.zipRight(release), Effect.zipRight(emit(() => encoder.end())))
+        .pipe(Effect.zipRight(Effect.suspend(() => andThen(release(), () => emit(() => encoder.end())) ?? Effect.void)))
     })
 
     const retried = withRetry(attempt, { maxRetries: settings.maxRetries, baseMs: timing.retryBaseMs })
@@ -153,6 +188,5 @@ export const readFile = (job: FileJob) =>
         )
       )
 
-    yield* withFreshUrls(0)
-    return { records: rowsEmitted, bytes }
+    return Effect.map(withFreshUrls(0), () => ({ records: rowsEmitted, bytes }))
   })

@@ -1,9 +1,8 @@
-import { NodeHttpClient } from "@effect/platform-node"
 import { Layer } from "effect"
 import { InputError } from "../config/inputFile.js"
 import { Settings, type SettingsShape } from "../config/settings.js"
 import { TimingLive } from "../config/timing.js"
-import { EnterpretApiLive } from "../enterpret/client.js"
+import { ApiHttpClientLive, EnterpretApiLive } from "../enterpret/client.js"
 import { FileDownloaderLive } from "../enterpret/download.js"
 import { ApiRateLimiterLive } from "../enterpret/rateLimiter.js"
 import { DownloadSlotsLive } from "./downloadSlots.js"
@@ -15,7 +14,7 @@ const timing = TimingLive.pipe(
 
 /** Everything that talks to Enterpret, built once the config is known. */
 export const apiLayer = (settings: SettingsShape) => {
-  const base = Layer.mergeAll(Layer.succeed(Settings, settings), timing, NodeHttpClient.layer)
+  const base = Layer.mergeAll(Layer.succeed(Settings, settings), timing, ApiHttpClientLive)
   return Layer.mergeAll(EnterpretApiLive.pipe(Layer.provide(ApiRateLimiterLive)), FileDownloaderLive, DownloadSlotsLive).pipe(
     Layer.provideMerge(base)
   )

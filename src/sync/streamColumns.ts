@@ -27,9 +27,10 @@ export class StreamColumns extends Context.Tag("source-enterpret/StreamColumns")
      * `SyncOutput.newColumns`, once. Returns only once they have, and the file reader calls it
      * before that file's first records go to `SyncOutput.records`: whatever is emitted for new
      * columns (a Singer SCHEMA) precedes every record that carries them, from this file or any
-     * other file of the stream read at the same time.
+     * other file of the stream read at the same time. Undefined when every column is known (all
+     * but the first file with a new one), so that a file's first records cost no Effect step.
      */
-    readonly header: (header: ReadonlyArray<string>) => Effect.Effect<void>
+    readonly header: (header: ReadonlyArray<string>) => Effect.Effect<void> | undefined
   }
 >() {}
 
@@ -38,7 +39,7 @@ export const makeStreamColumns = (stream: string, columns: ConfiguredColumns | u
     const output = yield* SyncOutput
     const excluded = columns?.excluded !== undefined && columns.excluded.length > 0 ? new Set(columns.excluded) : undefined
     const declared = columns?.declared
-    if (declared === undefined) return StreamColumns.of({ excluded, header: () => Effect.void })
+    if (declared === undefined) return StreamColumns.of({ excluded, header: () => undefined })
     const known = new Set(declared)
     // Files of a stream are read concurrently: a second file with the same new columns waits
     // until the first has told them, so that none of its records overtakes that.
@@ -48,7 +49,7 @@ export const makeStreamColumns = (stream: string, columns: ConfiguredColumns | u
       excluded,
       header: (header) =>
         unknown(header).length === 0
-          ? Effect.void
+          ? undefined
           : lock.withPermits(1)(
               Effect.suspend(() => {
                 const fresh = unknown(header)

@@ -17,9 +17,11 @@ export class SyncOutput extends Context.Tag("source-enterpret/SyncOutput")<
     readonly recordEnvelope: (stream: string, windowEnd: string, fileUrl: string) => RecordEnvelope
     /**
      * Newline-terminated record lines, already framed by `recordEnvelope`, as UTF-8. `written` is
-     * called once the bytes are no longer needed (see AirbyteOutput.emitLines).
+     * called once the bytes are no longer needed (see MessageOutput.writeLines). Undefined when
+     * they were taken at once; an Effect to run before any more records when the destination
+     * pushes back or is gone. The hot path: no Effect step a chunk unless one has to wait.
      */
-    readonly records: (lines: Uint8Array, written?: () => void) => Effect.Effect<void>
+    readonly records: (lines: Uint8Array, written?: () => void) => Effect.Effect<void> | undefined
     /**
      * A file of the stream has columns its configured schema lacks (and no earlier file of this
      * read brought): `columns`, in the header's order, once per new set. Called before that

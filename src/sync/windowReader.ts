@@ -13,7 +13,7 @@ import {
   startCursor
 } from "./cursor.js"
 import { DownloadSlots } from "./downloadSlots.js"
-import { readFile } from "./fileReader.js"
+import { fileReader } from "./fileReader.js"
 
 /**
  * A stream's windows are listed by one fiber (the lister) and downloaded by another, so that
@@ -281,17 +281,33 @@ export const downloadWindow = (stream: string, listings: Listings) =>
         return files[at++]
       })
     )
+    const readFile = yield* fileReader
     let records = 0
     let bytes = 0
+    const read = (file: (typeof files)[number]) =>
+      Effect.map(
+        readFile({ stream, windowEnd: file.windowEnd, url: file.url, refreshUrl: (expired) => file.refresh(expired, file.index) }),
+        (read) => {
+          records += read.records
+          bytes += read.bytes
+        }
+      )
     // No more of a window's files are started than could hold a slot: forking a page's files all
     // at once made time and memory grow with the square of the page (2,000 files: 41 s and
-    // 3.2 GB), each waiting fiber woken by every release.
+    // 3.2 GB), each waiting fiber woken by every release. A worker holds its slot through a run of
+    // files already listed and lets it go before it waits for the lister, so that another stream
+    // can download meanwhile; a slot taken and given back a file cost as much as the rest of the
+    // file's Effect steps.
     const worker = Effect.gen(function* () {
-      for (let file = yield* nextFile; file !== undefined; file = yield* nextFile) {
-        const { url, index, refresh, windowEnd } = file
-        const read = yield* slots.withPermits(1)(readFile({ stream, windowEnd, url, refreshUrl: (expired) => refresh(expired, index) }))
-        records += read.records
-        bytes += read.bytes
+      for (let first = yield* nextFile; first !== undefined; first = yield* nextFile) {
+        const run = first
+        yield* slots.withPermits(1)(
+          Effect.gen(function* () {
+            for (let file: typeof run | undefined = run; file !== undefined; file = at < files.length ? files[at++] : undefined) {
+              yield* read(file)
+            }
+          })
+        )
       }
     })
     yield* Effect.all(
