@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Either, Fiber, Layer, Redacted, TestClock } from "effect"
+import { Duration, Effect, Either, Fiber, Layer, Redacted, Stream, TestClock } from "effect"
 import { Settings, type SettingsShape } from "../src/config/settings.js"
 import { TimingDefault } from "../src/config/timing.js"
-import { EnterpretApi, EnterpretApiLive, MAX_ANSWER_BYTES } from "../src/enterpret/client.js"
+import { ApiHttpClientLive, EnterpretApi, EnterpretApiLive, exportPages, MAX_ANSWER_BYTES } from "../src/enterpret/client.js"
 import { ApiAuthError, ApiRequestError, InvalidResponse, ObjectRefused, TransientError } from "../src/enterpret/errors.js"
 import { MAX_PAGES } from "../src/enterpret/pagination.js"
 import { ApiRateLimiterLive } from "../src/enterpret/rateLimiter.js"
@@ -361,5 +361,61 @@ describe("apiMessage: an error body reaches a message short (issue 15)", () => {
     expect(message).toBe(`INVALID_REQUEST_ARGUMENT: ${"x".repeat(200 - "INVALID_REQUEST_ARGUMENT: ".length)}…`)
     expect(apiMessage('{"error":{"code":"NOT_FOUND","message":"no such object"}}')).toBe("NOT_FOUND: no such object")
     expect(apiMessage(`<html>${"y".repeat(1_000)}`)).toHaveLength(201)
+  })
+})
+
+describe("ApiHttpClientLive: the API over real HTTP", () => {
+  /** A local API: each export answer lists one file and a cursor for the next, three pages in all. */
+  const serve = async (chunked: boolean) => {
+    const { createServer } = await import("node:http")
+    let connections = 0
+    const server = createServer((request, response) => {
+      let body = ""
+      request.on("data", (chunk: Buffer) => {
+        body += chunk.toString()
+      })
+      request.on("end", () => {
+        const page = Number((JSON.parse(body) as { cursor?: string }).cursor ?? "0")
+        const answer = JSON.stringify({
+          files: [`https://files.example.test/${page}.csv?sig=1`],
+          cursor: page < 2 ? String(page + 1) : null
+        })
+        response.setHeader("content-type", "application/json")
+        if (chunked) {
+          // No Content-Length: read as a stream, bounded by MAX_ANSWER_BYTES as it comes.
+          response.write(answer.slice(0, 10))
+          response.end(answer.slice(10))
+        } else {
+          response.end(answer)
+        }
+      })
+    })
+    server.on("connection", () => connections++)
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const port = (server.address() as { port: number }).port
+    return { baseUrl: `http://127.0.0.1:${port}/export`, connections: () => connections, close: () => server.close() }
+  }
+
+  it.each([
+    ["with Content-Length", false],
+    ["chunked", true]
+  ])("%s: every page of a window is read, over one kept-alive connection", async (_, chunked) => {
+    const api = await serve(chunked)
+    try {
+      const layer = EnterpretApiLive.pipe(
+        Layer.provide(ApiRateLimiterLive),
+        Layer.provide(Layer.mergeAll(Layer.succeed(Settings, { ...settings, baseUrl: api.baseUrl }), TimingDefault, ApiHttpClientLive))
+      )
+      const pages = await Effect.runPromise(
+        exportPages({ objectId: "feedback", startMs: settings.startMs, endMs: settings.endMs! }).pipe(
+          Stream.runCollect,
+          Effect.provide(layer)
+        )
+      )
+      expect([...pages].map(({ page }) => page.files)).toEqual([0, 1, 2].map((n) => [`https://files.example.test/${n}.csv?sig=1`]))
+      expect(api.connections()).toBe(1)
+    } finally {
+      api.close()
+    }
   })
 })

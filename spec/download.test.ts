@@ -57,6 +57,45 @@ describe("FileDownloader: the body from node:http", () => {
     }).pipe(Effect.scoped)
   )
 
+  it.live("a handler that deals with each chunk at once (undefined) gets every byte in order, as one that hands back an Effect", () =>
+    Effect.gen(function* () {
+      const host = yield* fileHost(serve(BODY))
+      const chunks: Array<Uint8Array> = []
+      let waits = 0
+      yield* Effect.flatMap(FileDownloader, (d) =>
+        d.download(host.url("/f.csv?sig=1"), {
+          onSize: () => Effect.void,
+          // Every fifth chunk makes the download wait for an Effect (a destination pushing back).
+          onChunk: (chunk) => {
+            chunks.push(Uint8Array.from(chunk))
+            if (chunks.length % 5 !== 0) return undefined
+            return Effect.sleep(2).pipe(Effect.tap(() => void waits++))
+          }
+        })
+      ).pipe(Effect.provide(downloaderWith()))
+      expect(Buffer.concat(chunks).equals(BODY)).toBe(true)
+      expect(chunks.length).toBeGreaterThan(5)
+      expect(waits).toBe(Math.floor(chunks.length / 5))
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("a handler that throws is a defect of the download, not an exception loose in Node's callback", () =>
+    Effect.gen(function* () {
+      const host = yield* fileHost(serve(BODY))
+      const exit = yield* Effect.flatMap(FileDownloader, (d) =>
+        d.download(host.url("/f.csv?sig=1"), {
+          onSize: () => Effect.void,
+          onChunk: () => {
+            throw new Error("a bug in the handler")
+          }
+        })
+      ).pipe(Effect.provide(downloaderWith()), Effect.exit)
+      expect(exit._tag).toBe("Failure")
+      expect(exit._tag === "Failure" && String(exit.cause)).toMatch(/a bug in the handler/)
+      expect(exit._tag === "Failure" && exit.cause._tag).toBe("Die")
+    }).pipe(Effect.scoped)
+  )
+
   it.live("one connection serves file after file (keep-alive): no handshake a file", () =>
     Effect.gen(function* () {
       const host = yield* fileHost(serve(new TextEncoder().encode("id,text\n1,a\n")))

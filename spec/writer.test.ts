@@ -300,6 +300,54 @@ class ClosingSink extends Writable {
   }
 }
 
+describe("AirbyteOutput.writeLines: the record hot path", () => {
+  const encoder = new TextEncoder()
+
+  it("takes lines at once (undefined) until the destination pushes back, then hands back the wait; nothing lost or reordered", async () => {
+    const sink = new SlowSink(1 << 10)
+    const output = makeAirbyteOutput(sink)
+    const all = lines(40_000)
+    let atOnce = 0
+    let waits = 0
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        for (const line of all) {
+          const wait = output.writeLines(encoder.encode(line))
+          if (wait === undefined) atOnce++
+          else {
+            waits++
+            yield* wait
+          }
+        }
+        yield* output.settle
+      })
+    )
+    expect(sink.text()).toBe(all.join(""))
+    // Most lines go in with no Effect step; a wait comes only when the 1 KiB sink is behind.
+    expect(atOnce).toBeGreaterThan(all.length * 0.9)
+    expect(waits).toBeGreaterThan(10)
+    expect(sink.maxBuffered).toBeLessThanOrEqual(2 * 65_536)
+  })
+
+  it("tells the caller when the lines are copied, so that it may reuse its buffer", () => {
+    const output = makeAirbyteOutput(new SlowSink(1 << 20))
+    let written = 0
+    expect(output.writeLines(encoder.encode('{"n":1}\n'), () => written++)).toBeUndefined()
+    expect(written).toBe(1)
+  })
+
+  it("on a closed stdout, hands back an Effect that stops the command with OutputClosed, and appends nothing", async () => {
+    const sink = new ClosingSink(1 << 20)
+    const output = makeAirbyteOutput(sink)
+    sink.destroy()
+    const wait = output.writeLines(encoder.encode('{"n":1}\n'))
+    expect(wait).toBeDefined()
+    const exit = await Effect.runPromiseExit(wait!)
+    expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toBeInstanceOf(OutputClosed)
+    expect(sink.accepted).toHaveLength(0)
+  })
+})
+
 describe("AirbyteOutput on a closed stdout (EPIPE)", () => {
   it("stops the writer with OutputClosed at its next message, and writes nothing after the failure", async () => {
     const sink = new ClosingSink(100)
