@@ -49,7 +49,7 @@ const readWithCuts = async (cuts: ReadonlyArray<number>, chunk = 7) => {
     download: (_url, handlers) =>
       Effect.gen(function* () {
         const cut = cuts[attempts++]
-        yield* handlers.onSize(file.length, "length")
+        yield* handlers.onSize(file.length, "length") ?? Effect.void
         const end = cut ?? file.length
         for (let at = 0; at < end; at += chunk) yield* handlers.onChunk(file.subarray(at, Math.min(at + chunk, end))) ?? Effect.void
         if (cut !== undefined) return yield* new TransientError({ what: "downloading f.csv", message: `cut after ${cut} bytes` })

@@ -172,7 +172,8 @@ export const makeHarness = (options: HarnessOptions) => {
       if (fault !== undefined && "_tag" in fault) return yield* Effect.fail(fault)
       const bytes = file.body ?? new TextEncoder().encode(file.csv)
       const end = fault === undefined ? bytes.length : Math.min(fault.cutAfterBytes, bytes.length)
-      yield* handlers.onSize(file.framing === "close" || file.framing === "chunked" ? undefined : bytes.length, file.framing ?? "length")
+      yield* handlers.onSize(file.framing === "close" || file.framing === "chunked" ? undefined : bytes.length, file.framing ?? "length") ??
+        Effect.void
       for (let at = 0; at < end; at += chunkBytes) {
         // A fresh buffer per chunk, as a socket gives: the encoder may take it over.
         yield* handlers.onChunk(bytes.slice(at, Math.min(at + chunkBytes, end))) ?? Effect.void

@@ -31,9 +31,9 @@ const ERROR_BODY_BYTES = 4096
 export interface DownloadHandlers<E, R> {
   /**
    * Told the file's size in bytes on the wire, when the host sent `Content-Length`, and how the
-   * body's end is known.
+   * body's end is known. Undefined or an Effect to wait for, as `onChunk`.
    */
-  readonly onSize: (bytes: number | undefined, framing: BodyFraming) => Effect.Effect<void, E, R>
+  readonly onSize: (bytes: number | undefined, framing: BodyFraming) => Effect.Effect<void, E, R> | undefined
   /**
    * Each decoded chunk of the body, in order. Undefined: the chunk was dealt with at once, and the
    * next is read in the same callback, with no Effect step (the common case). An Effect: the
@@ -93,70 +93,13 @@ export const makeFileDownloader = Effect.gen(function* () {
   const idleMs = settings.requestTimeoutMs
   const idle = Duration.millis(idleMs)
 
-  const download = <E, R>(url: string, handlers: DownloadHandlers<E, R>) => {
+  const download = <E, R>(url: string, handlers: DownloadHandlers<E, R>): Effect.Effect<void, E | DownloadError, R> => {
     const file = withoutSignature(url)
     const what = `downloading ${file}`
     const transient = (message: string) => new TransientError({ what, message })
-    // Per run of the effect (a retry runs it again): its own request, body and cleanup.
-    return Effect.suspend(() => {
-      let request: ClientRequest | undefined
-      let body: Readable | undefined
-      let failure: TransientError | undefined
-      let wake: (() => void) | undefined
-      /** The raw body while a decoder reads it. */
-      let compressed: Readable | undefined
-      let watchdogTimer: ReturnType<typeof setTimeout> | undefined
-      // One cleanup whatever the outcome (Effect.ensuring, not a Scope and its finalizers: one
-      // fewer structure a file). A request destroyed after its body was read to the end is a no-op:
-      // Node has already put its connection back in the pool. Otherwise the connection is closed,
-      // not reused.
-      const cleanup = () => {
-        wake = undefined
-        if (watchdogTimer !== undefined) clearTimeout(watchdogTimer)
-        compressed?.destroy()
-        body?.destroy()
-        request?.destroy()
-      }
-      return Effect.gen(function* () {
-        const fail = (error: TransientError) => {
-          failure ??= error
-          wake?.()
-        }
-        // The wait for an answer is timed by a Node timer inside the same async step rather than
-        // Effect.timeoutFail, which forks a fiber and a sleep to race it: per file, that and the
-        // body's watchdog below were most of what a small file cost beyond its bytes (200 MB in
-        // 1000 files against 20 files, CPU of read on Node 20: 1.82x before, 1.52x after).
-        const response = yield* Effect.async<IncomingMessage, TransientError>((resume) => {
-          let answered = false
-          let answerTimer: ReturnType<typeof setTimeout> | undefined
-          const answer = (effect: Effect.Effect<IncomingMessage, TransientError>) => {
-            if (answered) return
-            answered = true
-            if (answerTimer !== undefined) clearTimeout(answerTimer)
-            resume(effect)
-          }
-          try {
-            const https = url.startsWith("https:")
-            const options = { agent: https ? agents.https : agents.http, headers: { "accept-encoding": "gzip" } }
-            request = (https ? httpsGet : httpGet)(url, options, (incoming) => answer(Effect.succeed(incoming)))
-          } catch (error) {
-            return answer(Effect.fail(transient(transportMessage(error, String(error)))))
-          }
-          answerTimer = setTimeout(() => answer(Effect.fail(transient(`no answer within ${Duration.format(idle)}`))), idleMs)
-          // Before and after the answer: a socket error after the headers fails the body, below.
-          request.on("error", (error: unknown) => {
-            const failed = transient(transportMessage(error, String(error)))
-            fail(failed)
-            answer(Effect.fail(failed))
-          })
-          return Effect.sync(() => {
-            answered = true
-            if (answerTimer !== undefined) clearTimeout(answerTimer)
-          })
-        })
-        const source: IncomingMessage = response
-        body = source
-        source.on("error", (error: unknown) => fail(transient(transportMessage(error, String(error)))))
+    /** Why an answer is not a file to read, from its status, its first bytes and its headers. */
+    const refusal = (source: IncomingMessage) =>
+      Effect.gen(function* () {
         const status = source.statusCode ?? 0
         // A refused answer's body says why (S3: `<Code>ExpiredToken</Code>`): read a little of it.
         const said = status >= 200 && status < 300 ? undefined : hostError(yield* startOf(source, ERROR_BODY_BYTES))
@@ -185,57 +128,58 @@ export const makeFileDownloader = Effect.gen(function* () {
             source.headers["content-encoding"] === undefined ? `; it begins ${shownStart(Buffer.from(yield* startOf(source, 60)))}` : ""
           return yield* new UnreadableBody({ file, detail: `${notCsv} (Content-Type: ${contentType!.slice(0, 80)}), not CSV${start}` })
         }
-        const codings = (source.headers["content-encoding"] ?? "")
-          .split(",")
-          .map((coding) => coding.trim().toLowerCase())
-          .filter((coding) => coding !== "" && coding !== "identity")
-        const decoder = codings.length === 0 ? undefined : codings.length === 1 ? decoderFor(codings[0]!) : undefined
-        if (codings.length > 0 && decoder === undefined) {
-          return yield* new UnreadableBody({
-            file,
-            detail: `a body in a content coding this connector cannot decode (Content-Encoding: ${String(source.headers["content-encoding"]).slice(0, 80)}; it reads gzip, x-gzip, deflate and br)`
-          })
+        return yield* new UnreadableBody({
+          file,
+          detail: `a body in a content coding this connector cannot decode (Content-Encoding: ${String(source.headers["content-encoding"]).slice(0, 80)}; it reads gzip, x-gzip, deflate and br)`
+        })
+      })
+
+    // Per run of the effect (a retry runs it again): its own request, body and cleanup.
+    return Effect.clockWith((clock) =>
+      Effect.suspend(() => {
+        let request: ClientRequest | undefined
+        let body: Readable | undefined
+        /** The raw body while a decoder reads it. */
+        let compressed: Readable | undefined
+        let decoded: Readable | undefined
+        let failure: TransientError | undefined
+        /** Set while the transfer waits for the body: `readable`, `end`, `close` and failures call it. */
+        let wake: (() => void) | undefined
+        /** Resumes the fiber from the transfer's current async step. */
+        let resumeTransfer: ((effect: Effect.Effect<Progress<E, R>, TransientError>) => void) | undefined
+        let answered = false
+        let answerTimer: ReturnType<typeof setTimeout> | undefined
+        let watchdogTimer: ReturnType<typeof setTimeout> | undefined
+        // One cleanup whatever the outcome (Effect.ensuring, not a Scope and its finalizers: one
+        // fewer structure a file). A request destroyed after its body was read to the end is a
+        // no-op: Node has already put its connection back in the pool. Otherwise the connection is
+        // closed, not reused.
+        const cleanup = () => {
+          wake = undefined
+          resumeTransfer = undefined
+          answered = true
+          if (answerTimer !== undefined) clearTimeout(answerTimer)
+          if (watchdogTimer !== undefined) clearTimeout(watchdogTimer)
+          compressed?.destroy()
+          body?.destroy()
+          request?.destroy()
         }
-        const lengthHeader = source.headers["content-length"]
-        const expected = lengthHeader === undefined ? undefined : Number(lengthHeader)
-        const chunked = /(^|,)\s*chunked\s*$/i.test(String(source.headers["transfer-encoding"] ?? ""))
-        yield* handlers.onSize(expected, expected !== undefined ? "length" : chunked ? "chunked" : "close")
-        const clock = yield* Effect.clock
-        // The body is read from the IncomingMessage in this one fiber, a buffer at a time as the
-        // socket delivers it, not through an Effect Stream: its per-chunk steps (channel executor,
-        // mapError, tap, runForEach) and an adapter back to a Node stream held each chunk past the
-        // next young-generation GC (bench_feedback, 200 MB: 1.55 s of CPU and 114-124 MB peak RSS
-        // through them, 1.32 s and 92-95 MB without).
-        let ended = false
-        let received = 0
-        let decoded: Readable = source
-        if (decoder !== undefined) {
-          // Bytes on the wire are counted before they are decoded, for the Content-Length check
-          // and the stall floor.
-          source.on("data", (chunk: Uint8Array) => {
-            received += chunk.length
-          })
-          decoder.on("error", (error: unknown) => fail(transient(`${codings[0]}: ${String(error)}`)))
-          source.pipe(decoder)
-          decoded = decoder
-          body = decoder
-          compressed = source
-        }
-        const counting = decoded === source
-        decoded.on("readable", () => wake?.())
-        // A body cut off without an error ends like a short one: the Content-Length check catches it.
-        const onEnd = () => {
-          ended = true
+        const fail = (error: TransientError) => {
+          failure ??= error
           wake?.()
         }
-        decoded.on("end", onEnd)
-        decoded.on("close", onEnd)
+
+        let ended = false
+        let received = 0
+        /** Bytes on the wire are counted as read, unless a decoder reads them (then as they come). */
+        let counting = true
+        let expected: number | undefined
         // One watchdog for the body, not a timeout per chunk, which raced a new fiber and timer
         // against every chunk: that was a third of `read`'s CPU on the benchmark (60 MB: 1.12 s of
         // CPU with it, 0.73 s without). Only time spent waiting for the body counts, not the
-        // handler's (a slow stdout must not look like a silent file host). That waiting time is cut
-        // into periods of request_timeout_seconds; each must bring STALL_FLOOR_BYTES on the wire.
-        let waitingSince: number | undefined = clock.unsafeCurrentTimeMillis()
+        // handlers' (a slow stdout must not look like a silent file host). That waiting time is
+        // cut into periods of request_timeout_seconds; each must bring STALL_FLOOR_BYTES on the wire.
+        let waitingSince: number | undefined
         /** Time waited for the body in the current period, besides the wait going on now. */
         let waited = 0
         /** `received` when the current period began. */
@@ -258,79 +202,184 @@ export const makeFileDownloader = Effect.gen(function* () {
           return undefined
         }
         // A Node timer, not a second fiber raced against the body's: it judges each period as it
-        // ends and wakes the body's fiber with the stall, which fails at its next step.
+        // ends and wakes the transfer with the stall, which fails at its next step.
         const watch = () => {
           watchdogTimer = undefined
           const stall = stalled()
           if (stall !== undefined) return fail(stall)
           watchdogTimer = setTimeout(watch, Math.max(1, idleMs - quietMs()))
         }
+
         /**
-         * Reads the body in Node's callbacks, a buffer at a time as the socket delivers it, handing
-         * each to `onChunk` there: an Effect step per chunk (a fiber suspended on every read that
-         * found the buffer empty, and resumed by `readable`) was most of what a small file cost
-         * beyond its bytes (5,000 files of 6 kB: 0.14 ms of Effect's run loop a file). It resumes
-         * the fiber when the body ends or fails, or with the Effect a chunk's handler must have run
-         * before the next chunk is read.
+         * Reads the body in Node's callbacks, a buffer at a time as the socket delivers it, and
+         * hands each to `onChunk` there. It resumes the fiber only when the body has ended or
+         * failed, or with the Effect a handler must have run before the next chunk is read.
          */
-        const pump = Effect.async<Effect.Effect<void, E, R> | undefined, TransientError>((resume) => {
-          const run = () => {
-            // Set again only when it waits: a failure told from inside a read (Node may emit
-            // `error` there) is seen at the loop's next turn, not by a nested run.
-            wake = undefined
-            try {
-              for (;;) {
-                if (failure !== undefined) {
-                  return resume(Effect.fail(failure))
-                }
-                const chunk = decoded.read() as Uint8Array | null
-                if (chunk !== null) {
-                  if (counting) received += chunk.length
-                  if (waitingSince !== undefined) waited += clock.unsafeCurrentTimeMillis() - waitingSince
-                  waitingSince = undefined
-                  const stall = stalled()
-                  if (stall !== undefined) {
-                    return resume(Effect.fail(stall))
-                  }
-                  const wait = handlers.onChunk(chunk)
-                  if (wait !== undefined) {
-                    return resume(Effect.succeed(wait))
-                  }
-                  waitingSince = clock.unsafeCurrentTimeMillis()
-                } else if (ended) {
-                  return resume(Effect.succeed(undefined))
-                } else {
-                  // Called again by `readable`, `end`, `close` or a failure.
-                  wake = run
-                  return
-                }
+        const run = () => {
+          // Set again only when it waits: a failure told from inside a read (Node may emit `error`
+          // there) is seen at the loop's next turn, not by a nested run.
+          wake = undefined
+          const resume = resumeTransfer
+          if (resume === undefined || decoded === undefined) return
+          try {
+            for (;;) {
+              if (failure !== undefined) return resume(Effect.fail(failure))
+              const chunk = decoded.read() as Uint8Array | null
+              if (chunk !== null) {
+                if (counting) received += chunk.length
+                if (waitingSince !== undefined) waited += clock.unsafeCurrentTimeMillis() - waitingSince
+                waitingSince = undefined
+                const stall = stalled()
+                if (stall !== undefined) return resume(Effect.fail(stall))
+                const wait = handlers.onChunk(chunk)
+                if (wait !== undefined) return resume(Effect.succeed({ _tag: "Wait", wait }))
+                waitingSince = clock.unsafeCurrentTimeMillis()
+              } else if (ended) {
+                return resume(Effect.succeed(DONE))
+              } else {
+                wake = run
+                return
               }
-            } catch (defect) {
-              // A handler that throws is a bug; from inside Node's callback it would be uncaught.
-              resume(Effect.die(defect))
             }
+          } catch (defect) {
+            // A handler that throws is a bug; from inside Node's callback it would be uncaught.
+            resume(Effect.die(defect))
           }
-          run()
-          return Effect.sync(() => {
-            wake = undefined
-          })
-        })
-        const readBody = Effect.gen(function* () {
-          for (let wait = yield* pump; wait !== undefined; wait = yield* pump) {
-            yield* wait
-            waitingSince = clock.unsafeCurrentTimeMillis()
-          }
-        })
-        watch()
-        yield* readBody
-        if (expected !== undefined && received !== expected) {
-          return yield* transient(`the body ended after ${received} of ${expected} bytes`)
         }
-      }).pipe(Effect.ensuring(Effect.sync(cleanup)))
-    })
+
+        /** The answer has come: a file to read goes on in these callbacks; any other, to `refusal`. */
+        const answer = (source: IncomingMessage) => {
+          body = source
+          source.on("error", (error: unknown) => fail(transient(transportMessage(error, String(error)))))
+          const status = source.statusCode ?? 0
+          const coding = status >= 200 && status < 300 ? contentCoding(source) : undefined
+          if (
+            coding === undefined ||
+            coding.unreadable ||
+            statusVerdict(status, "file-host", { expiredByBody: false }) !== "ok" ||
+            nonCsvContentType(source.headers["content-type"]) !== undefined
+          ) {
+            return resumeTransfer?.(Effect.succeed({ _tag: "Refused", response: source }))
+          }
+          let reading: Readable = source
+          const decoder = coding.decoder
+          if (decoder !== undefined) {
+            // Bytes on the wire are counted before they are decoded, for the Content-Length check
+            // and the stall floor.
+            counting = false
+            source.on("data", (chunk: Uint8Array) => {
+              received += chunk.length
+            })
+            decoder.on("error", (error: unknown) => fail(transient(`${coding.codings[0]}: ${String(error)}`)))
+            source.pipe(decoder)
+            reading = decoder
+            body = decoder
+            compressed = source
+          }
+          decoded = reading
+          reading.on("readable", () => wake?.())
+          // A body cut off without an error ends like a short one: the Content-Length check catches it.
+          const onEnd = () => {
+            ended = true
+            wake?.()
+          }
+          reading.on("end", onEnd)
+          reading.on("close", onEnd)
+          const lengthHeader = source.headers["content-length"]
+          expected = lengthHeader === undefined ? undefined : Number(lengthHeader)
+          const chunked = /(^|,)\s*chunked\s*$/i.test(String(source.headers["transfer-encoding"] ?? ""))
+          watch()
+          try {
+            const sized = handlers.onSize(expected, expected !== undefined ? "length" : chunked ? "chunked" : "close")
+            if (sized !== undefined) return resumeTransfer?.(Effect.succeed({ _tag: "Wait", wait: sized }))
+          } catch (defect) {
+            return resumeTransfer?.(Effect.die(defect))
+          }
+          waitingSince = clock.unsafeCurrentTimeMillis()
+          run()
+        }
+
+        // The request, its answer and, for a file, its whole body in one async step: an Effect
+        // step per chunk (a fiber suspended on every read that found the buffer empty, resumed by
+        // `readable`), a separate step for the answer, a timeout fiber raced against it, and a
+        // Scope were most of what a small file cost beyond its bytes (200 MB in 1000 files
+        // against 20 files, CPU of read on Node 20: 1.82x before, 1.46x after).
+        const transfer = Effect.async<Progress<E, R>, TransientError>((resume) => {
+          resumeTransfer = resume
+          const refuse = (error: TransientError) => {
+            if (answered) return fail(error)
+            answered = true
+            if (answerTimer !== undefined) clearTimeout(answerTimer)
+            resume(Effect.fail(error))
+          }
+          try {
+            const https = url.startsWith("https:")
+            const options = { agent: https ? agents.https : agents.http, headers: { "accept-encoding": "gzip" } }
+            request = (https ? httpsGet : httpGet)(url, options, (incoming) => {
+              if (answered) return
+              answered = true
+              if (answerTimer !== undefined) clearTimeout(answerTimer)
+              answer(incoming)
+            })
+          } catch (error) {
+            return refuse(transient(transportMessage(error, String(error))))
+          }
+          answerTimer = setTimeout(() => refuse(transient(`no answer within ${Duration.format(idle)}`)), idleMs)
+          // Before and after the answer: a socket error after the headers fails the body.
+          request.on("error", (error: unknown) => refuse(transient(transportMessage(error, String(error)))))
+        })
+        const pump = Effect.async<Progress<E, R>, TransientError>((resume) => {
+          resumeTransfer = resume
+          run()
+        })
+        const proceed = (progress: Progress<E, R>): Effect.Effect<void, E | DownloadError, R> => {
+          switch (progress._tag) {
+            case "Done":
+              return expected !== undefined && received !== expected
+                ? Effect.fail(transient(`the body ended after ${received} of ${expected} bytes`))
+                : Effect.void
+            case "Wait":
+              return Effect.zipRight(
+                progress.wait,
+                Effect.suspend(() => {
+                  waitingSince = clock.unsafeCurrentTimeMillis()
+                  return Effect.flatMap(pump, proceed)
+                })
+              )
+            case "Refused":
+              return refusal(progress.response)
+          }
+        }
+        return Effect.flatMap(transfer, proceed).pipe(Effect.ensuring(Effect.sync(cleanup)))
+      })
+    )
   }
+
   return { download }
 })
+
+/** Where a transfer stands when it resumes its fiber. */
+type Progress<E, R> =
+  | { readonly _tag: "Done" }
+  | { readonly _tag: "Wait"; readonly wait: Effect.Effect<void, E, R> }
+  | { readonly _tag: "Refused"; readonly response: IncomingMessage }
+
+const DONE = { _tag: "Done" } as const
+
+/**
+ * The answer's content codings (`identity` left out) and the decoder for them: `unreadable` when
+ * there are several or one this connector does not know.
+ */
+const contentCoding = (source: IncomingMessage) => {
+  const header = source.headers["content-encoding"]
+  if (header === undefined || header === "" || header === "identity") return { codings: [], decoder: undefined, unreadable: false }
+  const codings = header
+    .split(",")
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== "" && coding !== "identity")
+  const decoder = codings.length === 1 ? decoderFor(codings[0]!) : undefined
+  return { codings, decoder, unreadable: codings.length > 0 && decoder === undefined }
+}
 
 /** The decoder of one content coding, compared case-insensitively; undefined for one it does not know. */
 const decoderFor = (coding: string) => {

@@ -153,20 +153,19 @@ const readOne = (job: FileJob, services: FileReaderServices) =>
       }
       return downloader
         .download(url, {
-          onSize: (size, framing) =>
-            Effect.suspend(() => {
-              if (size !== undefined) bytes = size
-              // Accepted, with a warning: S3 always frames its bodies, so an unframed one comes
-              // through a proxy, and refusing it would stop every sync behind that proxy for good.
-              // A cut inside a row or a quoted cell still fails as a malformed row; only a cut at
-              // a row boundary cannot be told from the end.
-              return framing === "close"
-                ? warnings.once(
-                    "unframed",
-                    `the file host sent ${file} (and maybe others) with neither Content-Length nor chunked framing, so whether each such file arrived whole cannot be checked; a body cut off at a row boundary would go unnoticed. A proxy between this host and the file host likely strips the framing.`
-                  )
-                : Effect.void
-            }),
+          onSize: (size, framing) => {
+            if (size !== undefined) bytes = size
+            // Accepted, with a warning: S3 always frames its bodies, so an unframed one comes
+            // through a proxy, and refusing it would stop every sync behind that proxy for good.
+            // A cut inside a row or a quoted cell still fails as a malformed row; only a cut at
+            // a row boundary cannot be told from the end.
+            return framing === "close"
+              ? warnings.once(
+                  "unframed",
+                  `the file host sent ${file} (and maybe others) with neither Content-Length nor chunked framing, so whether each such file arrived whole cannot be checked; a body cut off at a row boundary would go unnoticed. A proxy between this host and the file host likely strips the framing.`
+                )
+              : undefined
+          },
           onChunk
         })
         .pipe(Effect.zipRight(Effect.suspend(() => andThen(release(), () => emit(() => encoder.end())) ?? Effect.void)))
