@@ -1,12 +1,12 @@
 import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Chunk, Clock, Context, Duration, Effect, Layer, Schema, Stream } from "effect"
+import { Chunk, Clock, Context, Duration, Effect, Either, Layer, Schema, Stream } from "effect"
 import { Settings } from "../config/settings.js"
 import { toApiTime } from "../config/hours.js"
 import { Timing } from "../config/timing.js"
 import { ApiAuthError, type ApiError, ApiRequestError, InvalidResponse, ObjectRefused, TransientError, withoutSignature } from "./errors.js"
 import { IDLE_CONNECTION_MS } from "./download.js"
-import { paginate } from "./pagination.js"
+import { pager, paginate } from "./pagination.js"
 import { ApiRateLimiter, type SlidingWindowLimiter } from "./rateLimiter.js"
 import { withRetry } from "./retry.js"
 import { rateLimitFrom } from "./retryAfter.js"
@@ -126,24 +126,36 @@ const shownUrl = (url: string): string => {
 export const describeExport = (request: ExportRequest): string =>
   `exporting ${request.objectId} ${toApiTime(request.startMs)}..${toApiTime(request.endMs)}`
 
+/** One export page of a window, with the request that fetched it (to ask again when its URLs expire). */
+const exportPageOf =
+  (api: Context.Tag.Service<typeof EnterpretApi>, window: Omit<ExportRequest, "cursor">) => (cursor: string | undefined) => {
+    const request: ExportRequest = { ...window, cursor }
+    return Effect.map(api.exportPage(request), (page) => ({ request, page }))
+  }
+
+const exportPaging = (window: Omit<ExportRequest, "cursor">) => ({
+  nextToken: ({ page }: { readonly page: ExportPage }) => page.cursor,
+  options: { what: `exporting ${window.objectId}`, tokenName: "cursor" }
+})
+
 /**
- * Every page of files of one export window, each with the request that fetched it (to ask again
- * when its URLs expire), fetched as the consumer pulls them, bounded and guarded against a
- * repeated cursor by `paginate`.
+ * Every page of files of one export window, each with the request that fetched it, fetched as
+ * the consumer pulls them, bounded and guarded against a repeated cursor by `paginate`.
  */
 export const exportPages = (window: Omit<ExportRequest, "cursor">) =>
   Stream.unwrap(
-    Effect.map(EnterpretApi, (api) =>
-      paginate(
-        (cursor) => {
-          const request: ExportRequest = { ...window, cursor }
-          return Effect.map(api.exportPage(request), (page) => ({ request, page }))
-        },
-        ({ page }) => page.cursor,
-        { what: `exporting ${window.objectId}`, tokenName: "cursor" }
-      )
-    )
+    Effect.map(EnterpretApi, (api) => {
+      const { nextToken, options } = exportPaging(window)
+      return paginate(exportPageOf(api, window), nextToken, options)
+    })
   )
+
+/** The same pages through `pager`: an Effect that gives the next page each run, undefined after the last. */
+export const exportPager = (window: Omit<ExportRequest, "cursor">) =>
+  Effect.map(EnterpretApi, (api) => {
+    const { nextToken, options } = exportPaging(window)
+    return pager(exportPageOf(api, window), nextToken, options)
+  })
 
 export const makeEnterpretApi = Effect.gen(function* () {
   const settings = yield* Settings
@@ -158,7 +170,10 @@ export const makeEnterpretApi = Effect.gen(function* () {
         HttpClientRequest.bearerToken(settings.apiToken),
         HttpClientRequest.acceptJson
       )
-    )
+    ),
+    // No tracer is set up, so each request's span went nowhere: 0.08 ms of CPU a request (500
+    // export requests: 1.51 s with them, 1.47 s without).
+    HttpClient.withTracerDisabledWhen(() => true)
   )
   const retry = { maxRetries: settings.maxRetries, baseMs: retryBaseMs }
 
@@ -213,15 +228,22 @@ export const makeEnterpretApi = Effect.gen(function* () {
         case "rejected":
           return yield* new ApiRequestError({ status, message: `${what}: HTTP ${status} ${apiMessage(text)}` })
       }
-      const json = yield* Effect.try({
-        try: (): unknown => JSON.parse(text),
-        catch: () => new InvalidResponse({ what, message: `the API answered with invalid JSON: ${apiMessage(text)}` })
-      })
-      return yield* Schema.decodeUnknown(schema)(json).pipe(
-        Effect.mapError(
-          (error) => new InvalidResponse({ what, message: `the API answered with an unexpected shape: ${error.message.slice(0, 500)}` })
-        )
-      )
+      // Parsed and decoded in one step: Schema.decodeUnknownEither is synchronous, where its
+      // Effect form and Effect.try cost steps of their own on every page.
+      let json: unknown
+      try {
+        json = JSON.parse(text)
+      } catch {
+        return yield* new InvalidResponse({ what, message: `the API answered with invalid JSON: ${apiMessage(text)}` })
+      }
+      const decoded = Schema.decodeUnknownEither(schema)(json)
+      if (Either.isLeft(decoded)) {
+        return yield* new InvalidResponse({
+          what,
+          message: `the API answered with an unexpected shape: ${decoded.left.message.slice(0, 500)}`
+        })
+      }
+      return decoded.right
     })
 
   const objectsPage = (paginationToken: string | undefined) =>

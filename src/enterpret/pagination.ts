@@ -32,21 +32,48 @@ export const paginate = <P, E, R>(
   options: PaginationOptions
 ): Stream.Stream<P, E | InvalidResponse, R> =>
   Stream.suspend(() => {
-    const maxPages = options.maxPages ?? MAX_PAGES
-    const seen = new Set<string>()
-    let pages = 0
-    const fail = (message: string) => Effect.fail(new InvalidResponse({ what: options.what, message }))
-    return Stream.paginateEffect(undefined as string | undefined, (token) =>
-      Effect.flatMap(fetch(token), (page) => {
-        pages++
-        const next = nextToken(page) || undefined
-        if (next === undefined) return Effect.succeed([page, Option.none<string | undefined>()] as const)
-        if (seen.has(next)) return fail(`the API repeated a ${options.tokenName}`)
-        if (pages >= maxPages) {
-          return fail(`the API was still paginating after ${maxPages} pages (a new ${options.tokenName} every time); giving up`)
-        }
-        seen.add(next)
-        return Effect.succeed([page, Option.some<string | undefined>(next)] as const)
-      })
+    const next = pager(fetch, nextToken, options)
+    return Stream.repeatEffectOption(
+      Effect.flatMap(
+        Effect.mapError(next, (error) => Option.some(error)),
+        (page) => (page === undefined ? Effect.fail(Option.none()) : Effect.succeed(page))
+      )
     )
   })
+
+/**
+ * The same listing as an Effect that fetches the next page each time it runs, and gives
+ * undefined once the last page has been given: for a consumer that pulls a page at a time (the
+ * window reader), without a Stream's channel between it and the requests (pulled through
+ * Stream.toPull, a page of two files cost some 600 Effect steps, most of them the Stream's).
+ */
+export const pager = <P, E, R>(
+  fetch: (token: string | undefined) => Effect.Effect<P, E, R>,
+  nextToken: (page: P) => string | undefined,
+  options: PaginationOptions
+): Effect.Effect<P | undefined, E | InvalidResponse, R> => {
+  const maxPages = options.maxPages ?? MAX_PAGES
+  const seen = new Set<string>()
+  let pages = 0
+  let token: string | undefined
+  let done = false
+  const fail = (message: string) => Effect.fail(new InvalidResponse({ what: options.what, message }))
+  return Effect.suspend(() => {
+    if (done) return Effect.succeed(undefined)
+    return Effect.flatMap(fetch(token), (page) => {
+      pages++
+      const next = nextToken(page) || undefined
+      if (next === undefined) {
+        done = true
+        return Effect.succeed(page)
+      }
+      if (seen.has(next)) return fail(`the API repeated a ${options.tokenName}`)
+      if (pages >= maxPages) {
+        return fail(`the API was still paginating after ${maxPages} pages (a new ${options.tokenName} every time); giving up`)
+      }
+      seen.add(next)
+      token = next
+      return Effect.succeed(page)
+    })
+  })
+}
