@@ -702,3 +702,31 @@ describe("csv-spectrum (a peer's test suite)", () => {
     expect(recordsOf([csv])[0]!.record.data.b).toBe("")
   })
 })
+
+describe("RecordEncoder: a header's keys are made once for the files that share it", () => {
+  const envelope = airbyteRecordEnvelope("s", "2025-12-12T00:00:00Z", "https://files/f.csv", 1)
+  const dataOf = (csv: string, excludedColumns?: ReadonlySet<string>) => {
+    const encoder = new RecordEncoder({ envelope, skipRows: 0, excludedColumns })
+    const out = Buffer.concat([encoder.push(bytesOf(csv)), encoder.end()]).toString("utf8")
+    return out
+      .trimEnd()
+      .split("\n")
+      .map((line) => (JSON.parse(line) as { record: { data: Record<string, unknown> } }).record.data)
+  }
+
+  it("files with the same header, another header, or the same header with other columns left out each get their own keys", () => {
+    const a = "id,text\n1,x\n"
+    const b = "id,other,text\n2,y,z\n"
+    const added = { _ab_export_window_end: "2025-12-12T00:00:00Z", _ab_source_file_url: "https://files/f.csv" }
+    // Interleaved as concurrent files of two streams read them.
+    expect(dataOf(a)).toEqual([{ id: "1", text: "x", ...added }])
+    expect(dataOf(b)).toEqual([{ id: "2", other: "y", text: "z", ...added }])
+    expect(dataOf(a)).toEqual([{ id: "1", text: "x", ...added }])
+    expect(dataOf(a, new Set(["text"]))).toEqual([{ id: "1", ...added }])
+    expect(dataOf(a)).toEqual([{ id: "1", text: "x", ...added }])
+    expect(dataOf(b, new Set(["id", "other", "text"]))).toEqual([added])
+    expect(dataOf(b)).toEqual([{ id: "2", other: "y", text: "z", ...added }])
+    // The same names with the bytes of the header row different (quoted) are parsed again, alike.
+    expect(dataOf('"id","text"\n3,w\n')).toEqual([{ id: "3", text: "w", ...added }])
+  })
+})
