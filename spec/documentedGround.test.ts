@@ -53,3 +53,25 @@ describe("src/ stands on documented ground (issue 20)", () => {
     expect(findings("// setFlagsFromString is not used: see the Dockerfile\nconst map = sourceMapOf(url)")).toEqual([])
   })
 })
+
+describe("src/ reads the environment only through Effect's Config", () => {
+  // Settings and test knobs are read once, where the layers are built (config/timing.ts): a
+  // `process.env` read elsewhere is a knob no test or document knows of, and, on the hot path, a
+  // lookup a file (one slipped in with a measurement switch).
+  const ENV = /\bprocess\s*\.\s*env\b|\bprocess\s*\[\s*["']env["']\s*\]/
+
+  it("no file of src/ reads process.env", () => {
+    const found = sources(SRC).flatMap((file) =>
+      code(readFileSync(file, "utf8"))
+        .split("\n")
+        .flatMap((line, i) => (ENV.test(line) ? [`${relative(SRC, file)}:${i + 1}`] : []))
+    )
+    expect(found).toEqual([])
+  })
+
+  it("would catch one", () => {
+    expect(ENV.test("if (!process.env.E2) yield* read(file)")).toBe(true)
+    expect(ENV.test('const knob = process["env"]["X"]')).toBe(true)
+    expect(ENV.test('Config.string("SOURCE_ENTERPRET_X")')).toBe(false)
+  })
+})
