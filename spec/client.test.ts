@@ -2,7 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Fiber, Layer, Redacted, Stream, TestClock } from "effect"
 import { Settings, type SettingsShape } from "../src/config/settings.js"
 import { TimingDefault } from "../src/config/timing.js"
-import { ApiHttpClientLive, EnterpretApi, EnterpretApiLive, exportPages, MAX_ANSWER_BYTES } from "../src/enterpret/client.js"
+import { ApiHttpClientLive } from "../src/enterpret/apiTransport.js"
+import { EnterpretApi, EnterpretApiLive, exportPages, MAX_ANSWER_BYTES } from "../src/enterpret/client.js"
 import { ApiAuthError, ApiRequestError, InvalidResponse, ObjectRefused, TransientError } from "../src/enterpret/errors.js"
 import { MAX_PAGES } from "../src/enterpret/pagination.js"
 import { ApiRateLimiterLive } from "../src/enterpret/rateLimiter.js"
@@ -414,6 +415,122 @@ describe("ApiHttpClientLive: the API over real HTTP", () => {
       )
       expect([...pages].map(({ page }) => page.files)).toEqual([0, 1, 2].map((n) => [`https://files.example.test/${n}.csv?sig=1`]))
       expect(api.connections()).toBe(1)
+    } finally {
+      api.close()
+    }
+  })
+})
+
+describe("ApiHttpClientLive: what an API answer over real HTTP can do wrong", () => {
+  /** A local API whose every answer `handle` writes; it records the requests and whether each ended early. */
+  const serveWith = async (handle: (response: import("node:http").ServerResponse) => void) => {
+    const { createServer } = await import("node:http")
+    const requests: Array<{ readonly headers: Record<string, unknown>; readonly body: string; closed: boolean }> = []
+    const server = createServer((request, response) => {
+      const seen = { headers: request.headers as Record<string, unknown>, body: "", closed: false }
+      requests.push(seen)
+      response.on("close", () => {
+        seen.closed = !response.writableFinished
+      })
+      request.on("data", (chunk: Buffer) => {
+        seen.body += chunk.toString()
+      })
+      request.on("end", () => handle(response))
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const port = (server.address() as { port: number }).port
+    return {
+      baseUrl: `http://127.0.0.1:${port}/export`,
+      requests,
+      close: () => {
+        server.closeAllConnections()
+        server.close()
+      }
+    }
+  }
+  const exportOnce = (baseUrl: string, overrides: Partial<SettingsShape> = {}) =>
+    Effect.runPromise(
+      Effect.flatMap(EnterpretApi, (api) =>
+        api.exportPage({ objectId: "feedback", startMs: settings.startMs, endMs: settings.endMs! })
+      ).pipe(
+        Effect.provide(
+          EnterpretApiLive.pipe(
+            Layer.provide(ApiRateLimiterLive),
+            Layer.provide(Layer.mergeAll(Layer.succeed(Settings, { ...settings, baseUrl, ...overrides }), TimingDefault, ApiHttpClientLive))
+          )
+        ),
+        Effect.either
+      )
+    )
+
+  it("sends the JSON body with its type and length, and the bearer token, to base_url", async () => {
+    const api = await serveWith((response) => response.end('{"files":[]}'))
+    try {
+      const page = await exportOnce(api.baseUrl)
+      expect(Either.getOrThrow(page)).toEqual({ files: [], cursor: undefined })
+      const [sent] = api.requests
+      expect(sent!.headers.authorization).toBe("Bearer secret-token")
+      expect(sent!.headers["content-type"]).toBe("application/json")
+      expect(Number(sent!.headers["content-length"])).toBe(Buffer.byteLength(sent!.body))
+      expect(JSON.parse(sent!.body)).toEqual({ objectID: "feedback", startTime: "2025-12-12T00:00Z", endTime: "2025-12-13T00:00Z" })
+    } finally {
+      api.close()
+    }
+  })
+
+  it.each([
+    ["a Content-Length above the bound: not read at all", true],
+    ["no Content-Length, more than the bound as it comes: cut there", false]
+  ])("an answer larger than MAX_ANSWER_BYTES, %s, is an InvalidResponse", async (_, declared) => {
+    const chunk = Buffer.alloc(1 << 20, 0x20)
+    const api = await serveWith((response) => {
+      if (declared) response.setHeader("content-length", String(MAX_ANSWER_BYTES + 1))
+      // Written until the client goes: 64 MB would follow if it read on.
+      let written = 0
+      const more = () => {
+        while (written < 64 * chunk.length && !response.destroyed) {
+          written += chunk.length
+          if (!response.write(chunk)) return response.once("drain", more)
+        }
+      }
+      more()
+    })
+    try {
+      const page = await exportOnce(api.baseUrl)
+      expect(Either.isLeft(page) && page.left).toMatchObject({
+        _tag: "InvalidResponse",
+        message: expect.stringMatching(/^the API's answer was larger than 16 MB/)
+      })
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(api.requests[0]!.closed).toBe(true)
+    } finally {
+      api.close()
+    }
+  })
+
+  it("a silent API fails after request_timeout_seconds as a TransientError, and the request is aborted", async () => {
+    const api = await serveWith(() => undefined)
+    try {
+      const page = await exportOnce(api.baseUrl, { requestTimeoutMs: 200 })
+      expect(Either.isLeft(page) && page.left).toMatchObject({ _tag: "TransientError", message: "no answer within 0.2 s" })
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(api.requests[0]!.closed).toBe(true)
+    } finally {
+      api.close()
+    }
+  })
+
+  it("a refused connection and an answer cut short are TransientErrors naming the fault", async () => {
+    const refused = await exportOnce("http://127.0.0.1:9/export")
+    expect(Either.isLeft(refused) && refused.left).toMatchObject({ _tag: "TransientError", message: expect.stringMatching(/ECONNREFUSED/) })
+    const api = await serveWith((response) => {
+      response.setHeader("content-length", "100")
+      response.write('{"files":[')
+      response.destroy()
+    })
+    try {
+      const cut = await exportOnce(api.baseUrl)
+      expect(Either.isLeft(cut) && cut.left._tag).toBe("TransientError")
     } finally {
       api.close()
     }
