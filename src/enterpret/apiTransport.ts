@@ -1,9 +1,9 @@
 import { HttpClient, HttpClientError, type HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { Effect, Layer } from "effect"
-import { type ClientRequest, Agent as HttpAgent, type IncomingMessage, request as httpRequest } from "node:http"
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https"
+import { type Agent as HttpAgent, type ClientRequest, type IncomingMessage, request as httpRequest } from "node:http"
+import { type Agent as HttpsAgent, request as httpsRequest } from "node:https"
 import { MAX_ANSWER_BYTES } from "./client.js"
-import { IDLE_CONNECTION_MS } from "./download.js"
+import { keepAliveAgents, readUpTo } from "./download.js"
 
 /**
  * The Export API's HttpClient: @effect/platform's HttpClient (its public `HttpClient.make`, so
@@ -12,7 +12,7 @@ import { IDLE_CONNECTION_MS } from "./download.js"
  * before it is handed on: NodeHttpClient spent some 220 Effect steps and 3 fibers a request on
  * its own (322 steps with HttpClient's, 103 with an in-process client), which a listing of
  * small pages pays once a page (500 export requests of 2 files: 3.16 s of CPU for the read, 2.7
- * s here). Connections are kept alive for IDLE_CONNECTION_MS, as the downloader's: the default
+ * s here). Connections are kept alive by agents made as the downloader's (keepAliveAgents): the default
  * agent opened one a request (0.35 ms of CPU each on loopback, a TLS handshake against the API).
  *
  * An answer is read up to MAX_ANSWER_BYTES and one byte more: a larger one is handed on cut
@@ -56,67 +56,36 @@ const answer = (
   incoming: IncomingMessage,
   resume: (effect: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>) => void
 ) => {
-  const parts: Array<Buffer> = []
-  let size = 0
-  let done = false
-  const finish = () => {
-    if (done) return
-    done = true
+  const failed = (cause: unknown, description?: string) =>
+    resume(
+      Effect.fail(
+        new HttpClientError.RequestError({ request, reason: "Transport", cause, ...(description === undefined ? {} : { description }) })
+      )
+    )
+  const status = incoming.statusCode ?? 0
+  const respond = (body: Buffer) => {
     const headers = new Headers()
     for (const [name, value] of Object.entries(incoming.headers)) {
       if (typeof value === "string") headers.append(name, value)
       else if (value !== undefined) for (const one of value) headers.append(name, one)
     }
-    const status = incoming.statusCode ?? 0
     try {
       // A 204 or 304 may carry no body in a web Response; none is read from one either.
-      const content = size === 0 ? null : Buffer.concat(parts, size)
-      resume(Effect.succeed(HttpClientResponse.fromWeb(request, new Response(content, { status, headers }))))
+      resume(Effect.succeed(HttpClientResponse.fromWeb(request, new Response(body.length === 0 ? null : body, { status, headers }))))
     } catch (cause) {
-      resume(
-        Effect.fail(
-          new HttpClientError.RequestError({ request, reason: "Transport", cause, description: `an answer with HTTP status ${status}` })
-        )
-      )
+      failed(cause, `an answer with HTTP status ${status}`)
     }
   }
-  const declared = Number(incoming.headers["content-length"])
-  if (declared > MAX_ANSWER_BYTES) {
+  if (Number(incoming.headers["content-length"]) > MAX_ANSWER_BYTES) {
     incoming.destroy()
-    return finish()
+    return respond(Buffer.alloc(0))
   }
-  incoming.on("data", (chunk: Buffer) => {
-    if (done) return
-    parts.push(chunk)
-    size += chunk.length
-    if (size > MAX_ANSWER_BYTES) {
-      incoming.destroy()
-      finish()
-    }
-  })
-  incoming.on("end", finish)
-  incoming.on("error", (cause: unknown) => {
-    if (done) return
-    done = true
-    resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
+  readUpTo(incoming, MAX_ANSWER_BYTES, (body, complete, error) => {
+    if (!complete) return failed(error ?? new Error("the connection closed before the answer ended"))
+    if (body.length > MAX_ANSWER_BYTES) incoming.destroy()
+    respond(body)
   })
 }
 
 /** The Export API's HttpClient and its connection pool, closed when the layer's scope ends. */
-export const ApiHttpClientLive = Layer.scoped(
-  HttpClient.HttpClient,
-  Effect.map(
-    Effect.acquireRelease(
-      Effect.sync(() => {
-        const options = { keepAlive: true, timeout: IDLE_CONNECTION_MS, scheduling: "lifo" as const }
-        return { http: new HttpAgent(options), https: new HttpsAgent(options) }
-      }),
-      (agents) =>
-        Effect.sync(() => {
-          agents.http.destroy()
-          agents.https.destroy()
-        })
-    ),
-    makeApiHttpClient
-  )
-)
+export const ApiHttpClientLive = Layer.scoped(HttpClient.HttpClient, Effect.map(keepAliveAgents, makeApiHttpClient))

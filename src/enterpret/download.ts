@@ -63,11 +63,11 @@ export class FileDownloader extends Context.Tag("source-enterpret/FileDownloader
  * honours, less a second); S3 keeps one for about 20 s. A connection closed by the host just as
  * it is reused fails that request with a reset, which the retry takes, so the pool lets go first.
  */
-export const IDLE_CONNECTION_MS = 4_000
+const IDLE_CONNECTION_MS = 4_000
 
 /**
- * Node's own HTTP client (node:http, node:https), documented and stable, for signed URLs, while
- * the Export API stays on @effect/platform's HttpClient. Two reasons, both measured on `read`:
+ * Node's own HTTP client (node:http, node:https), documented and stable, for signed URLs (and,
+ * through apiTransport.ts, for the Export API). Two reasons, both measured on `read`:
  * - the body: @effect/platform's public body is an Effect Stream, a fiber step per chunk and an
  *   extra copy; NodeHttpClient's IncomingMessage, which we read before, is behind a private field.
  *   Here the IncomingMessage is ours to read, a buffer at a time as the socket delivers it;
@@ -75,7 +75,7 @@ export const IDLE_CONNECTION_MS = 4_000
  *   paid a TCP (and, on S3, a TLS) handshake. Enterpret's files are hourly and mostly small.
  *   These agents keep one connection per concurrent download open from file to file.
  */
-const makeAgents = Effect.acquireRelease(
+export const keepAliveAgents = Effect.acquireRelease(
   Effect.sync(() => {
     const options = { keepAlive: true, timeout: IDLE_CONNECTION_MS, scheduling: "lifo" as const }
     return { http: new HttpAgent(options), https: new HttpsAgent(options) }
@@ -89,7 +89,7 @@ const makeAgents = Effect.acquireRelease(
 
 export const makeFileDownloader = Effect.gen(function* () {
   const settings = yield* Settings
-  const agents = yield* makeAgents
+  const agents = yield* keepAliveAgents
   const idleMs = settings.requestTimeoutMs
   const idle = Duration.millis(idleMs)
 
@@ -397,36 +397,54 @@ const decoderFor = (coding: string) => {
 }
 
 /**
+ * Reads a body until it ends, fails or closes, or until more than `limit` bytes have come, and
+ * then stops listening; `done` is told once what came (up to one chunk past the limit), and
+ * whether the body ended as it should (its end, or the limit) rather than failing or closing
+ * early. Returns a function that stops it without telling.
+ */
+export const readUpTo = (
+  source: IncomingMessage,
+  limit: number,
+  done: (body: Buffer, complete: boolean, error: unknown) => void
+): (() => void) => {
+  const parts: Array<Buffer> = []
+  let size = 0
+  let finished = false
+  const stop = () => {
+    finished = true
+    source.off("data", onData)
+    source.off("end", onEnd)
+    source.off("error", onError)
+    source.off("close", onClose)
+  }
+  const finish = (complete: boolean, error: unknown) => {
+    if (finished) return
+    stop()
+    done(Buffer.concat(parts, size), complete, error)
+  }
+  const onData = (chunk: Buffer) => {
+    parts.push(chunk)
+    size += chunk.length
+    if (size > limit) finish(true, undefined)
+  }
+  const onEnd = () => finish(true, undefined)
+  const onError = (error: unknown) => finish(false, error)
+  const onClose = () => finish(false, undefined)
+  source.on("data", onData)
+  source.on("end", onEnd)
+  source.on("error", onError)
+  source.on("close", onClose)
+  return stop
+}
+
+/**
  * Up to `bytes` of a body that will not be read as a file (an error document, a page), as text:
  * whatever has come when it ends, fails, or has been silent for 5 s.
  */
 const startOf = (source: IncomingMessage, bytes: number) =>
   Effect.async<string>((resume) => {
-    const parts: Array<Buffer> = []
-    let size = 0
-    let done = false
-    const finish = () => {
-      if (done) return
-      done = true
-      source.off("data", onData)
-      source.off("end", finish)
-      source.off("error", finish)
-      source.off("close", finish)
-      resume(Effect.succeed(Buffer.concat(parts).subarray(0, bytes).toString("utf8")))
-    }
-    const onData = (chunk: Buffer) => {
-      parts.push(chunk)
-      size += chunk.length
-      if (size >= bytes) finish()
-    }
-    source.on("data", onData)
-    source.on("end", finish)
-    source.on("error", finish)
-    source.on("close", finish)
-    return Effect.sync(() => {
-      done = true
-      source.off("data", onData)
-    })
+    const stop = readUpTo(source, bytes - 1, (body) => resume(Effect.succeed(body.subarray(0, bytes).toString("utf8"))))
+    return Effect.sync(stop)
   }).pipe(
     Effect.timeout(Duration.seconds(5)),
     Effect.orElseSucceed(() => "")

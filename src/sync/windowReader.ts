@@ -295,7 +295,7 @@ export const downloadWindow = (stream: string, listings: Listings) =>
         yield* slots.withPermits(1)(
           Effect.gen(function* () {
             for (let file: typeof run | undefined = run; file !== undefined; file = at < files.length ? files[at++] : undefined) {
-              if (!process.env.E2) yield* read(file)
+              yield* read(file)
             }
           })
         )
