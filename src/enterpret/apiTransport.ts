@@ -3,7 +3,8 @@ import { Effect, Layer } from "effect"
 import { type Agent as HttpAgent, type ClientRequest, type IncomingMessage, request as httpRequest } from "node:http"
 import { type Agent as HttpsAgent, request as httpsRequest } from "node:https"
 import { MAX_ANSWER_BYTES } from "./client.js"
-import { keepAliveAgents, readUpTo } from "./download.js"
+import { keepAliveAgents } from "./download.js"
+import { readUpTo } from "./httpBody.js"
 
 /**
  * The Export API's HttpClient: @effect/platform's HttpClient (its public `HttpClient.make`, so
