@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Either, Fiber, Layer, Redacted, Stream, TestClock } from "effect"
+import { Cookies, HttpClient, HttpClientRequest } from "@effect/platform"
+import { Duration, Effect, Either, Exit, Fiber, Layer, Redacted, Stream, TestClock } from "effect"
 import { Settings, type SettingsShape } from "../src/config/settings.js"
 import { TimingDefault } from "../src/config/timing.js"
 import { ApiHttpClientLive } from "../src/enterpret/apiTransport.js"
@@ -172,11 +173,16 @@ describe("EnterpretApi.exportPage: what each answer means (status.ts)", () => {
     })
   )
 
-  it.effect("a silent API times out after request_timeout_seconds and is retried", () =>
+  it.effect("a request the client gave up on (its timeout, a reset connection) is a TransientError, and is retried", () =>
     Effect.gen(function* () {
-      const { sent, run } = exportOnce([{ silent: true }, { body: { files: [] } }], { maxRetries: 1, requestTimeoutMs: 5_000 })
+      const timedOut = [{ transportError: "no answer within 5 s" }, { body: { files: [] } }]
+      const { sent, run } = exportOnce(timedOut, { maxRetries: 1 })
       expect(yield* run).toEqual(Either.right({ files: [], cursor: undefined }))
-      expect(sent[1]!.atMs).toBeGreaterThanOrEqual(5_000)
+      expect(sent).toHaveLength(2)
+      const once = exportOnce(timedOut, { maxRetries: 0 })
+      expect(yield* once.run).toEqual(
+        Either.left(new TransientError({ what: "exporting theme 2025-12-12T00:00Z..2025-12-13T00:00Z", message: "no answer within 5 s" }))
+      )
     })
   )
 
@@ -405,7 +411,12 @@ describe("ApiHttpClientLive: the API over real HTTP", () => {
     try {
       const layer = EnterpretApiLive.pipe(
         Layer.provide(ApiRateLimiterLive),
-        Layer.provide(Layer.mergeAll(Layer.succeed(Settings, { ...settings, baseUrl: api.baseUrl }), TimingDefault, ApiHttpClientLive))
+        Layer.provide(
+          Layer.provideMerge(
+            ApiHttpClientLive,
+            Layer.mergeAll(Layer.succeed(Settings, { ...settings, baseUrl: api.baseUrl }), TimingDefault)
+          )
+        )
       )
       const pages = await Effect.runPromise(
         exportPages({ objectId: "feedback", startMs: settings.startMs, endMs: settings.endMs! }).pipe(
@@ -456,7 +467,12 @@ describe("ApiHttpClientLive: what an API answer over real HTTP can do wrong", ()
         Effect.provide(
           EnterpretApiLive.pipe(
             Layer.provide(ApiRateLimiterLive),
-            Layer.provide(Layer.mergeAll(Layer.succeed(Settings, { ...settings, baseUrl, ...overrides }), TimingDefault, ApiHttpClientLive))
+            Layer.provide(
+              Layer.provideMerge(
+                ApiHttpClientLive,
+                Layer.mergeAll(Layer.succeed(Settings, { ...settings, baseUrl, ...overrides }), TimingDefault)
+              )
+            )
           )
         ),
         Effect.either
@@ -533,6 +549,82 @@ describe("ApiHttpClientLive: what an API answer over real HTTP can do wrong", ()
       expect(Either.isLeft(cut) && cut.left._tag).toBe("TransientError")
     } finally {
       api.close()
+    }
+  })
+})
+
+describe("ApiHttpClientLive as an HttpClient: the answer, read whole, through each of HttpClientResponse's readers", () => {
+  const clientLayer = (requestTimeoutMs: number) =>
+    Layer.provideMerge(ApiHttpClientLive, Layer.succeed(Settings, { ...settings, requestTimeoutMs }))
+
+  it("status, headers, cookies and the body as text, JSON, bytes, a stream and URL parameters", async () => {
+    const { createServer } = await import("node:http")
+    const server = createServer((_, response) => {
+      response.statusCode = 201
+      response.setHeader("content-type", "application/json")
+      response.setHeader("set-cookie", ["a=1; Path=/", "b=2; Path=/"])
+      response.end('{"files":["é"]}')
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/x`
+    try {
+      const read = await Effect.runPromise(
+        Effect.gen(function* () {
+          const http = yield* HttpClient.HttpClient
+          const response = yield* http.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyUnsafeJson({})))
+          const chunks = yield* Stream.runCollect(response.stream)
+          return {
+            status: response.status,
+            type: response.headers["content-type"],
+            cookies: Cookies.toRecord(response.cookies),
+            text: yield* response.text,
+            json: yield* response.json,
+            bytes: new TextDecoder().decode(yield* response.arrayBuffer),
+            streamed: Buffer.concat([...chunks]).toString("utf8"),
+            params: yield* response.urlParamsBody
+          }
+        }).pipe(Effect.provide(clientLayer(5_000)))
+      )
+      expect(read).toEqual({
+        status: 201,
+        type: "application/json",
+        cookies: { a: "1", b: "2" },
+        text: '{"files":["é"]}',
+        json: { files: ["é"] },
+        bytes: '{"files":["é"]}',
+        streamed: '{"files":["é"]}',
+        params: [['{"files":["é"]}', ""]]
+      })
+    } finally {
+      server.close()
+    }
+  })
+
+  it("an interrupted request is closed at once, not left to its timeout", async () => {
+    const { createServer } = await import("node:http")
+    let closed = false
+    const server = createServer((request) => {
+      request.on("close", () => {
+        closed = true
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/x`
+    try {
+      const exit = await Effect.runPromise(
+        Effect.gen(function* () {
+          const http = yield* HttpClient.HttpClient
+          const fiber = yield* Effect.fork(http.execute(HttpClientRequest.get(url)))
+          yield* Effect.sleep(Duration.millis(100))
+          return yield* Fiber.interrupt(fiber)
+        }).pipe(Effect.provide(clientLayer(60_000)))
+      )
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(closed).toBe(true)
+    } finally {
+      server.closeAllConnections()
+      server.close()
     }
   })
 })

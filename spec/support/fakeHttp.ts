@@ -1,4 +1,4 @@
-import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientError, HttpClientResponse } from "@effect/platform"
 import { Clock, Effect, Layer } from "effect"
 
 export interface SentRequest {
@@ -11,8 +11,8 @@ export interface SentRequest {
 }
 
 export interface FakeAnswer {
-  /** No answer at all: the request hangs until the caller gives up on it. */
-  readonly silent?: boolean
+  /** The client gives up on the request with this fault (a refused connection, its own timeout). */
+  readonly transportError?: string
   readonly status?: number
   readonly body?: unknown
   readonly headers?: Readonly<Record<string, string>>
@@ -36,7 +36,9 @@ export const fakeHttp = (answer: (request: SentRequest) => FakeAnswer) => {
       }
       sent.push(seen)
       const reply = answer(seen)
-      if (reply.silent === true) return yield* Effect.never
+      if (reply.transportError !== undefined) {
+        return yield* new HttpClientError.RequestError({ request, reason: "Transport", cause: new Error(reply.transportError) })
+      }
       const text = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body ?? {})
       return HttpClientResponse.fromWeb(request, new Response(text, { status: reply.status ?? 200, headers: reply.headers ?? {} }))
     })

@@ -15,7 +15,7 @@ const timing = TimingLive.pipe(
 
 /** Everything that talks to Enterpret, built once the config is known. */
 export const apiLayer = (settings: SettingsShape) => {
-  const base = Layer.mergeAll(Layer.succeed(Settings, settings), timing, ApiHttpClientLive)
+  const base = Layer.provideMerge(ApiHttpClientLive, Layer.mergeAll(Layer.succeed(Settings, settings), timing))
   return Layer.mergeAll(EnterpretApiLive.pipe(Layer.provide(ApiRateLimiterLive)), FileDownloaderLive, DownloadSlotsLive).pipe(
     Layer.provideMerge(base)
   )
