@@ -1,4 +1,4 @@
-import { Cause, Effect, Queue, Stream, SubscriptionRef } from "effect"
+import { Cause, type Context, Effect } from "effect"
 import { toCursor } from "../config/hours.js"
 import { Settings } from "../config/settings.js"
 import { describeExport, EnterpretApi, type ExportPage, type ExportRequest, exportPager } from "../enterpret/client.js"
@@ -14,6 +14,7 @@ import {
 } from "./cursor.js"
 import { DownloadSlots } from "./downloadSlots.js"
 import { fileReader } from "./fileReader.js"
+import { type HandOver, makeHandOver } from "./handOver.js"
 
 /**
  * A stream's windows are listed by one fiber (the lister) and downloaded by another, so that
@@ -21,8 +22,8 @@ import { fileReader } from "./fileReader.js"
  * window's first page: the export quota and the file host are used at once, where taking turns
  * paid their sum (issue 19: 78 s against a floor of 39 s on the benchmark's large tenant).
  *
- * Bounds: at most one listed page waits ahead of the downloads of a stream (`ahead`, one permit,
- * taken before a page is asked for and given back when its files start). The exception is an
+ * Bounds: at most one listed page waits ahead of the downloads of a stream (the lister asks for
+ * a page only once every page it handed on has been taken by the downloads). The exception is an
  * over-full window's first page, which is held back until its second page has said whether the
  * window is read or split (cursor.ts): for the time of that one request, two pages wait.
  * Checkpoints: the lister sends no export request that would make more than
@@ -46,8 +47,6 @@ type Listing =
       readonly page: ExportPage
       /** The page's files not listed before in this window, in page order. */
       readonly files: ReadonlyArray<ListedFile>
-      /** Holds the `ahead` permit, given back when the downloads take the page. */
-      readonly ahead: boolean
     }
   | {
       readonly _tag: "Listed"
@@ -60,20 +59,10 @@ type Listing =
   | { readonly _tag: "End" }
   | { readonly _tag: "Failed"; readonly cause: Cause.Cause<ApiError> }
 
-export interface Listings {
-  readonly queue: Queue.Queue<Listing>
-  readonly ahead: Effect.Semaphore
-  /** `requestsThrough` of the last window checkpointed. */
-  readonly covered: SubscriptionRef.SubscriptionRef<number>
-}
+/** The lister's hand-over to the downloads (handOver.ts); its checkpoints count export requests. */
+export type Listings = HandOver<Listing>
 
-export const makeListings = Effect.gen(function* () {
-  return {
-    queue: yield* Queue.unbounded<Listing>(),
-    ahead: yield* Effect.makeSemaphore(1),
-    covered: yield* SubscriptionRef.make(0)
-  } satisfies Listings
-})
+export const makeListings = Effect.sync(() => makeHandOver<Listing>())
 
 const looping = (request: ExportRequest, window: ExportWindow, repeated: number) =>
   new InvalidResponse({
@@ -88,18 +77,10 @@ const looping = (request: ExportRequest, window: ExportWindow, repeated: number)
  * `End`, or `Failed` carrying what stopped it, after everything listed before.
  */
 export const listWindows = (stream: string, options: CursorOptions, listings: Listings) => {
-  const { queue, ahead, covered } = listings
   let sent = 0
   /** `requestsThrough` of the last listed window whose end will be checkpointed. */
   let promised = 0
-  const roomForRequest = Effect.flatMap(SubscriptionRef.get(covered), (now) =>
-    sent - now < MAX_REQUESTS_WITHOUT_CHECKPOINT || promised <= now
-      ? Effect.void
-      : covered.changes.pipe(
-          Stream.takeUntil((done) => sent - done < MAX_REQUESTS_WITHOUT_CHECKPOINT || promised <= done),
-          Stream.runDrain
-        )
-  )
+  const roomForRequest = listings.covered((done) => sent - done < MAX_REQUESTS_WITHOUT_CHECKPOINT || promised <= done)
 
   const listWindow = (start: Cursor, window: ExportWindow) =>
     Effect.gen(function* () {
@@ -109,18 +90,18 @@ export const listWindows = (stream: string, options: CursorOptions, listings: Li
         listed === undefined ? Effect.dieMessage("the listing ended before its last page") : Effect.succeed(listed)
       )
       const seen = new Set<string>()
-      /** Pages listed but not handed on (held until the window's next page decides); they hold one `ahead` permit. */
+      /** Pages listed but not handed on (held until the window's next page decides). */
       let pending: Array<Extract<Listing, { _tag: "Page" }>> = []
-      const handOn = Effect.suspend(() => {
-        const pages = pending.map((page, i) => ({ ...page, ahead: i === pending.length - 1 }))
+      const handOn = () => {
+        listings.offer(pending, pending.length)
         pending = []
-        return queue.offerAll(pages)
-      })
+      }
       let pages = 0
       let files = 0
       for (;;) {
         yield* roomForRequest
-        if (pending.length === 0) yield* ahead.take(1)
+        // At most one listed page waits ahead of the downloads (held pages aside, see above).
+        if (pending.length === 0) yield* listings.noPageAhead
         const { request, page } = yield* nextPage
         sent++
         pages++
@@ -138,17 +119,16 @@ export const listWindows = (stream: string, options: CursorOptions, listings: Li
         cursor = step.cursor
         if (step._tag === "Split") {
           pending = []
-          yield* ahead.release(1)
           return cursor
         }
-        pending.push({ _tag: "Page", window, request, page, files: fresh, ahead: false })
+        pending.push({ _tag: "Page", window, request, page, files: fresh })
         if (step._tag === "NextPage") {
-          if (!step.hold) yield* handOn
+          if (!step.hold) handOn()
           continue
         }
-        yield* handOn
+        handOn()
         if (step.checkpoint) promised = sent
-        yield* queue.offer({ _tag: "Listed", window, pages, files, requestsThrough: sent })
+        listings.offer([{ _tag: "Listed", window, pages, files, requestsThrough: sent }], 0)
         return cursor
       }
     })
@@ -158,10 +138,10 @@ export const listWindows = (stream: string, options: CursorOptions, listings: Li
     for (let window = nextWindow(cursor); window !== undefined; window = nextWindow(cursor)) {
       cursor = yield* listWindow(cursor, window)
     }
-    yield* queue.offer({ _tag: "End" })
+    listings.offer([{ _tag: "End" }], 0)
   }).pipe(
     Effect.catchAllCause((cause) =>
-      Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : queue.offer({ _tag: "Failed", cause }).pipe(Effect.asVoid)
+      Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.sync(() => listings.offer([{ _tag: "Failed", cause }], 0))
     )
   )
 }
@@ -171,31 +151,33 @@ export const listWindows = (stream: string, options: CursorOptions, listings: Li
  * so the first file to meet a 403 asks the export endpoint again and the others take their URLs
  * from that answer: one rate-limited request per page, not one per file.
  */
-const pageRefresher = (request: ExportRequest, page: ExportPage) =>
-  Effect.gen(function* () {
-    const api = yield* EnterpretApi
-    const lock = yield* Effect.makeSemaphore(1)
-    let current = page
-    let currentPaths: Map<string, string> | undefined
-    let generation = 0
-    // Which answer each file's URL came from. URLs cannot be compared for this: two signed in
-    // the same second may be equal.
-    const fileGeneration = page.files.map(() => 0)
-    return (expired: string, index: number) =>
-      lock.withPermits(1)(
-        Effect.gen(function* () {
-          if (fileGeneration[index]! === generation) {
-            current = yield* api.exportPage(request)
-            currentPaths = byPath(current)
-            generation++
-          }
-          fileGeneration[index] = generation
-          // The same object as the expired URL: same path, else same place in the page.
-          const next = currentPaths?.get(withoutSignature(expired)) ?? current.files[index]
-          return next === undefined ? yield* new UrlExpired({ file: withoutSignature(expired) }) : next
-        })
-      )
-  })
+const pageRefresher = (api: Context.Tag.Service<typeof EnterpretApi>, request: ExportRequest, page: ExportPage) => {
+  // Made when the page is taken, in the downloads' own step: nearly every page never refreshes,
+  // so the lock is a plain semaphore made at once (Effect.unsafeMakeSemaphore) and the
+  // generations an array filled on the first refresh.
+  const lock = Effect.unsafeMakeSemaphore(1)
+  let current = page
+  let currentPaths: Map<string, string> | undefined
+  let generation = 0
+  // Which answer each file's URL came from. URLs cannot be compared for this: two signed in
+  // the same second may be equal.
+  let fileGeneration: Array<number> | undefined
+  return (expired: string, index: number) =>
+    lock.withPermits(1)(
+      Effect.gen(function* () {
+        fileGeneration ??= page.files.map(() => 0)
+        if (fileGeneration[index]! === generation) {
+          current = yield* api.exportPage(request)
+          currentPaths = byPath(current)
+          generation++
+        }
+        fileGeneration[index] = generation
+        // The same object as the expired URL: same path, else same place in the page.
+        const next = currentPaths?.get(withoutSignature(expired)) ?? current.files[index]
+        return next === undefined ? yield* new UrlExpired({ file: withoutSignature(expired) }) : next
+      })
+    )
+}
 
 /**
  * A fresh page's URLs by path (without signature), the first of each path kept: every expired
@@ -242,36 +224,43 @@ export const downloadWindow = (stream: string, listings: Listings) =>
       }
     > = []
     let at = 0
-    // The next file of the window, taking the next page when this one's files have all started;
-    // one worker at a time, so that pages are taken in order.
-    const lock = yield* Effect.makeSemaphore(1)
-    const nextFile = lock.withPermits(1)(
-      Effect.gen(function* () {
-        while (at >= files.length) {
-          if (listed !== undefined || ended) return undefined
-          const item = yield* Queue.take(listings.queue)
-          switch (item._tag) {
-            case "Page": {
-              if (item.ahead) yield* listings.ahead.release(1)
-              const refresh = yield* pageRefresher(item.request, item.page)
-              const windowEnd = toCursor(item.window.endMs)
-              files = item.files.map((file) => ({ ...file, windowEnd, refresh }))
-              at = 0
-              break
-            }
-            case "Listed":
-              listed = item
-              break
-            case "End":
-              ended = true
-              break
-            case "Failed":
-              return yield* Effect.failCause(item.cause)
-          }
+    const api = yield* EnterpretApi
+    // The next file of the window, taking the next page when this one's files have all been
+    // taken, in order. Several workers may wait for the lister: the first is woken by what it
+    // hands on, and a worker that leaves a file or an item behind wakes the next (handOver.ts).
+    const nextFile: Effect.Effect<(typeof files)[number] | undefined, ApiError> = Effect.suspend(() => {
+      for (;;) {
+        if (at < files.length) {
+          const file = files[at++]!
+          if (at < files.length || listings.hasItems()) listings.wakeTaker()
+          return Effect.succeed(file)
         }
-        return files[at++]
-      })
-    )
+        if (listed !== undefined || ended) {
+          listings.wakeTaker()
+          return Effect.succeed(undefined)
+        }
+        const item = listings.poll()
+        if (item === undefined) return Effect.zipRight(listings.ready, nextFile)
+        switch (item._tag) {
+          case "Page": {
+            listings.pageTaken()
+            const refresh = pageRefresher(api, item.request, item.page)
+            const windowEnd = toCursor(item.window.endMs)
+            files = item.files.map((file) => ({ ...file, windowEnd, refresh }))
+            at = 0
+            break
+          }
+          case "Listed":
+            listed = item
+            break
+          case "End":
+            ended = true
+            break
+          case "Failed":
+            return Effect.failCause(item.cause)
+        }
+      }
+    })
     const readFile = yield* fileReader
     let records = 0
     let bytes = 0
@@ -318,7 +307,7 @@ export const downloadWindow = (stream: string, listings: Listings) =>
   })
 
 /** The downloads of a stream have checkpointed the window listed with `requestsThrough`. */
-export const windowCheckpointed = (listings: Listings, requestsThrough: number) => SubscriptionRef.set(listings.covered, requestsThrough)
+export const windowCheckpointed = (listings: Listings, requestsThrough: number) => Effect.sync(() => listings.checkpointed(requestsThrough))
 
 /**
  * Lists and emits exactly one window, as a fixed window (never split): what the stream reader
