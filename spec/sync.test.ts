@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Option } from "effect"
+import { Cause, type Context, Effect, Exit, Option } from "effect"
 import { HOUR_MS } from "../src/config/hours.js"
 import { discoverStreams } from "../src/discover/discover.js"
 import { ApiAuthError, ObjectRefused, RateLimited, TransientError } from "../src/enterpret/errors.js"
 import { MAX_PAGES } from "../src/enterpret/pagination.js"
-import { DownloadSlots } from "../src/sync/downloadSlots.js"
+import { DownloadSlots, makeDownloadSlots } from "../src/sync/downloadSlots.js"
 import { RateLimitReporter } from "../src/enterpret/rateLimitReporter.js"
 import { readFile } from "../src/sync/fileReader.js"
 import { readStreams } from "../src/sync/read.js"
@@ -318,23 +318,21 @@ describe("readWindow in process: one long page (issue 15)", () => {
 
   /** The download slots, counting the fibers that wait for one: what a page's fan-out costs. */
   const countingSlots = (permits: number) => {
-    const real = Effect.unsafeMakeSemaphore(permits)
+    const real = makeDownloadSlots(permits)
     const counts = { waiting: 0, mostWaiting: 0 }
-    const slots: Effect.Semaphore = Object.assign(Object.create(real) as Effect.Semaphore, {
-      withPermits:
-        (n: number) =>
-        <A, E, R>(self: Effect.Effect<A, E, R>) =>
-          Effect.suspend(() => {
-            counts.waiting++
-            counts.mostWaiting = Math.max(counts.mostWaiting, counts.waiting)
-            return real.withPermits(n)(
-              Effect.suspend(() => {
-                counts.waiting--
-                return self
-              })
-            )
-          })
-    })
+    const slots: Context.Tag.Service<typeof DownloadSlots> = {
+      withSlot: (self) =>
+        Effect.suspend(() => {
+          counts.waiting++
+          counts.mostWaiting = Math.max(counts.mostWaiting, counts.waiting)
+          return real.withSlot(
+            Effect.suspend(() => {
+              counts.waiting--
+              return self
+            })
+          )
+        })
+    }
     return { slots, counts }
   }
 

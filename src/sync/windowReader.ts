@@ -281,7 +281,7 @@ export const downloadWindow = (stream: string, listings: Listings) =>
     const worker = Effect.gen(function* () {
       for (let first = yield* nextFile; first !== undefined; first = yield* nextFile) {
         const run = first
-        yield* slots.withPermits(1)(
+        yield* slots.withSlot(
           Effect.gen(function* () {
             for (let file: typeof run | undefined = run; file !== undefined; file = at < files.length ? files[at++] : undefined) {
               yield* read(file)
