@@ -3,7 +3,7 @@
 // and a non-zero exit from `read`, or a FAILED status from `check`; never a bare stack trace, never
 // the token. Every case runs in process (spec/badInput.test.ts); a sample of each kind through the
 // built CLI (integration_tests/e2e/badInput.test.ts).
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { expect } from "vitest"
@@ -115,7 +115,7 @@ export const readFails = async (run: RunCommand, files: { config: Content; catal
   const dir = mkdtempSync(join(tmpdir(), "source-enterpret-bad-"))
   const args = ["read", "--config", place(dir, "config.json", files.config), "--catalog", place(dir, "catalog.json", files.catalog)]
   if (files.state !== undefined) args.push("--state", place(dir, "state.json", files.state))
-  const result = await run(args)
+  const result = await run(args).finally(() => rmSync(dir, { recursive: true, force: true }))
   expect(result.code, result.stderr).not.toBe(0)
   const errors = traceErrors(result.messages)
   expect(errors, result.stdout).toHaveLength(1)
@@ -127,7 +127,9 @@ export const readFails = async (run: RunCommand, files: { config: Content; catal
 /** `check` with a broken config answers one FAILED CONNECTION_STATUS, exit 0. */
 export const checkFails = async (run: RunCommand, config: Content, says: RegExp) => {
   const dir = mkdtempSync(join(tmpdir(), "source-enterpret-bad-"))
-  const result = await run(["check", "--config", place(dir, "config.json", config)])
+  const result = await run(["check", "--config", place(dir, "config.json", config)]).finally(() =>
+    rmSync(dir, { recursive: true, force: true })
+  )
   expect(result.code, result.stderr).toBe(0)
   expect(result.messages).toHaveLength(1)
   const status = result.messages[0]!.connectionStatus as { status: string; message: string }

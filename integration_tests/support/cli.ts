@@ -1,6 +1,6 @@
 // Runs the built connector (`node dist/main.js`) as Airbyte would, and checks its stdout.
 import { spawn, type ChildProcess } from "node:child_process"
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -107,9 +107,16 @@ export const runCommand = <Message>(
     })
   })
 
+/** The temporary folders of this test process's runs, removed when it exits (1,500 were left in /tmp by a day of runs). */
+const inputDirs: Array<string> = []
+process.once("exit", () => {
+  for (const dir of inputDirs) rmSync(dir, { recursive: true, force: true })
+})
+
 /** Writes JSON files for one run into a fresh temporary folder and returns their paths. */
 export const writeInputs = (files: Record<string, unknown>): Record<string, string> => {
   const dir = mkdtempSync(join(tmpdir(), "source-enterpret-test-"))
+  inputDirs.push(dir)
   const paths: Record<string, string> = {}
   for (const [name, value] of Object.entries(files)) {
     const path = join(dir, `${name}.json`)
