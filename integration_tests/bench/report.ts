@@ -145,8 +145,11 @@ export const renderReport = (r: BenchResults): string => {
   const few = r.objects.find((o) => o.kind === "feedback" && o.many !== true)
   if (many !== undefined && few !== undefined) {
     const perMb = (o: typeof many) => (o.connector.cpuMs === undefined ? undefined : o.connector.cpuMs / 1000 / (o.inputBytes / MB))
+    const small = r.smallPages
+    const smallCpu = small?.connector.cpuMs === undefined ? undefined : small.connector.cpuMs / 1000 / (small.inputBytes / MB)
     out.push(
-      `CPU per 100 MB of CSV: ${fixed((perMb(many) ?? Number.NaN) * 100, 2)} s in ${many.files} small files, ` +
+      `CPU per 100 MB of CSV: ${fixed((perMb(many) ?? Number.NaN) * 100, 2)} s in ${many.files} small files listed ${r.filesPerPage} a page, ` +
+        (small === undefined ? "" : `${fixed((smallCpu ?? Number.NaN) * 100, 2)} s listed ${small.filesPerPage} a page, `) +
         `${fixed((perMb(few) ?? Number.NaN) * 100, 2)} s in ${few.files} larger ones.`,
       ""
     )

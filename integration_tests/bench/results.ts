@@ -53,6 +53,16 @@ export interface ObjectResult {
   readonly connectorImageBare?: RuntimeRun | undefined
 }
 
+/** The many-small-files object again, its files listed a few to a page (see bench.ts, SMALL_PAGE). */
+export interface SmallPageResult {
+  readonly object: string
+  readonly filesPerPage: number
+  readonly files: number
+  readonly inputBytes: number
+  readonly connector: Measurement
+  readonly connectorImage: RuntimeRun | undefined
+}
+
 export interface RssPoint {
   readonly object: string
   readonly inputBytes: number
@@ -77,7 +87,11 @@ export interface BenchResults {
   readonly pythonSkipped: string | undefined
   /** why there is no Python csv + orjson baseline, when there is none */
   readonly orjsonSkipped: string | undefined
+  /** files a page of the bench emulator's export answers */
+  readonly filesPerPage: number
   readonly objects: ReadonlyArray<ObjectResult>
+  /** the many-small-files object at a few files a page; undefined when the throughput part did not run */
+  readonly smallPages?: SmallPageResult | undefined
   /** the connector's runtime of `connector` rows: the machine's Node, no flags */
   readonly machineRuntime: Runtime
   /**

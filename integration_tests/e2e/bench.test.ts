@@ -120,7 +120,8 @@ describe("npm run bench -- --small", () => {
       "spec cold start",
       "backfill: adaptive export requests ≤",
       "backfill with window_hours 24",
-      "many small files: CPU per MB",
+      "many small files, 24 a page: CPU per MB",
+      "many small files, 2 a page: CPU per MB",
       ...(orjson ? ["read wall time ≤ half of Python csv + orjson from local disk"] : [])
     ]) {
       expect(markdown).toContain(target)
@@ -141,6 +142,13 @@ describe("npm run bench -- --small", () => {
       }
       expect(o.connector.records).toBeGreaterThan(1000)
     }
+    // The many-small-files object again at 2 files a page: the same records, its own CPU figure.
+    const many = results.objects.find((o) => o.many === true)!
+    expect(results.filesPerPage).toBe(24)
+    expect(results.smallPages).toMatchObject({ object: "bench_many", filesPerPage: 2, files: many.files, inputBytes: many.inputBytes })
+    expect(results.smallPages?.connector.records).toBe(many.connector.records)
+    expect(results.smallPages?.connector.stdoutBytes).toBe(many.connector.stdoutBytes)
+    expect(markdown).toMatch(/CPU per 100 MB of CSV: [\d.]+ s in \d+ small files listed 24 a page, [\d.]+ s listed 2 a page, /)
     expect(results.rss?.big.inputBytes).toBeGreaterThan(results.rss?.base.inputBytes ?? Infinity)
     const b = results.backfill!
     expect(b.dailyWindows).toBe(b.streams * b.days)
