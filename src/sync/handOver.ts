@@ -11,7 +11,8 @@ import { Effect } from "effect"
  * fiber, once, and the other side resumes it. With Effect's Queue, a semaphore for the page
  * ahead, a SubscriptionRef for the checkpoints and a lock over the takers, a page of 2 files cost
  * some 190 Effect steps of hand-over, more than the page's request and its files' reads together
- * (a read of 1000 files in pages of 2: 193,560 steps against 56,004 in pages of 24).
+ * (a read of 1000 files in pages of 2: 193,560 steps, 56,004 in pages of 24; 148,418 and 50,150
+ * with this hand-over).
  */
 export interface HandOver<A> {
   /** Adds items at the end, and resumes a waiting taker. */
