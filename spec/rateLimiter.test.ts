@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Duration, Effect, Exit, Fiber, TestClock } from "effect"
+import { Clock, Deferred, Duration, Effect, Exit, Fiber, TestClock } from "effect"
 import { makeSlidingWindowLimiter, rateWindowMs, type SlidingWindowLimiter } from "../src/enterpret/rateLimiter.js"
 
 interface Span {
@@ -170,6 +170,26 @@ describe("makeSlidingWindowLimiter", () => {
       yield* limiter.pauseUntil(5_000) // a 429 with Retry-After arrives meanwhile
       yield* TestClock.adjust(Duration.seconds(10))
       expect(yield* Fiber.join(waiting)).toBe(5_000)
+    })
+  )
+
+  it.effect("a caller that arrives just as room opens goes behind the one already waiting for it", () =>
+    Effect.gen(function* () {
+      // Counted only while in flight (a window of 0): room opens the moment the first one ends.
+      const limiter = yield* makeSlidingWindowLimiter(1, 0)
+      const gate = yield* Deferred.make<void>()
+      const order: Array<string> = []
+      yield* Effect.fork(limiter.pace(Deferred.await(gate)))
+      yield* Effect.yieldNow()
+      const waiting = yield* Effect.fork(limiter.pace(Effect.sync(() => order.push("waiting"))))
+      yield* Effect.yieldNow()
+      // The first ends and wakes the waiting one; the newcomer asks before that one has run.
+      yield* Deferred.succeed(gate, undefined)
+      yield* Effect.yieldNow()
+      const newcomer = yield* Effect.fork(limiter.pace(Effect.sync(() => order.push("newcomer"))))
+      yield* Fiber.join(waiting)
+      yield* Fiber.join(newcomer)
+      expect(order).toEqual(["waiting", "newcomer"])
     })
   )
 
