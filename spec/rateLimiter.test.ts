@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Deferred, Duration, Effect, Exit, Fiber, TestClock } from "effect"
+import { Clock, Deferred, Duration, Effect, Exit, Fiber, RuntimeFlags, RuntimeFlagsPatch, Supervisor, TestClock } from "effect"
 import { makeSlidingWindowLimiter, rateWindowMs, type SlidingWindowLimiter } from "../src/enterpret/rateLimiter.js"
 
 interface Span {
@@ -44,6 +44,7 @@ describe("makeSlidingWindowLimiter", () => {
       const limiter = yield* makeSlidingWindowLimiter(3, 1_000)
       expect(yield* limiter.pace(Effect.succeed(42))).toBe(42)
       expect(yield* Effect.exit(limiter.pace(Effect.fail("boom")))).toEqual(Exit.fail("boom"))
+      expect(yield* Effect.exit(limiter.pace(Effect.die("bug")))).toEqual(Exit.die("bug"))
     })
   )
 
@@ -190,6 +191,132 @@ describe("makeSlidingWindowLimiter", () => {
       yield* Fiber.join(waiting)
       yield* Fiber.join(newcomer)
       expect(order).toEqual(["waiting", "newcomer"])
+    })
+  )
+
+  it.effect("frees the slot of a request that died", () =>
+    Effect.gen(function* () {
+      const limiter = yield* makeSlidingWindowLimiter(1, 1_000)
+      yield* TestClock.adjust(2_000)
+      yield* Effect.exit(limiter.pace(Effect.die("bug")))
+      const next = yield* Effect.fork(startOf(limiter))
+      yield* TestClock.adjust(Duration.seconds(10))
+      expect(yield* Fiber.join(next)).toBe(3_000)
+    })
+  )
+
+  it.effect("wakes a caller waiting for a request in flight when that request is interrupted", () =>
+    Effect.gen(function* () {
+      const limiter = yield* makeSlidingWindowLimiter(1, 1_000)
+      const stuck = yield* Effect.fork(limiter.pace(Effect.never)) // takes the slot with room
+      yield* Effect.yieldNow()
+      const next = yield* Effect.fork(startOf(limiter)) // waits for it to end
+      yield* TestClock.adjust(2_000)
+      yield* Fiber.interrupt(stuck)
+      yield* TestClock.adjust(999)
+      expect(next.unsafePoll()).toBeNull()
+      yield* TestClock.adjust(Duration.seconds(10))
+      expect(yield* Fiber.join(next)).toBe(3_000)
+    })
+  )
+
+  it.effect("serves waiting callers in order of arrival, whenever a newcomer arrives as the first is woken", () =>
+    Effect.gen(function* () {
+      // Effect's semaphore, which served them before, let a newcomer take the permit the first
+      // waiter had just released before the second, woken for it, had run: B, D, C at 2 or 3
+      // yields here. Each `k` is a different moment for the newcomer D to arrive.
+      for (let k = 0; k < 8; k++) {
+        const limiter = yield* makeSlidingWindowLimiter(1, 0)
+        const gate = yield* Deferred.make<void>()
+        const order: Array<string> = []
+        const paced = (name: string) => limiter.pace(Effect.sync(() => order.push(name)))
+        yield* Effect.fork(limiter.pace(Deferred.await(gate)))
+        yield* Effect.yieldNow()
+        const b = yield* Effect.fork(paced("B"))
+        yield* Effect.yieldNow()
+        const c = yield* Effect.fork(paced("C"))
+        yield* Effect.yieldNow()
+        yield* Deferred.succeed(gate, undefined)
+        for (let i = 0; i < k; i++) yield* Effect.yieldNow()
+        const d = yield* Effect.fork(paced("D"))
+        yield* Fiber.join(Fiber.zip(Fiber.zip(b, c), d))
+        expect(order, `newcomer after ${k} yields`).toEqual(["B", "C", "D"])
+      }
+    })
+  )
+
+  it.effect("takes an interrupted waiter out of the line, first or not", () =>
+    Effect.gen(function* () {
+      const limiter = yield* makeSlidingWindowLimiter(1, 1_000)
+      yield* startOf(limiter)
+      // The first in line is interrupted: the one behind it gets the room at 1 000.
+      const first = yield* Effect.fork(startOf(limiter))
+      const second = yield* Effect.fork(startOf(limiter))
+      yield* TestClock.adjust(500)
+      yield* Fiber.interrupt(first)
+      yield* TestClock.adjust(500)
+      expect(yield* Fiber.join(second)).toBe(1_000)
+      // One behind the first is interrupted: the first gets the room at 2 000...
+      const third = yield* Effect.fork(startOf(limiter))
+      const fourth = yield* Effect.fork(startOf(limiter))
+      yield* TestClock.adjust(500)
+      yield* Fiber.interrupt(fourth)
+      yield* TestClock.adjust(500)
+      expect(yield* Fiber.join(third)).toBe(2_000)
+      // ...and with the line empty, a caller with room starts at once: no one left to queue behind.
+      yield* TestClock.adjust(1_000)
+      const fifth = yield* Effect.fork(startOf(limiter))
+      yield* Effect.yieldNow()
+      expect(fifth.unsafePoll()).toEqual(Exit.succeed(3_000))
+    })
+  )
+
+  it.effect("runs the request as interruptible as its caller: an uninterruptible caller's request runs to its end", () =>
+    Effect.gen(function* () {
+      const limiter = yield* makeSlidingWindowLimiter(1, 1_000)
+      let ended = false
+      const fiber = yield* Effect.fork(
+        Effect.uninterruptible(
+          limiter.pace(
+            Effect.zipRight(
+              Effect.sleep(1_000),
+              Effect.sync(() => {
+                ended = true
+              })
+            )
+          )
+        )
+      )
+      yield* TestClock.adjust(500)
+      const interrupting = yield* Effect.fork(Fiber.interrupt(fiber))
+      yield* TestClock.adjust(500)
+      yield* Fiber.join(interrupting)
+      expect(ended).toBe(true)
+    })
+  )
+
+  it.effect("costs at most 7 Effect steps beyond the request's own when the window has room and nobody waits", () =>
+    Effect.gen(function* () {
+      // The fast path's budget: the lock, a Deferred a request and an Effect-built wait for every
+      // request cost 62 steps; a step more is CPU on every one of a listing's hundreds of pages.
+      let steps = 0
+      class CountSteps extends Supervisor.AbstractSupervisor<void> {
+        value = Effect.void
+        override onEffect() {
+          steps++
+        }
+      }
+      const stepsOf = (effect: Effect.Effect<unknown>) =>
+        Effect.gen(function* () {
+          steps = 0
+          const counted = Effect.supervised(effect, new CountSteps())
+          yield* Effect.withRuntimeFlagsPatch(counted, RuntimeFlagsPatch.enable(RuntimeFlags.OpSupervision))
+          return steps
+        })
+      const limiter = yield* makeSlidingWindowLimiter(100, 1_000)
+      const alone = yield* stepsOf(Effect.void)
+      const paced = yield* stepsOf(limiter.pace(Effect.void))
+      expect(paced - alone).toBeLessThanOrEqual(7)
     })
   )
 
