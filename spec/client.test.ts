@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cookies, HttpClient, HttpClientRequest } from "@effect/platform"
-import { Duration, Effect, Either, Exit, Fiber, Layer, Redacted, Stream, TestClock } from "effect"
+import { Duration, Effect, Either, Exit, Fiber, Layer, Redacted, Schema, Stream, TestClock } from "effect"
 import { Settings, type SettingsShape } from "../src/config/settings.js"
 import { TimingDefault } from "../src/config/timing.js"
 import { ApiHttpClientLive } from "../src/enterpret/apiTransport.js"
-import { EnterpretApi, EnterpretApiLive, exportPages, MAX_ANSWER_BYTES } from "../src/enterpret/client.js"
+import { EnterpretApi, EnterpretApiLive, ExportResponse, exportPages, exportResponse, MAX_ANSWER_BYTES } from "../src/enterpret/client.js"
 import { ApiAuthError, ApiRequestError, InvalidResponse, ObjectRefused, TransientError } from "../src/enterpret/errors.js"
 import { MAX_PAGES } from "../src/enterpret/pagination.js"
 import { ApiRateLimiterLive } from "../src/enterpret/rateLimiter.js"
@@ -359,6 +359,32 @@ describe("file URLs in an export answer (issue 15)", () => {
       expect(Either.getOrThrow(result).files).toEqual([signed, signed])
     })
   )
+})
+
+describe("exportResponse: the usual export answer checked by hand, the rest by ExportResponse", () => {
+  const schema = Schema.decodeUnknownEither(ExportResponse)
+  it.each<readonly [string, unknown]>([
+    ["files and a cursor", { files: ["https://a.test/1.csv", "https://a.test/2.csv"], cursor: "c2" }],
+    ["the last page", { files: ["https://a.test/1.csv"] }],
+    ["a null files list and a null cursor", { files: null, cursor: null }],
+    ["an empty cursor", { files: [], cursor: "" }],
+    ["an explicit undefined cursor", { files: [], cursor: undefined }],
+    ["fields besides", { files: ["https://a.test/1.csv"], cursor: "c", total: 12, meta: { a: 1 } }],
+    ["no files field", { cursor: "c" }],
+    ["a file that is not a string", { files: ["https://a.test/1.csv", 7] }],
+    ["a null file", { files: [null] }],
+    ["files as an object", { files: { 0: "https://a.test/1.csv" } }],
+    ["a numeric cursor", { files: [], cursor: 3 }],
+    ["an array", [{ files: [] }]],
+    ["null", null],
+    ["a string", "files"]
+  ])("%s: the same value, or a failure, as the Schema gives", (_, json) => {
+    const byHand = exportResponse(json)
+    const bySchema = schema(json)
+    expect(Either.isRight(byHand)).toBe(Either.isRight(bySchema))
+    if (Either.isRight(byHand) && Either.isRight(bySchema)) expect(byHand.right).toStrictEqual(bySchema.right)
+    if (Either.isLeft(byHand)) expect(byHand.left).toMatch(/^the API answered with an unexpected shape: /)
+  })
 })
 
 describe("apiMessage: an error body reaches a message short (issue 15)", () => {

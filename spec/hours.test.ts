@@ -124,3 +124,15 @@ describe("toCursor", () => {
     expect(parseHour(toCursor(ms))).toBe(ms)
   })
 })
+
+describe("toApiTime and toCursor remember the last two hours", () => {
+  it("give each hour its own text whatever the order it is asked in (start, end, start, a third, the first again)", () => {
+    const hours = ["2025-12-12T10:00:00Z", "2025-12-12T11:00:00Z", "2025-12-12T10:00:00Z", "2026-01-31T23:00:00Z", "2025-12-12T10:00:00Z"]
+    for (const hour of [...hours, ...hours.slice().reverse()]) {
+      const ms = Date.parse(hour)
+      expect(toCursor(ms)).toBe(hour)
+      expect(toApiTime(ms)).toBe(`${hour.slice(0, 16)}Z`)
+      expect(toApiTime(ms + HOUR_MS)).toBe(`${new Date(ms + HOUR_MS).toISOString().slice(0, 16)}Z`)
+    }
+  })
+})
