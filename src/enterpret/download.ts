@@ -92,6 +92,9 @@ export const makeFileDownloader = Effect.gen(function* () {
   const agents = yield* keepAliveAgents
   const idleMs = settings.requestTimeoutMs
   const idle = Duration.millis(idleMs)
+  // The Clock of the fiber that makes the downloader (the TestClock under `it.effect`), read
+  // synchronously by each transfer: Effect.clockWith cost two steps a file.
+  const clock = yield* Effect.clock
 
   const download = <E, R>(url: string, handlers: DownloadHandlers<E, R>): Effect.Effect<void, E | DownloadError, R> => {
     const file = withoutSignature(url)
@@ -135,226 +138,237 @@ export const makeFileDownloader = Effect.gen(function* () {
       })
 
     // Per run of the effect (a retry runs it again): its own request, body and cleanup.
-    return Effect.clockWith((clock) =>
-      Effect.suspend(() => {
-        let request: ClientRequest | undefined
-        let body: Readable | undefined
-        /** The raw body while a decoder reads it. */
-        let compressed: Readable | undefined
-        let decoded: Readable | undefined
-        let failure: TransientError | undefined
-        /** Set while the transfer waits for the body: `readable`, `end`, `close` and failures call it. */
-        let wake: (() => void) | undefined
-        /** Resumes the fiber from the transfer's current async step. */
-        let resumeTransfer: ((effect: Effect.Effect<Progress<E, R>, TransientError>) => void) | undefined
-        let answered = false
-        let answerTimer: ReturnType<typeof setTimeout> | undefined
-        let watchdogTimer: ReturnType<typeof setTimeout> | undefined
-        // One cleanup whatever the outcome (Effect.ensuring, not a Scope and its finalizers: one
-        // fewer structure a file). A request destroyed after its body was read to the end is a
-        // no-op: Node has already put its connection back in the pool. Otherwise the connection is
-        // closed, not reused.
-        const cleanup = () => {
-          wake = undefined
-          resumeTransfer = undefined
-          answered = true
-          if (answerTimer !== undefined) clearTimeout(answerTimer)
-          if (watchdogTimer !== undefined) clearTimeout(watchdogTimer)
-          compressed?.destroy()
-          body?.destroy()
-          request?.destroy()
+    return Effect.suspend(() => {
+      let request: ClientRequest | undefined
+      let body: Readable | undefined
+      /** The raw body while a decoder reads it. */
+      let compressed: Readable | undefined
+      let decoded: Readable | undefined
+      let failure: TransientError | undefined
+      /** Set while the transfer waits for the body: `readable`, `end`, `close` and failures call it. */
+      let wake: (() => void) | undefined
+      /** Resumes the fiber from the transfer's current async step. */
+      let resumeTransfer: ((effect: Effect.Effect<Progress<E, R>, TransientError>) => void) | undefined
+      let answered = false
+      let answerTimer: ReturnType<typeof setTimeout> | undefined
+      let watchdogTimer: ReturnType<typeof setTimeout> | undefined
+      // One cleanup whatever the outcome (Effect.ensuring, not a Scope and its finalizers: one
+      // fewer structure a file). A request destroyed after its body was read to the end is a
+      // no-op: Node has already put its connection back in the pool. Otherwise the connection is
+      // closed, not reused.
+      const cleanup = () => {
+        wake = undefined
+        resumeTransfer = undefined
+        answered = true
+        if (answerTimer !== undefined) clearTimeout(answerTimer)
+        if (watchdogTimer !== undefined) clearTimeout(watchdogTimer)
+        compressed?.destroy()
+        body?.destroy()
+        request?.destroy()
+      }
+      const fail = (error: TransientError) => {
+        failure ??= error
+        wake?.()
+      }
+
+      let ended = false
+      let received = 0
+      /** Bytes on the wire are counted as read, unless a decoder reads them (then as they come). */
+      let counting = true
+      let expected: number | undefined
+      // One watchdog for the body, not a timeout per chunk, which raced a new fiber and timer
+      // against every chunk: that was a third of `read`'s CPU on the benchmark (60 MB: 1.12 s of
+      // CPU with it, 0.73 s without). Only time spent waiting for the body counts, not the
+      // handlers' (a slow stdout must not look like a silent file host). That waiting time is
+      // cut into periods of request_timeout_seconds; each must bring STALL_FLOOR_BYTES on the wire.
+      let waitingSince: number | undefined
+      /** Time waited for the body in the current period, besides the wait going on now. */
+      let waited = 0
+      /** `received` when the current period began. */
+      let periodStart = 0
+      const quietMs = () => waited + (waitingSince === undefined ? 0 : clock.unsafeCurrentTimeMillis() - waitingSince)
+      /** Judges a period once it has lasted request_timeout_seconds; then a new one begins. */
+      const stalled = (): TransientError | undefined => {
+        if (quietMs() < idleMs) return undefined
+        const brought = received - periodStart
+        if (brought < STALL_FLOOR_BYTES) {
+          return transient(
+            brought === 0
+              ? `no data for ${Duration.format(idle)}`
+              : `stalled: ${brought} bytes in ${Duration.format(idle)}, below the floor of ${STALL_FLOOR_BYTES} bytes per request_timeout_seconds`
+          )
         }
-        const fail = (error: TransientError) => {
-          failure ??= error
+        waited = 0
+        if (waitingSince !== undefined) waitingSince = clock.unsafeCurrentTimeMillis()
+        periodStart = received
+        return undefined
+      }
+      // A Node timer, not a second fiber raced against the body's: it judges each period as it
+      // ends and wakes the transfer with the stall, which fails at its next step.
+      const watch = () => {
+        watchdogTimer = undefined
+        const stall = stalled()
+        if (stall !== undefined) return fail(stall)
+        watchdogTimer = setTimeout(watch, Math.max(1, idleMs - quietMs()))
+      }
+
+      /**
+       * Reads the body in Node's callbacks, a buffer at a time as the socket delivers it, and
+       * hands each to `onChunk` there. It resumes the fiber only when the body has ended or
+       * failed, or with the Effect a handler must have run before the next chunk is read.
+       */
+      const run = () => {
+        // Set again only when it waits: a failure told from inside a read (Node may emit `error`
+        // there) is seen at the loop's next turn, not by a nested run.
+        wake = undefined
+        const resume = resumeTransfer
+        if (resume === undefined || decoded === undefined) return
+        try {
+          for (;;) {
+            if (failure !== undefined) return resume(Effect.fail(failure))
+            const chunk = decoded.read() as Uint8Array | null
+            if (chunk !== null) {
+              if (counting) received += chunk.length
+              if (waitingSince !== undefined) waited += clock.unsafeCurrentTimeMillis() - waitingSince
+              waitingSince = undefined
+              const stall = stalled()
+              if (stall !== undefined) return resume(Effect.fail(stall))
+              const wait = handlers.onChunk(chunk)
+              if (wait !== undefined) return resume(Effect.succeed({ _tag: "Wait", wait }))
+              waitingSince = clock.unsafeCurrentTimeMillis()
+            } else if (ended) {
+              return resume(Effect.succeed(DONE))
+            } else {
+              wake = run
+              return
+            }
+          }
+        } catch (defect) {
+          // A handler that throws is a bug; from inside Node's callback it would be uncaught.
+          resume(Effect.die(defect))
+        }
+      }
+
+      /** The answer has come: a file to read goes on in these callbacks; any other, to `refusal`. */
+      const answer = (source: IncomingMessage) => {
+        body = source
+        source.on("error", (error: unknown) => fail(transient(transportMessage(error, String(error)))))
+        const status = source.statusCode ?? 0
+        const coding = status >= 200 && status < 300 ? contentCoding(source) : undefined
+        if (
+          coding === undefined ||
+          coding.unreadable ||
+          statusVerdict(status, "file-host", { expiredByBody: false }) !== "ok" ||
+          nonCsvContentType(source.headers["content-type"]) !== undefined
+        ) {
+          return resumeTransfer?.(Effect.succeed({ _tag: "Refused", response: source }))
+        }
+        let reading: Readable = source
+        const decoder = coding.decoder
+        if (decoder !== undefined) {
+          // Bytes on the wire are counted before they are decoded, for the Content-Length check
+          // and the stall floor.
+          counting = false
+          source.on("data", (chunk: Uint8Array) => {
+            received += chunk.length
+          })
+          decoder.on("error", (error: unknown) => fail(transient(`${coding.codings[0]}: ${String(error)}`)))
+          source.pipe(decoder)
+          reading = decoder
+          body = decoder
+          compressed = source
+        }
+        decoded = reading
+        reading.on("readable", () => wake?.())
+        // A body cut off without an error ends like a short one: the Content-Length check catches it.
+        const onEnd = () => {
+          ended = true
           wake?.()
         }
-
-        let ended = false
-        let received = 0
-        /** Bytes on the wire are counted as read, unless a decoder reads them (then as they come). */
-        let counting = true
-        let expected: number | undefined
-        // One watchdog for the body, not a timeout per chunk, which raced a new fiber and timer
-        // against every chunk: that was a third of `read`'s CPU on the benchmark (60 MB: 1.12 s of
-        // CPU with it, 0.73 s without). Only time spent waiting for the body counts, not the
-        // handlers' (a slow stdout must not look like a silent file host). That waiting time is
-        // cut into periods of request_timeout_seconds; each must bring STALL_FLOOR_BYTES on the wire.
-        let waitingSince: number | undefined
-        /** Time waited for the body in the current period, besides the wait going on now. */
-        let waited = 0
-        /** `received` when the current period began. */
-        let periodStart = 0
-        const quietMs = () => waited + (waitingSince === undefined ? 0 : clock.unsafeCurrentTimeMillis() - waitingSince)
-        /** Judges a period once it has lasted request_timeout_seconds; then a new one begins. */
-        const stalled = (): TransientError | undefined => {
-          if (quietMs() < idleMs) return undefined
-          const brought = received - periodStart
-          if (brought < STALL_FLOOR_BYTES) {
-            return transient(
-              brought === 0
-                ? `no data for ${Duration.format(idle)}`
-                : `stalled: ${brought} bytes in ${Duration.format(idle)}, below the floor of ${STALL_FLOOR_BYTES} bytes per request_timeout_seconds`
-            )
-          }
-          waited = 0
-          if (waitingSince !== undefined) waitingSince = clock.unsafeCurrentTimeMillis()
-          periodStart = received
-          return undefined
+        reading.on("end", onEnd)
+        reading.on("close", onEnd)
+        const lengthHeader = source.headers["content-length"]
+        expected = lengthHeader === undefined ? undefined : Number(lengthHeader)
+        const chunked = /(^|,)\s*chunked\s*$/i.test(String(source.headers["transfer-encoding"] ?? ""))
+        watch()
+        try {
+          const sized = handlers.onSize(expected, expected !== undefined ? "length" : chunked ? "chunked" : "close")
+          if (sized !== undefined) return resumeTransfer?.(Effect.succeed({ _tag: "Wait", wait: sized }))
+        } catch (defect) {
+          return resumeTransfer?.(Effect.die(defect))
         }
-        // A Node timer, not a second fiber raced against the body's: it judges each period as it
-        // ends and wakes the transfer with the stall, which fails at its next step.
-        const watch = () => {
-          watchdogTimer = undefined
-          const stall = stalled()
-          if (stall !== undefined) return fail(stall)
-          watchdogTimer = setTimeout(watch, Math.max(1, idleMs - quietMs()))
-        }
+        waitingSince = clock.unsafeCurrentTimeMillis()
+        run()
+      }
 
-        /**
-         * Reads the body in Node's callbacks, a buffer at a time as the socket delivers it, and
-         * hands each to `onChunk` there. It resumes the fiber only when the body has ended or
-         * failed, or with the Effect a handler must have run before the next chunk is read.
-         */
-        const run = () => {
-          // Set again only when it waits: a failure told from inside a read (Node may emit `error`
-          // there) is seen at the loop's next turn, not by a nested run.
-          wake = undefined
-          const resume = resumeTransfer
-          if (resume === undefined || decoded === undefined) return
-          try {
-            for (;;) {
-              if (failure !== undefined) return resume(Effect.fail(failure))
-              const chunk = decoded.read() as Uint8Array | null
-              if (chunk !== null) {
-                if (counting) received += chunk.length
-                if (waitingSince !== undefined) waited += clock.unsafeCurrentTimeMillis() - waitingSince
-                waitingSince = undefined
-                const stall = stalled()
-                if (stall !== undefined) return resume(Effect.fail(stall))
-                const wait = handlers.onChunk(chunk)
-                if (wait !== undefined) return resume(Effect.succeed({ _tag: "Wait", wait }))
-                waitingSince = clock.unsafeCurrentTimeMillis()
-              } else if (ended) {
-                return resume(Effect.succeed(DONE))
-              } else {
-                wake = run
-                return
-              }
-            }
-          } catch (defect) {
-            // A handler that throws is a bug; from inside Node's callback it would be uncaught.
-            resume(Effect.die(defect))
-          }
+      // The request, its answer and, for a file, its whole body in one async step: an Effect
+      // step per chunk (a fiber suspended on every read that found the buffer empty, resumed by
+      // `readable`), a separate step for the answer, a timeout fiber raced against it, and a
+      // Scope were most of what a small file cost beyond its bytes (200 MB in 1000 files
+      // against 20 files, CPU per MB of read on Node 20: 1.82x with all of them, 1.52x with the
+      // timeout fiber and the Scope gone, 1.34x once the rest went too, with the per-file and
+      // per-page work of the readers: about 108 Effect steps a file before, 28 after).
+      const transfer = Effect.async<Progress<E, R>, TransientError>((resume) => {
+        resumeTransfer = resume
+        const refuse = (error: TransientError) => {
+          if (answered) return fail(error)
+          answered = true
+          if (answerTimer !== undefined) clearTimeout(answerTimer)
+          resume(Effect.fail(error))
         }
-
-        /** The answer has come: a file to read goes on in these callbacks; any other, to `refusal`. */
-        const answer = (source: IncomingMessage) => {
-          body = source
-          source.on("error", (error: unknown) => fail(transient(transportMessage(error, String(error)))))
-          const status = source.statusCode ?? 0
-          const coding = status >= 200 && status < 300 ? contentCoding(source) : undefined
-          if (
-            coding === undefined ||
-            coding.unreadable ||
-            statusVerdict(status, "file-host", { expiredByBody: false }) !== "ok" ||
-            nonCsvContentType(source.headers["content-type"]) !== undefined
-          ) {
-            return resumeTransfer?.(Effect.succeed({ _tag: "Refused", response: source }))
-          }
-          let reading: Readable = source
-          const decoder = coding.decoder
-          if (decoder !== undefined) {
-            // Bytes on the wire are counted before they are decoded, for the Content-Length check
-            // and the stall floor.
-            counting = false
-            source.on("data", (chunk: Uint8Array) => {
-              received += chunk.length
-            })
-            decoder.on("error", (error: unknown) => fail(transient(`${coding.codings[0]}: ${String(error)}`)))
-            source.pipe(decoder)
-            reading = decoder
-            body = decoder
-            compressed = source
-          }
-          decoded = reading
-          reading.on("readable", () => wake?.())
-          // A body cut off without an error ends like a short one: the Content-Length check catches it.
-          const onEnd = () => {
-            ended = true
-            wake?.()
-          }
-          reading.on("end", onEnd)
-          reading.on("close", onEnd)
-          const lengthHeader = source.headers["content-length"]
-          expected = lengthHeader === undefined ? undefined : Number(lengthHeader)
-          const chunked = /(^|,)\s*chunked\s*$/i.test(String(source.headers["transfer-encoding"] ?? ""))
-          watch()
-          try {
-            const sized = handlers.onSize(expected, expected !== undefined ? "length" : chunked ? "chunked" : "close")
-            if (sized !== undefined) return resumeTransfer?.(Effect.succeed({ _tag: "Wait", wait: sized }))
-          } catch (defect) {
-            return resumeTransfer?.(Effect.die(defect))
-          }
-          waitingSince = clock.unsafeCurrentTimeMillis()
-          run()
-        }
-
-        // The request, its answer and, for a file, its whole body in one async step: an Effect
-        // step per chunk (a fiber suspended on every read that found the buffer empty, resumed by
-        // `readable`), a separate step for the answer, a timeout fiber raced against it, and a
-        // Scope were most of what a small file cost beyond its bytes (200 MB in 1000 files
-        // against 20 files, CPU per MB of read on Node 20: 1.82x with all of them, 1.52x with the
-        // timeout fiber and the Scope gone, 1.34x once the rest went too, with the per-file and
-        // per-page work of the readers: about 108 Effect steps a file before, 28 after).
-        const transfer = Effect.async<Progress<E, R>, TransientError>((resume) => {
-          resumeTransfer = resume
-          const refuse = (error: TransientError) => {
-            if (answered) return fail(error)
+        try {
+          const https = url.startsWith("https:")
+          const options = { agent: https ? agents.https : agents.http, headers: { "accept-encoding": "gzip" } }
+          request = (https ? httpsGet : httpGet)(url, options, (incoming) => {
+            if (answered) return
             answered = true
             if (answerTimer !== undefined) clearTimeout(answerTimer)
-            resume(Effect.fail(error))
-          }
-          try {
-            const https = url.startsWith("https:")
-            const options = { agent: https ? agents.https : agents.http, headers: { "accept-encoding": "gzip" } }
-            request = (https ? httpsGet : httpGet)(url, options, (incoming) => {
-              if (answered) return
-              answered = true
-              if (answerTimer !== undefined) clearTimeout(answerTimer)
-              answer(incoming)
-            })
-          } catch (error) {
-            return refuse(transient(transportMessage(error, String(error))))
-          }
-          answerTimer = setTimeout(() => refuse(transient(`no answer within ${Duration.format(idle)}`)), idleMs)
-          // Before and after the answer: a socket error after the headers fails the body.
-          request.on("error", (error: unknown) => refuse(transient(transportMessage(error, String(error)))))
-        })
-        const pump = Effect.async<Progress<E, R>, TransientError>((resume) => {
-          resumeTransfer = resume
-          run()
-        })
-        const proceed = (progress: Progress<E, R>): Effect.Effect<void, E | DownloadError, R> => {
-          switch (progress._tag) {
-            case "Done":
-              return expected !== undefined && received !== expected
-                ? Effect.fail(transient(`the body ended after ${received} of ${expected} bytes`))
-                : Effect.void
-            case "Wait":
-              return Effect.zipRight(
-                progress.wait,
-                Effect.suspend(() => {
-                  waitingSince = clock.unsafeCurrentTimeMillis()
-                  return Effect.flatMap(pump, proceed)
-                })
-              )
-            case "Refused":
-              return refusal(progress.response)
-          }
+            answer(incoming)
+          })
+        } catch (error) {
+          return refuse(transient(transportMessage(error, String(error))))
         }
-        return Effect.flatMap(transfer, proceed).pipe(Effect.ensuring(Effect.sync(cleanup)))
+        answerTimer = setTimeout(() => refuse(transient(`no answer within ${Duration.format(idle)}`)), idleMs)
+        // Before and after the answer: a socket error after the headers fails the body.
+        request.on("error", (error: unknown) => refuse(transient(transportMessage(error, String(error)))))
       })
-    )
+      const pump = Effect.async<Progress<E, R>, TransientError>((resume) => {
+        resumeTransfer = resume
+        run()
+      })
+      const proceed = (progress: Progress<E, R>): Effect.Effect<void, E | DownloadError, R> => {
+        switch (progress._tag) {
+          case "Done":
+            return expected !== undefined && received !== expected
+              ? Effect.fail(transient(`the body ended after ${received} of ${expected} bytes`))
+              : Effect.void
+          case "Wait":
+            return Effect.zipRight(
+              progress.wait,
+              Effect.suspend(() => {
+                waitingSince = clock.unsafeCurrentTimeMillis()
+                return Effect.flatMap(pump, proceed)
+              })
+            )
+          case "Refused":
+            return refusal(progress.response)
+        }
+      }
+      // Cleaned up however it ends, interruption included: the handlers of one match run with
+      // interruption off, where Effect.ensuring's finalizer cost a mask, a step and a zip more.
+      return Effect.uninterruptibleMask((restore) =>
+        Effect.matchCauseEffect(restore(Effect.flatMap(transfer, proceed)), {
+          onFailure: (cause) => {
+            cleanup()
+            return Effect.failCause(cause)
+          },
+          onSuccess: () => {
+            cleanup()
+            return Effect.void
+          }
+        })
+      )
+    })
   }
 
   return { download }

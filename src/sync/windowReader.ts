@@ -36,6 +36,16 @@ import { type HandOver, makeHandOver } from "./handOver.js"
 interface ListedFile {
   readonly url: string
   readonly index: number
+  /**
+   * Its page's window end and URL refresher, set for all the page's files when the downloads take
+   * the page (one store a file, where a copy of each file with them cost an object spread a file).
+   */
+  page: PageContext | undefined
+}
+
+interface PageContext {
+  readonly windowEnd: string
+  readonly refresh: (expired: string, index: number) => Effect.Effect<string, ApiError | UrlExpired>
 }
 
 /** What the lister hands to the downloads, in order. */
@@ -110,7 +120,7 @@ export const listWindows = (stream: string, options: CursorOptions, listings: Li
           const path = withoutSignature(url)
           if (seen.has(path)) return
           seen.add(path)
-          fresh.push({ url, index })
+          fresh.push({ url, index, page: undefined })
         })
         const more = page.cursor !== undefined
         if (more && page.files.length > 0 && fresh.length === 0) return yield* looping(request, window, page.files.length)
@@ -217,12 +227,7 @@ export const downloadWindow = (stream: string, listings: Listings) =>
     const { maxConcurrentDownloads } = yield* Settings
     let listed: Extract<Listing, { _tag: "Listed" }> | undefined
     let ended = false
-    let files: Array<
-      ListedFile & {
-        readonly windowEnd: string
-        readonly refresh: (expired: string, index: number) => Effect.Effect<string, ApiError | UrlExpired>
-      }
-    > = []
+    let files: ReadonlyArray<ListedFile> = []
     let at = 0
     const api = yield* EnterpretApi
     // The next file of the window, taking the next page when this one's files have all been
@@ -244,9 +249,9 @@ export const downloadWindow = (stream: string, listings: Listings) =>
         switch (item._tag) {
           case "Page": {
             listings.pageTaken()
-            const refresh = pageRefresher(api, item.request, item.page)
-            const windowEnd = toCursor(item.window.endMs)
-            files = item.files.map((file) => ({ ...file, windowEnd, refresh }))
+            const page: PageContext = { windowEnd: toCursor(item.window.endMs), refresh: pageRefresher(api, item.request, item.page) }
+            for (const file of item.files) file.page = page
+            files = item.files
             at = 0
             break
           }
@@ -264,9 +269,14 @@ export const downloadWindow = (stream: string, listings: Listings) =>
     const readFile = yield* fileReader
     let records = 0
     let bytes = 0
-    const read = (file: (typeof files)[number]) =>
+    const read = (file: ListedFile) =>
       Effect.map(
-        readFile({ stream, windowEnd: file.windowEnd, url: file.url, refreshUrl: (expired) => file.refresh(expired, file.index) }),
+        readFile({
+          stream,
+          windowEnd: file.page!.windowEnd,
+          url: file.url,
+          refreshUrl: (expired) => file.page!.refresh(expired, file.index)
+        }),
         (read) => {
           records += read.records
           bytes += read.bytes
