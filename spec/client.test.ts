@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cookies, HttpClient, HttpClientRequest } from "@effect/platform"
 import { Duration, Effect, Either, Exit, Fiber, Layer, Redacted, Schema, Stream, TestClock } from "effect"
+import { createServer, type Server, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
 import { Settings, type SettingsShape } from "../src/config/settings.js"
 import { TimingDefault } from "../src/config/timing.js"
 import { ApiHttpClientLive } from "../src/enterpret/apiTransport.js"
@@ -36,6 +38,12 @@ const withApi = (answer: (request: SentRequest) => FakeAnswer, overrides: Partia
     Layer.provide(Layer.mergeAll(Layer.succeed(Settings, { ...settings, ...overrides }), TimingDefault, http.layer))
   )
   return { sent: http.sent, layer }
+}
+
+/** Starts `server` on a free loopback port; its base URL, `http://127.0.0.1:PORT`. */
+const onLoopback = async (server: Server): Promise<string> => {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
 describe("EnterpretApi: one HTTP client set up once", () => {
@@ -400,7 +408,6 @@ describe("apiMessage: an error body reaches a message short (issue 15)", () => {
 describe("ApiHttpClientLive: the API over real HTTP", () => {
   /** A local API: each export answer lists one file and a cursor for the next, three pages in all. */
   const serve = async (chunked: boolean) => {
-    const { createServer } = await import("node:http")
     let connections = 0
     const server = createServer((request, response) => {
       let body = ""
@@ -424,9 +431,7 @@ describe("ApiHttpClientLive: the API over real HTTP", () => {
       })
     })
     server.on("connection", () => connections++)
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    const port = (server.address() as { port: number }).port
-    return { baseUrl: `http://127.0.0.1:${port}/export`, connections: () => connections, close: () => server.close() }
+    return { baseUrl: `${await onLoopback(server)}/export`, connections: () => connections, close: () => server.close() }
   }
 
   it.each([
@@ -460,8 +465,7 @@ describe("ApiHttpClientLive: the API over real HTTP", () => {
 
 describe("ApiHttpClientLive: what an API answer over real HTTP can do wrong", () => {
   /** A local API whose every answer `handle` writes; it records the requests and whether each ended early. */
-  const serveWith = async (handle: (response: import("node:http").ServerResponse) => void) => {
-    const { createServer } = await import("node:http")
+  const serveWith = async (handle: (response: ServerResponse) => void) => {
     const requests: Array<{ readonly headers: Record<string, unknown>; readonly body: string; closed: boolean }> = []
     const server = createServer((request, response) => {
       const seen = { headers: request.headers as Record<string, unknown>, body: "", closed: false }
@@ -474,10 +478,8 @@ describe("ApiHttpClientLive: what an API answer over real HTTP can do wrong", ()
       })
       request.on("end", () => handle(response))
     })
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    const port = (server.address() as { port: number }).port
     return {
-      baseUrl: `http://127.0.0.1:${port}/export`,
+      baseUrl: `${await onLoopback(server)}/export`,
       requests,
       close: () => {
         server.closeAllConnections()
@@ -584,15 +586,13 @@ describe("ApiHttpClientLive as an HttpClient: the answer, read whole, through ea
     Layer.provideMerge(ApiHttpClientLive, Layer.succeed(Settings, { ...settings, requestTimeoutMs }))
 
   it("status, headers, cookies and the body as text, JSON, bytes, a stream and URL parameters", async () => {
-    const { createServer } = await import("node:http")
     const server = createServer((_, response) => {
       response.statusCode = 201
       response.setHeader("content-type", "application/json")
       response.setHeader("set-cookie", ["a=1; Path=/", "b=2; Path=/"])
       response.end('{"files":["é"]}')
     })
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/x`
+    const url = `${await onLoopback(server)}/x`
     try {
       const read = await Effect.runPromise(
         Effect.gen(function* () {
@@ -627,15 +627,13 @@ describe("ApiHttpClientLive as an HttpClient: the answer, read whole, through ea
   })
 
   it("an interrupted request is closed at once, not left to its timeout", async () => {
-    const { createServer } = await import("node:http")
     let closed = false
     const server = createServer((request) => {
       request.on("close", () => {
         closed = true
       })
     })
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/x`
+    const url = `${await onLoopback(server)}/x`
     try {
       const exit = await Effect.runPromise(
         Effect.gen(function* () {
