@@ -384,6 +384,9 @@ describe("exportResponse: the usual export answer checked by hand, the rest by E
     ["files as an object", { files: { 0: "https://a.test/1.csv" } }],
     ["a numeric cursor", { files: [], cursor: 3 }],
     ["an array", [{ files: [] }]],
+    ["a files list with a hole", { files: Object.assign(new Array<string>(2), { 1: "https://a.test/1.csv" }) }],
+    ["a cursor only inherited", Object.assign(Object.create({ cursor: "inherited" }), { files: [] })],
+    ["files only inherited", Object.create({ files: [] })],
     ["null", null],
     ["a string", "files"]
   ])("%s: the same value, or a failure, as the Schema gives", (_, json) => {

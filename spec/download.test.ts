@@ -2,7 +2,7 @@
 // read a buffer at a time, its connections kept alive from file to file. What each answer of the
 // file host means, what the request carries and when a body counts as broken off.
 import { describe, expect, it } from "@effect/vitest"
-import { Data, Effect, Either, Layer, TestClock } from "effect"
+import { Data, Deferred, Effect, Either, Exit, Fiber, Layer, TestClock } from "effect"
 import type { ServerResponse } from "node:http"
 import { createServer as createTcpServer } from "node:net"
 import type { AddressInfo } from "node:net"
@@ -116,6 +116,41 @@ describe("FileDownloader: the body from node:http", () => {
           .download(host.url("/a.csv?sig=1"), { onSize: () => Effect.void, onChunk: () => Effect.fail(new Enough()) })
           .pipe(Effect.either)
         expect(Either.isLeft(stopped) && stopped.left._tag).toBe("Enough")
+        expect((yield* downloadAll(host.url("/b.csv?sig=1"))).body.equals(BODY)).toBe(true)
+      }).pipe(Effect.provide(downloaderWith()))
+      expect(host.seen.map((r) => r.connection)).toEqual([1, 2])
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("an interrupted download (a sibling failed, SIGTERM) closes its connection at once, and the next file opens another", () =>
+    Effect.gen(function* () {
+      let slowClosed = false
+      const host = yield* fileHost((res, request) => {
+        if (!request.url.startsWith("/slow")) return serve(BODY)(res)
+        // A first piece of the body, then silence: the download is mid-body when it is interrupted.
+        res.on("close", () => {
+          slowClosed = true
+        })
+        res.writeHead(200, { "content-type": "text/csv", "content-length": String(BODY.length) })
+        res.write(BODY.subarray(0, 1_000))
+      })
+      yield* Effect.gen(function* () {
+        const downloader = yield* FileDownloader
+        const firstChunk = yield* Deferred.make<void>()
+        const fiber = yield* Effect.fork(
+          downloader.download<never, never>(host.url("/slow.csv?sig=1"), {
+            onSize: () => undefined,
+            onChunk: () => {
+              Deferred.unsafeDone(firstChunk, Exit.void)
+              return undefined
+            }
+          })
+        )
+        yield* Deferred.await(firstChunk)
+        yield* Fiber.interrupt(fiber)
+        // The host sees the connection close well before request_timeout_seconds (5 s here).
+        for (let waited = 0; !slowClosed && waited < 1_000; waited += 10) yield* Effect.sleep(10)
+        expect(slowClosed).toBe(true)
         expect((yield* downloadAll(host.url("/b.csv?sig=1"))).body.equals(BODY)).toBe(true)
       }).pipe(Effect.provide(downloaderWith()))
       expect(host.seen.map((r) => r.connection)).toEqual([1, 2])

@@ -126,6 +126,14 @@ describe("toCursor", () => {
 })
 
 describe("toApiTime and toCursor remember the last two hours", () => {
+  it("an hour that cannot be formatted throws every time, not once and then another hour's text", () => {
+    const far = 9e15
+    expect(() => toApiTime(far)).toThrow(RangeError)
+    expect(() => toApiTime(far)).toThrow(RangeError)
+    expect(() => toCursor(far)).toThrow(RangeError)
+    expect(() => toCursor(far)).toThrow(RangeError)
+  })
+
   it("give each hour its own text whatever the order it is asked in (start, end, start, a third, the first again)", () => {
     const hours = ["2025-12-12T10:00:00Z", "2025-12-12T11:00:00Z", "2025-12-12T10:00:00Z", "2026-01-31T23:00:00Z", "2025-12-12T10:00:00Z"]
     for (const hour of [...hours, ...hours.slice().reverse()]) {

@@ -41,11 +41,14 @@ const lastTwo = (format: (ms: number) => string) => {
   return (ms: number): string => {
     if (ms === lastMs) return last
     if (ms === previousMs) return previous
+    // Formatted before anything is remembered: an hour that throws (a RangeError past year
+    // 275760) throws again next time rather than finding the text of another.
+    const text = format(ms)
     previousMs = lastMs
     previous = last
     lastMs = ms
-    last = format(ms)
-    return last
+    last = text
+    return text
   }
 }
 

@@ -60,17 +60,26 @@ const decodeExportResponse = Schema.decodeUnknownEither(ExportResponse)
  */
 export const exportResponse = (json: unknown): Either.Either<typeof ExportResponse.Type, string> => {
   if (typeof json === "object" && json !== null && !Array.isArray(json)) {
-    const { files, cursor } = json as { readonly files?: unknown; readonly cursor?: unknown }
-    const filesUsual = files === null || (Array.isArray(files) && files.every((file) => typeof file === "string"))
+    // Own keys only, and every index of `files`, as the Schema reads them (JSON.parse makes
+    // neither an inherited key nor a hole, but the check does not lean on that).
+    const hasCursor = Object.hasOwn(json, "cursor")
+    const files: unknown = Object.hasOwn(json, "files") ? (json as { readonly files: unknown }).files : undefined
+    const cursor: unknown = hasCursor ? (json as { readonly cursor: unknown }).cursor : undefined
+    const filesUsual = files === null || (Array.isArray(files) && allStrings(files))
     const cursorUsual = cursor === undefined || cursor === null || typeof cursor === "string"
     if (filesUsual && cursorUsual) {
       return Either.right({
         files: files as ReadonlyArray<string> | null,
-        ...("cursor" in json ? { cursor: cursor as string | null | undefined } : {})
+        ...(hasCursor ? { cursor: cursor as string | null | undefined } : {})
       })
     }
   }
   return Either.mapLeft(decodeExportResponse(json), unexpectedShape)
+}
+
+const allStrings = (values: ReadonlyArray<unknown>): boolean => {
+  for (let i = 0; i < values.length; i++) if (typeof values[i] !== "string") return false
+  return true
 }
 
 /** One export page as EnterpretApi gives it: its files' URLs as they may be fetched (`fileUrl`). */
