@@ -3,7 +3,7 @@
 // file host means, what the request carries and when a body counts as broken off.
 import { describe, expect, it } from "@effect/vitest"
 import { Data, Deferred, Effect, Either, Exit, Fiber, Layer, TestClock } from "effect"
-import type { ServerResponse } from "node:http"
+import { createServer as createHttpServer, type ServerResponse } from "node:http"
 import { createServer as createTcpServer } from "node:net"
 import type { AddressInfo } from "node:net"
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib"
@@ -420,6 +420,90 @@ describe("FileDownloader: what the file host means, whatever its words (issue 22
       })
       const whole = yield* downloadAll(slow.url("/s.csv?sig=1")).pipe(Effect.provide(downloaderWith({ requestTimeoutMs: 1_000 })))
       expect(whole.body.equals(Buffer.from(CSV.subarray(0, 10_240)))).toBe(true)
+    }).pipe(Effect.scoped)
+  )
+})
+
+describe("FileDownloader: the connection pool (connectionPool.ts)", () => {
+  /** A file host that says `Keep-Alive: timeout=2` and records when each connection closes. */
+  const keepAliveHost = (answer: (res: ServerResponse) => void) =>
+    Effect.acquireRelease(
+      Effect.async<{
+        readonly url: (path: string) => string
+        readonly closedAt: Array<number>
+        readonly connections: () => number
+        readonly close: () => void
+      }>((resume) => {
+        const closedAt: Array<number> = []
+        let connections = 0
+        const server = createHttpServer((_, res) => {
+          res.setHeader("keep-alive", "timeout=2")
+          answer(res)
+        })
+        server.on("connection", (socket) => {
+          connections++
+          socket.on("close", () => closedAt.push(Date.now()))
+        })
+        server.listen(0, "127.0.0.1", () => {
+          const port = (server.address() as AddressInfo).port
+          resume(
+            Effect.succeed({
+              url: (path: string) => `http://127.0.0.1:${port}${path}`,
+              closedAt,
+              connections: () => connections,
+              close: () => {
+                server.closeAllConnections()
+                server.close()
+              }
+            })
+          )
+        })
+      }),
+      (host) => Effect.sync(host.close)
+    )
+
+  it.live(
+    "a connection idle past the host's Keep-Alive timeout (less a second) is closed by the pool, and the next file opens another",
+    () =>
+      Effect.gen(function* () {
+        const small = BODY.subarray(0, 10_000)
+        const host = yield* keepAliveHost(serve(small))
+        yield* Effect.gen(function* () {
+          expect((yield* downloadAll(host.url("/a.csv?sig=1"))).body.equals(small)).toBe(true)
+          const idleFrom = Date.now()
+          for (let waited = 0; host.closedAt.length === 0 && waited < 3_000; waited += 20) yield* Effect.sleep(20)
+          // Closed by the pool after 1 s (2 s asked, less a second) and within its half-second sweep,
+          // not left for the host to close at 2 s.
+          expect(host.closedAt).toHaveLength(1)
+          expect(host.closedAt[0]! - idleFrom).toBeGreaterThanOrEqual(900)
+          expect(host.closedAt[0]! - idleFrom).toBeLessThan(1_800)
+          expect((yield* downloadAll(host.url("/b.csv?sig=1"))).body.equals(small)).toBe(true)
+        }).pipe(Effect.provide(downloaderWith()))
+        expect(host.connections()).toBe(2)
+      }).pipe(Effect.scoped)
+  )
+
+  it.live("a connection taken from the pool is not closed while it carries a download longer than the idle limit", () =>
+    Effect.gen(function* () {
+      const body = BODY.subarray(0, 80_000)
+      // A small file, then the same body in 8 pieces 200 ms apart: 1.6 s on the connection the
+      // first left in the pool, past the 1 s it may wait there.
+      const host = yield* keepAliveHost((res) => {
+        res.writeHead(200, { "content-type": "text/csv", "content-length": String(body.length) })
+        let piece = 0
+        const next = () => {
+          res.write(body.subarray(piece * 10_000, (piece + 1) * 10_000))
+          if (++piece < 8) setTimeout(next, 200)
+          else res.end()
+        }
+        next()
+      })
+      const reads = yield* Effect.all([downloadAll(host.url("/a.csv?sig=1")), downloadAll(host.url("/b.csv?sig=1"))]).pipe(
+        Effect.provide(downloaderWith())
+      )
+      expect(reads.map((read) => read.body.equals(body))).toEqual([true, true])
+      expect(host.connections()).toBe(1)
+      expect(host.closedAt).toEqual([])
     }).pipe(Effect.scoped)
   )
 })

@@ -13,7 +13,7 @@ import { type Agent as HttpAgent, type ClientRequest, type IncomingMessage, requ
 import { type Agent as HttpsAgent, request as httpsRequest } from "node:https"
 import { Settings } from "../config/settings.js"
 import { MAX_ANSWER_BYTES } from "./client.js"
-import { keepAliveAgents } from "./download.js"
+import { keepAliveAgents } from "./connectionPool.js"
 import { readUpTo } from "./httpBody.js"
 
 /**
@@ -46,6 +46,8 @@ export const makeApiHttpClient = (agents: Agents, timeoutMs: number) =>
 interface Agents {
   readonly http: HttpAgent
   readonly https: HttpsAgent
+  /** Told each answer, for the host's Keep-Alive timeout (connectionPool.ts). */
+  readonly answered: (answer: IncomingMessage) => void
 }
 
 const send = (agents: Agents, timeoutMs: number, request: HttpClientRequest.HttpClientRequest) =>
@@ -80,6 +82,7 @@ const send = (agents: Agents, timeoutMs: number, request: HttpClientRequest.Http
         url.right,
         { method: request.method, headers, agent: https ? agents.https : agents.http },
         (incoming) => {
+          agents.answered(incoming)
           stopReading = answer(incoming, (body, error) =>
             error === undefined ? settle(Effect.succeed(new AnswerResponse(request, incoming, body))) : failed("Transport", error)
           )

@@ -1,9 +1,10 @@
 import { Clock, Context, Duration, Effect, Layer } from "effect"
-import { type ClientRequest, type IncomingMessage, Agent as HttpAgent, get as httpGet } from "node:http"
-import { Agent as HttpsAgent, get as httpsGet } from "node:https"
+import { type ClientRequest, type IncomingMessage, get as httpGet } from "node:http"
+import { get as httpsGet } from "node:https"
 import type { Readable } from "node:stream"
 import { Settings } from "../config/settings.js"
 import { nonCsvContentType, shownStart } from "../csv/bodySniff.js"
+import { keepAliveAgents } from "./connectionPool.js"
 import { contentCoding, readUpTo } from "./httpBody.js"
 import { DownloadRejected, type DownloadError, TransientError, UnreadableBody, UrlExpired, withoutSignature } from "./errors.js"
 import { rateLimitFrom } from "./retryAfter.js"
@@ -58,35 +59,12 @@ export class FileDownloader extends Context.Tag("source-enterpret/FileDownloader
 >() {}
 
 /**
- * How long a connection to a file host may wait in the pool for the next file. Node's own
- * servers close an idle one after 5 s and say so (`Keep-Alive: timeout=5`, which Node's agent
- * honours, less a second); S3 keeps one for about 20 s. A connection closed by the host just as
- * it is reused fails that request with a reset, which the retry takes, so the pool lets go first.
+ * Signed URLs through Node's own HTTP client (node:http, node:https), documented and stable, with
+ * the pools of connectionPool.ts (a connection kept from file to file). @effect/platform's public
+ * body is an Effect Stream, a fiber step per chunk and an extra copy, and NodeHttpClient's
+ * IncomingMessage, which was read before, is behind a private field: here the IncomingMessage is
+ * ours to read, a buffer at a time as the socket delivers it.
  */
-const IDLE_CONNECTION_MS = 4_000
-
-/**
- * Node's own HTTP client (node:http, node:https), documented and stable, for signed URLs (and,
- * through apiTransport.ts, for the Export API). Two reasons, both measured on `read`:
- * - the body: @effect/platform's public body is an Effect Stream, a fiber step per chunk and an
- *   extra copy; NodeHttpClient's IncomingMessage, which we read before, is behind a private field.
- *   Here the IncomingMessage is ours to read, a buffer at a time as the socket delivers it;
- * - the connection: NodeHttpClient's default agent does not keep connections alive, so every file
- *   paid a TCP (and, on S3, a TLS) handshake. Enterpret's files are hourly and mostly small.
- *   These agents keep one connection per concurrent download open from file to file.
- */
-export const keepAliveAgents = Effect.acquireRelease(
-  Effect.sync(() => {
-    const options = { keepAlive: true, timeout: IDLE_CONNECTION_MS, scheduling: "lifo" as const }
-    return { http: new HttpAgent(options), https: new HttpsAgent(options) }
-  }),
-  (agents) =>
-    Effect.sync(() => {
-      agents.http.destroy()
-      agents.https.destroy()
-    })
-)
-
 export const makeFileDownloader = Effect.gen(function* () {
   const settings = yield* Settings
   const agents = yield* keepAliveAgents
@@ -320,6 +298,7 @@ export const makeFileDownloader = Effect.gen(function* () {
           const https = url.startsWith("https:")
           const options = { agent: https ? agents.https : agents.http, headers: { "accept-encoding": "gzip" } }
           request = (https ? httpsGet : httpGet)(url, options, (incoming) => {
+            agents.answered(incoming)
             if (answered) return
             answered = true
             if (answerTimer !== undefined) clearTimeout(answerTimer)
