@@ -16,13 +16,21 @@ export interface SeenRequest {
  */
 export const fileHost = (answer: (response: ServerResponse, request: SeenRequest) => void) =>
   Effect.acquireRelease(
-    Effect.async<{ readonly url: (path: string) => string; readonly seen: Array<SeenRequest>; readonly close: () => void }>((resume) => {
+    Effect.async<{
+      readonly url: (path: string) => string
+      readonly seen: Array<SeenRequest>
+      /** When each connection closed (epoch ms), in the order they did. */
+      readonly closedAt: Array<number>
+      readonly close: () => void
+    }>((resume) => {
       const seen: Array<SeenRequest> = []
+      const closedAt: Array<number> = []
       let connections = 0
       const server = createServer()
       server.on("connection", (socket) => {
         const connection = ++connections
         ;(socket as { connectionNumber?: number }).connectionNumber = connection
+        socket.on("close", () => closedAt.push(Date.now()))
       })
       server.on("request", (req, res) => {
         const connection = (req.socket as { connectionNumber?: number }).connectionNumber ?? 0
@@ -36,6 +44,7 @@ export const fileHost = (answer: (response: ServerResponse, request: SeenRequest
           Effect.succeed({
             url: (path: string) => `http://127.0.0.1:${port}${path}`,
             seen,
+            closedAt,
             close: () => {
               server.closeAllConnections()
               server.close()

@@ -10,7 +10,7 @@ import {
 } from "@effect/platform"
 import { Effect, Either, Inspectable, Layer, Option, Stream } from "effect"
 import { type Agent as HttpAgent, type ClientRequest, type IncomingMessage, request as httpRequest } from "node:http"
-import { type Agent as HttpsAgent, request as httpsRequest } from "node:https"
+import { request as httpsRequest } from "node:https"
 import { Settings } from "../config/settings.js"
 import { MAX_ANSWER_BYTES } from "./client.js"
 import { keepAliveAgents } from "./connectionPool.js"
@@ -45,7 +45,8 @@ export const makeApiHttpClient = (agents: Agents, timeoutMs: number) =>
 
 interface Agents {
   readonly http: HttpAgent
-  readonly https: HttpsAgent
+  /** node:https's agent, which extends node:http's. */
+  readonly https: HttpAgent
   /** Told each answer, for the host's Keep-Alive timeout (connectionPool.ts). */
   readonly answered: (answer: IncomingMessage) => void
 }

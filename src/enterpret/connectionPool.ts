@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { type ClientRequest, Agent as HttpAgent, type IncomingMessage } from "node:http"
+import { type AgentOptions, type ClientRequest, Agent as HttpAgent, type IncomingMessage } from "node:http"
 import { Agent as HttpsAgent } from "node:https"
 import type { Duplex } from "node:stream"
 
@@ -72,38 +72,26 @@ const makeIdleConnections = () => {
 
 type IdleConnections = ReturnType<typeof makeIdleConnections>
 
-// Node's documented hooks for an Agent subclass: keepSocketAlive when a connection goes back to the
-// pool (a falsy answer closes it instead), reuseSocket when it is taken for a request.
-class PooledHttpAgent extends HttpAgent {
-  constructor(private readonly idle: IdleConnections) {
-    super({ keepAlive: true, scheduling: "lifo" })
+/**
+ * An agent of `Base`'s kind (node:http's, or node:https's, which extends it) in a subclass that keeps `idle` told,
+ * through Node's documented hooks for one: keepSocketAlive when a connection goes back to the pool
+ * (a falsy answer closes it instead; false when the host's Keep-Alive timeout is a second or
+ * less), reuseSocket when it is taken for a request.
+ */
+const pooledAgent = (Base: new (options: AgentOptions) => HttpAgent, idle: IdleConnections): HttpAgent => {
+  class PooledAgent extends Base {
+    override keepSocketAlive(socket: Duplex): boolean {
+      // Typed `void` by @types/node; Node documents the boolean it returns.
+      const kept = (super.keepSocketAlive(socket) as unknown) !== false
+      if (kept) idle.parked(socket)
+      return kept
+    }
+    override reuseSocket(socket: Duplex, request: ClientRequest): void {
+      idle.taken(socket)
+      super.reuseSocket(socket, request)
+    }
   }
-  override keepSocketAlive(socket: Duplex): boolean {
-    return keepAlive(this.idle, socket, (super.keepSocketAlive(socket) as unknown) !== false)
-  }
-  override reuseSocket(socket: Duplex, request: ClientRequest): void {
-    this.idle.taken(socket)
-    super.reuseSocket(socket, request)
-  }
-}
-
-class PooledHttpsAgent extends HttpsAgent {
-  constructor(private readonly idle: IdleConnections) {
-    super({ keepAlive: true, scheduling: "lifo" })
-  }
-  override keepSocketAlive(socket: Duplex): boolean {
-    return keepAlive(this.idle, socket, (super.keepSocketAlive(socket) as unknown) !== false)
-  }
-  override reuseSocket(socket: Duplex, request: ClientRequest): void {
-    this.idle.taken(socket)
-    super.reuseSocket(socket, request)
-  }
-}
-
-/** Node's own answer (false: the host's Keep-Alive timeout is a second or less), and the idle clock started. */
-const keepAlive = (idle: IdleConnections, socket: Duplex, kept: boolean): boolean => {
-  if (kept) idle.parked(socket)
-  return kept
+  return new PooledAgent({ keepAlive: true, scheduling: "lifo" })
 }
 
 /**
@@ -117,7 +105,7 @@ const keepAlive = (idle: IdleConnections, socket: Duplex, kept: boolean): boolea
 export const keepAliveAgents = Effect.acquireRelease(
   Effect.sync(() => {
     const idle = makeIdleConnections()
-    return { http: new PooledHttpAgent(idle), https: new PooledHttpsAgent(idle), answered: idle.answered, idle }
+    return { http: pooledAgent(HttpAgent, idle), https: pooledAgent(HttpsAgent, idle), answered: idle.answered, idle }
   }),
   (agents) =>
     Effect.sync(() => {
