@@ -2,7 +2,8 @@ import { Clock, Duration, Effect, Fiber, Layer, Redacted, TestClock } from "effe
 import { HOUR_MS } from "../../src/config/hours.js"
 import { Settings, type SettingsShape } from "../../src/config/settings.js"
 import { DEFAULT_RETRY_BASE_MS, TimingDefault } from "../../src/config/timing.js"
-import { EnterpretApi, type ExportPage, type ExportRequest } from "../../src/enterpret/client.js"
+import type { ExportPage } from "../../src/enterpret/answers.js"
+import { EnterpretApi, type ExportRequest } from "../../src/enterpret/client.js"
 import { type BodyFraming, type DownloadHandlers, FileDownloader } from "../../src/enterpret/download.js"
 import {
   type ApiError,

@@ -12,7 +12,7 @@ import { Effect, Either, Inspectable, Layer, Option, Stream } from "effect"
 import { type Agent as HttpAgent, type ClientRequest, type IncomingMessage, request as httpRequest } from "node:http"
 import { request as httpsRequest } from "node:https"
 import { Settings } from "../config/settings.js"
-import { MAX_ANSWER_BYTES } from "./client.js"
+import { MAX_ANSWER_BYTES } from "./answers.js"
 import { keepAliveAgents } from "./connectionPool.js"
 import { readUpTo } from "./httpBody.js"
 

@@ -1,7 +1,8 @@
 import { Cause, type Context, Effect } from "effect"
 import { toCursor } from "../config/hours.js"
 import { Settings } from "../config/settings.js"
-import { describeExport, EnterpretApi, type ExportPage, type ExportRequest, exportPager } from "../enterpret/client.js"
+import type { ExportPage } from "../enterpret/answers.js"
+import { describeExport, EnterpretApi, type ExportRequest, exportPager } from "../enterpret/client.js"
 import { type ApiError, InvalidResponse, UrlExpired, withoutSignature } from "../enterpret/errors.js"
 import {
   type Cursor,
