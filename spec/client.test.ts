@@ -630,6 +630,33 @@ describe("ApiHttpClientLive as an HttpClient: the answer, read whole, through ea
     }
   })
 
+  it("each request goes to its own URL: the URL remembered from the last request is used only for the same URL, query and fragment", async () => {
+    const seen: Array<string> = []
+    const server = createServer((request, response) => {
+      seen.push(`${request.method} ${request.url}`)
+      response.end("{}")
+    })
+    const base = await onLoopback(server)
+    try {
+      await Effect.runPromise(
+        Effect.gen(function* () {
+          const http = yield* HttpClient.HttpClient
+          const send = (request: HttpClientRequest.HttpClientRequest) => Effect.flatMap(http.execute(request), (response) => response.text)
+          yield* send(HttpClientRequest.post(`${base}/a`))
+          yield* send(HttpClientRequest.post(`${base}/a`))
+          yield* send(HttpClientRequest.get(`${base}/b`))
+          yield* send(HttpClientRequest.post(`${base}/a`).pipe(HttpClientRequest.setUrlParam("page", "2")))
+          yield* send(HttpClientRequest.post(`${base}/a`))
+          yield* send(HttpClientRequest.post(`${base}/a?x=1`))
+          yield* send(HttpClientRequest.post(`${base}/a`))
+        }).pipe(Effect.provide(clientLayer(5_000)))
+      )
+      expect(seen).toEqual(["POST /a", "POST /a", "GET /b", "POST /a?page=2", "POST /a", "POST /a?x=1", "POST /a"])
+    } finally {
+      server.close()
+    }
+  })
+
   it("an interrupted request is closed at once, not left to its timeout", async () => {
     let closed = false
     const server = createServer((request) => {

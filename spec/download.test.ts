@@ -79,6 +79,36 @@ describe("FileDownloader: the body from node:http", () => {
     }).pipe(Effect.scoped)
   )
 
+  it.live("no chunk is handed on while a handler's Effect runs: the body waits for it, then goes on where it stopped", () =>
+    Effect.gen(function* () {
+      const host = yield* fileHost(serve(BODY))
+      const chunks: Array<Uint8Array> = []
+      let busy = false
+      let overlapped = 0
+      yield* Effect.flatMap(FileDownloader, (d) =>
+        d.download(host.url("/f.csv?sig=1"), {
+          onSize: () => Effect.sleep(5),
+          onChunk: (chunk) => {
+            if (busy) overlapped++
+            chunks.push(Uint8Array.from(chunk))
+            busy = true
+            // A destination slower than loopback: more of the body arrives while each wait runs.
+            return Effect.sleep(3).pipe(
+              Effect.ensuring(
+                Effect.sync(() => {
+                  busy = false
+                })
+              )
+            )
+          }
+        })
+      ).pipe(Effect.provide(downloaderWith()))
+      expect(overlapped).toBe(0)
+      expect(chunks.length).toBeGreaterThan(1)
+      expect(Buffer.concat(chunks).equals(BODY)).toBe(true)
+    }).pipe(Effect.scoped)
+  )
+
   it.live("a handler that throws is a defect of the download, not an exception loose in Node's callback", () =>
     Effect.gen(function* () {
       const host = yield* fileHost(serve(BODY))

@@ -11,6 +11,7 @@ import {
 import { Effect, Either, Inspectable, Layer, Option, Stream } from "effect"
 import { type Agent as HttpAgent, type ClientRequest, type IncomingMessage, request as httpRequest } from "node:http"
 import { request as httpsRequest } from "node:https"
+import { urlToHttpOptions } from "node:url"
 import { Settings } from "../config/settings.js"
 import { MAX_ANSWER_BYTES } from "./answers.js"
 import { keepAliveAgents } from "./connectionPool.js"
@@ -36,12 +37,36 @@ import { readUpTo } from "./httpBody.js"
  * not been answered whole within request_timeout_seconds (a RequestError, "no answer within
  * …"), and when it is interrupted (a sibling's failure, SIGTERM).
  */
-export const makeApiHttpClient = (agents: Agents, timeoutMs: number) =>
-  HttpClient.makeWith(
+export const makeApiHttpClient = (agents: Agents, timeoutMs: number) => {
+  const targets = lastTarget()
+  return HttpClient.makeWith(
     (prepared: Effect.Effect<HttpClientRequest.HttpClientRequest>) =>
-      Effect.flatMap(prepared, (request) => send(agents, timeoutMs, request)),
+      Effect.flatMap(prepared, (request) => send(agents, timeoutMs, targets, request)),
     Effect.succeed
   )
+}
+
+/** Where a request goes, as node:http's options. */
+type Target = ReturnType<typeof urlToHttpOptions>
+
+/**
+ * A request's URL as node:http's options, remembered for the last URL without query parameters
+ * or fragment: every export request of a sync goes to one URL, and a URL object handed to
+ * node:http (parsed, then turned into options by it) cost 35 µs of CPU a request (1000 export
+ * pages on loopback: 0.30 against 0.265 ms a page).
+ */
+const lastTarget = () => {
+  let last: { readonly url: string; readonly target: Target } | undefined
+  return (request: HttpClientRequest.HttpClientRequest): Either.Either<Target, unknown> => {
+    const plain = request.urlParams.length === 0 && Option.isNone(request.hash)
+    if (plain && last?.url === request.url) return Either.right(last.target)
+    const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
+    if (Either.isLeft(url)) return url
+    const target = urlToHttpOptions(url.right)
+    if (plain) last = { url: request.url, target }
+    return Either.right(target)
+  }
+}
 
 interface Agents {
   readonly http: HttpAgent
@@ -51,7 +76,12 @@ interface Agents {
   readonly answered: (answer: IncomingMessage) => void
 }
 
-const send = (agents: Agents, timeoutMs: number, request: HttpClientRequest.HttpClientRequest) =>
+const send = (
+  agents: Agents,
+  timeoutMs: number,
+  targetOf: (request: HttpClientRequest.HttpClientRequest) => Either.Either<Target, unknown>,
+  request: HttpClientRequest.HttpClientRequest
+) =>
   Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
     let settled = false
     let timer: ReturnType<typeof setTimeout> | undefined
@@ -65,8 +95,8 @@ const send = (agents: Agents, timeoutMs: number, request: HttpClientRequest.Http
       settle(
         Effect.fail(new HttpClientError.RequestError({ request, reason, cause, ...(description === undefined ? {} : { description }) }))
       )
-    const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
-    if (Either.isLeft(url)) return failed("InvalidUrl", url.left)
+    const target = targetOf(request)
+    if (Either.isLeft(target)) return failed("InvalidUrl", target.left)
     const body = request.body
     if (body._tag !== "Empty" && body._tag !== "Uint8Array")
       return failed("Encode", undefined, `a ${body._tag} body (this client sends bytes)`)
@@ -75,13 +105,12 @@ const send = (agents: Agents, timeoutMs: number, request: HttpClientRequest.Http
       headers["content-type"] = body.contentType
       headers["content-length"] = String(body.contentLength)
     }
-    const https = url.right.protocol === "https:"
+    const https = target.right.protocol === "https:"
     let stopReading: (() => void) | undefined
     let sent: ClientRequest
     try {
       sent = (https ? httpsRequest : httpRequest)(
-        url.right,
-        { method: request.method, headers, agent: https ? agents.https : agents.http },
+        { ...target.right, method: request.method, headers, agent: https ? agents.https : agents.http },
         (incoming) => {
           agents.answered(incoming)
           stopReading = answer(incoming, (body, error) =>
