@@ -70,6 +70,8 @@ const progress = (line: string): void => {
 }
 
 const NODE_BASELINE = fileURLToPath(new URL("./baselines/nodePipeline.js", import.meta.url))
+/** baselines/nodeFloor.ts, bundled by build:integration (it imports the connector's encoder). */
+const NODE_FLOOR = fileURLToPath(new URL("./baselines/nodeFloor.js", import.meta.url))
 const pythonBaseline = (): string => join(repoRoot(), "integration_tests", "bench", "baselines", "python_baseline.py")
 const orjsonBaseline = (): string => join(repoRoot(), "integration_tests", "bench", "baselines", "python_orjson_baseline.py")
 
@@ -110,6 +112,23 @@ const checkBaseline = (m: Measurement): Measurement => {
   }
   return m
 }
+
+/**
+ * The floor of a read in Node (baselines/nodeFloor.ts) over the same emulator, object and window
+ * as the connector's: plain node:http, the connector's own encoder and envelope, nothing else.
+ * Its CPU per MB on many small files against a few large ones is the most a Node connector can
+ * hope for there, so the many-small-files target is read beside it (machine's Node, no flags).
+ */
+const measureFloor = (emu: Emulator, object: string, window: Window, label: string, o: BenchOptions): Promise<Measurement> =>
+  repeated(o.repeat, async () =>
+    checkBaseline(
+      await measureChild(process.execPath, [NODE_FLOOR, emu.baseUrl, emu.token, object, window.start, window.end], {
+        label,
+        env: { NODE_OPTIONS: "" },
+        timeoutMs: 60 * 60_000
+      })
+    )
+  )
 
 const benchObject = async (
   emu: Emulator,
@@ -154,6 +173,12 @@ const benchObject = async (
   }
   const connectorImage = imageNode === undefined ? undefined : await onImage(imageNode.flagged)
   const connectorImageBare = imageNode === undefined ? undefined : await onImage(imageNode.bare)
+  let floor: Measurement | undefined
+  if (kind === "feedback") {
+    progress(`${id}: the floor of a read in Node`)
+    floor = await measureFloor(emu, id, window, `node floor ${id}`, o)
+    progress(`${id}: node floor: ${describe(floor)}`)
+  }
   progress(`${id}: bare Node pipeline`)
   const node = await repeated(o.repeat, async () =>
     checkBaseline(
@@ -199,7 +224,7 @@ const benchObject = async (
   const counts = [
     connector,
     node,
-    ...[py, pyOrjson, orjsonLocal, connectorImage?.run, connectorImageBare?.run].filter((m): m is Measurement => m !== undefined)
+    ...[floor, py, pyOrjson, orjsonLocal, connectorImage?.run, connectorImageBare?.run].filter((m): m is Measurement => m !== undefined)
   ]
   if (connector.records === 0 || counts.some((m) => m.records !== connector.records)) {
     throw new Error(`${id}: the runners did not do the same work: ${counts.map((m) => `${m.label} ${m.records} records`).join(", ")}`)
@@ -216,7 +241,8 @@ const benchObject = async (
     orjson: pyOrjson,
     orjsonLocal,
     connectorImage,
-    connectorImageBare
+    connectorImageBare,
+    floor
   }
 }
 
@@ -255,13 +281,24 @@ const benchSmallPages = async (
       progress(`${label}: connector on ${runtimeLabel(imageNode.flagged.runtime)}: ${describe(run)}`)
       connectorImage = { runtime: imageNode.flagged.runtime, run }
     }
-    const runs = [connector, ...(connectorImage === undefined ? [] : [connectorImage.run])]
+    progress(`${label}: the floor of a read in Node`)
+    const floor = await measureFloor(emu, many.object, window, `node floor ${label}`, o)
+    progress(`${label}: node floor: ${describe(floor)}`)
+    const runs = [connector, floor, ...(connectorImage === undefined ? [] : [connectorImage.run])]
     if (runs.some((m) => m.records !== many.connector.records)) {
       throw new Error(
         `${label}: read ${runs.map((m) => m.records).join(", ")} records, against ${many.connector.records} at ${BENCH_FILES_PER_PAGE} a page`
       )
     }
-    return { object: many.object, filesPerPage: SMALL_PAGE, files: many.files, inputBytes: many.inputBytes, connector, connectorImage }
+    return {
+      object: many.object,
+      filesPerPage: SMALL_PAGE,
+      files: many.files,
+      inputBytes: many.inputBytes,
+      connector,
+      connectorImage,
+      floor
+    }
   } finally {
     await emu.close()
     if (discovered !== undefined) rmSync(discovered.dir, { recursive: true, force: true })

@@ -153,6 +153,25 @@ export const renderReport = (r: BenchResults): string => {
         `${fixed((perMb(few) ?? Number.NaN) * 100, 2)} s in ${few.files} larger ones.`,
       ""
     )
+    const floorPerMb = (m: { readonly cpuMs?: number | undefined } | undefined, bytes: number) =>
+      m?.cpuMs === undefined ? undefined : m.cpuMs / 1000 / (bytes / MB)
+    const floorFew = floorPerMb(few.floor, few.inputBytes)
+    if (floorFew !== undefined) {
+      const ratios = [
+        [r.filesPerPage, floorPerMb(many.floor, many.inputBytes), perMb(many)],
+        ...(small === undefined ? [] : [[small.filesPerPage, floorPerMb(small.floor, small.inputBytes), smallCpu]])
+      ].flatMap(([pages, floor, connector]) =>
+        floor === undefined || connector === undefined || perMb(few) === undefined
+          ? []
+          : [`${pages} a page ${fixed(floor / floorFew, 2)}x (the connector ${fixed(connector / perMb(few)!, 2)}x)`]
+      )
+      out.push(
+        `The floor of a read in Node (plain \`node:http\`, the connector's own encoder and envelope, nothing else: ` +
+          `\`baselines/nodeFloor.ts\`, on the machine's Node), on the same files: CPU per MB of the small files against the larger ones ${ratios.join(", ")}; ` +
+          `${fixed(floorFew * 100, 2)} s per 100 MB in the larger ones.`,
+        ""
+      )
+    }
   }
 
   const c = r.coldStart

@@ -51,6 +51,8 @@ export interface ObjectResult {
   readonly connectorImage?: RuntimeRun | undefined
   /** the connector under --node with no flags (NODE_OPTIONS empty), as npx, tap-enterpret and the pip wheel run it */
   readonly connectorImageBare?: RuntimeRun | undefined
+  /** the floor of a read in Node (baselines/nodeFloor.ts), for the feedback-like objects */
+  readonly floor?: Measurement | undefined
 }
 
 /** The many-small-files object again, its files listed a few to a page (see bench.ts, SMALL_PAGE). */
@@ -61,6 +63,8 @@ export interface SmallPageResult {
   readonly inputBytes: number
   readonly connector: Measurement
   readonly connectorImage: RuntimeRun | undefined
+  /** the floor of a read in Node (baselines/nodeFloor.ts) at the same page size */
+  readonly floor?: Measurement | undefined
 }
 
 export interface RssPoint {

@@ -7,10 +7,9 @@
 // yardstick for what a small file and a small page cost in Node itself, so that the many-small-files
 // target can be read against the ratio this floor gets on the same files (docs/benchmark.md).
 //
-// It imports the connector's encoder, so it runs bundled (build:integration does not bundle):
-//   npx esbuild integration_tests/bench/baselines/nodeFloor.ts --bundle --platform=node \
-//     --format=esm --outfile=/tmp/nodeFloor.mjs
-//   node /tmp/nodeFloor.mjs BASE_URL TOKEN OBJECT START END > /dev/null
+// `npm run bench` runs it on the feedback-like objects and reports its ratio beside the
+// connector's. It imports the connector's encoder, so build:integration bundles it; by hand:
+//   node build/integration_tests/bench/baselines/nodeFloor.js BASE_URL TOKEN OBJECT START END > /dev/null
 // with BASE_URL as the config's base_url (e.g. http://127.0.0.1:8080/export) and START, END as the
 // Export API takes them (YYYY-MM-DDTHH:MMZ), one window.
 import { Agent, request } from "node:http"
