@@ -90,6 +90,27 @@ describe("the file host's pace", () => {
     }
   })
 
+  it("the last byte of a body comes no sooner than its size allows at the cap, whatever size its last piece is", async () => {
+    // About 100 kB: a 64 KiB piece and a last one of some 35 kB, which used to go out at once.
+    const emu = await startEmulator({
+      seed: "pace",
+      tenant: "replica",
+      now: NOW,
+      replicaFileBytes: 100_000,
+      fileBandwidth: 1024 * 1024,
+      rateLimits: NO_LIMITS
+    })
+    try {
+      const start = emu.dataSpan.start.getTime()
+      const [url] = await exportAll(emu, "feedback_record", isoMinutes(start), isoMinutes(start + 3_600_000))
+      const one = await timed(url!)
+      expect(one.body.length % (64 * 1024)).toBeGreaterThan(20_000)
+      expect(one.total).toBeGreaterThanOrEqual((one.body.length / (1024 * 1024)) * 1000 - 2)
+    } finally {
+      await emu.close()
+    }
+  })
+
   it("without the options, a file comes at once (as before)", async () => {
     const emu = await startEmulator({ seed: "pace", tenant: "replica", now: NOW, replicaFileBytes: 200_000, rateLimits: NO_LIMITS })
     try {
