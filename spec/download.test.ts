@@ -8,6 +8,7 @@ import { createServer as createTcpServer } from "node:net"
 import type { AddressInfo } from "node:net"
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib"
 import { Settings, type SettingsShape } from "../src/config/settings.js"
+import { IDLE_CONNECTION_MS } from "../src/enterpret/connectionPool.js"
 import { type BodyFraming, FileDownloader, FileDownloaderLive, STALL_FLOOR_BYTES } from "../src/enterpret/download.js"
 import { DownloadRejected, RateLimited, TransientError, UnreadableBody, UrlExpired } from "../src/enterpret/errors.js"
 import { fileHost } from "./support/fileHost.js"
@@ -483,6 +484,26 @@ describe("FileDownloader: the connection pool (connectionPool.ts)", () => {
         }).pipe(Effect.provide(downloaderWith()))
         expect(connections(host)).toBe(2)
       }).pipe(Effect.scoped)
+  )
+
+  it.live(`a connection idle for ${IDLE_CONNECTION_MS / 1000} s is closed by the pool when the host allows longer`, () =>
+    Effect.gen(function* () {
+      const small = BODY.subarray(0, 10_000)
+      // A host that would keep it 30 s: the pool's own limit applies. (Node's server closes an
+      // idle connection at 5 s, after the pool's limit and sweep.)
+      const host = yield* fileHost((res) => {
+        res.setHeader("keep-alive", "timeout=30")
+        serve(small)(res)
+      })
+      yield* Effect.gen(function* () {
+        expect((yield* downloadAll(host.url("/a.csv?sig=1"))).body.equals(small)).toBe(true)
+        const idleFrom = Date.now()
+        for (let waited = 0; host.closedAt.length === 0 && waited < 6_000; waited += 20) yield* Effect.sleep(20)
+        expect(host.closedAt).toHaveLength(1)
+        expect(host.closedAt[0]! - idleFrom).toBeGreaterThanOrEqual(IDLE_CONNECTION_MS - 100)
+        expect(host.closedAt[0]! - idleFrom).toBeLessThan(IDLE_CONNECTION_MS + 700)
+      }).pipe(Effect.provide(downloaderWith()))
+    }).pipe(Effect.scoped)
   )
 
   it.live("a connection taken from the pool is not closed while it carries a download longer than the idle limit", () =>
