@@ -110,6 +110,49 @@ describe("FileDownloader: the body from node:http", () => {
     }).pipe(Effect.scoped)
   )
 
+  it.live("time spent in onSize's Effect is the handler's: one longer than request_timeout_seconds does not stall the download", () =>
+    Effect.gen(function* () {
+      const host = yield* fileHost(serve(BODY))
+      const chunks: Array<Uint8Array> = []
+      yield* Effect.flatMap(FileDownloader, (d) =>
+        d.download(host.url("/f.csv?sig=1"), {
+          onSize: () => Effect.sleep(600),
+          onChunk: (chunk) => void chunks.push(Uint8Array.from(chunk))
+        })
+      ).pipe(Effect.provide(downloaderWith({ requestTimeoutMs: 300 })))
+      expect(Buffer.concat(chunks).equals(BODY)).toBe(true)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("a gzip body waits for each handler's Effect too: nothing handed on meanwhile, every byte inflated in order", () =>
+    Effect.gen(function* () {
+      const host = yield* fileHost(serve(gzipSync(BODY), { "content-encoding": "gzip" }))
+      const chunks: Array<Uint8Array> = []
+      let busy = false
+      let overlapped = 0
+      yield* Effect.flatMap(FileDownloader, (d) =>
+        d.download(host.url("/f.csv?sig=1"), {
+          onSize: () => undefined,
+          onChunk: (chunk) => {
+            if (busy) overlapped++
+            chunks.push(Uint8Array.from(chunk))
+            busy = true
+            return Effect.sleep(2).pipe(
+              Effect.ensuring(
+                Effect.sync(() => {
+                  busy = false
+                })
+              )
+            )
+          }
+        })
+      ).pipe(Effect.provide(downloaderWith()))
+      expect(overlapped).toBe(0)
+      expect(chunks.length).toBeGreaterThan(1)
+      expect(Buffer.concat(chunks).equals(BODY)).toBe(true)
+    }).pipe(Effect.scoped)
+  )
+
   it.live("a handler that throws is a defect of the download, not an exception loose in Node's callback", () =>
     Effect.gen(function* () {
       const host = yield* fileHost(serve(BODY))
@@ -306,6 +349,21 @@ describe("FileDownloader: what the file host means, whatever its words (issue 22
       const request = yield* answering(403, s3Error("AccessDenied", "Request has expired"))
       expect(request.result).toEqual(Either.left(new UrlExpired({ file: request.file, status: 403, code: "AccessDenied" })))
     })
+  )
+
+  it.live("a refusal whose body comes after request_timeout_seconds is still read for its <Code>", () =>
+    Effect.gen(function* () {
+      const host = yield* fileHost((res) => {
+        res.writeHead(403, { "content-type": "application/xml" })
+        res.flushHeaders()
+        setTimeout(() => res.end(s3Error("AccessDenied", "Request has expired")), 500)
+      })
+      const result = yield* downloadAll(host.url("/a.csv?sig=1")).pipe(
+        Effect.provide(downloaderWith({ requestTimeoutMs: 300 })),
+        Effect.either
+      )
+      expect(result).toEqual(Either.left(new UrlExpired({ file: host.url("/a.csv"), status: 403, code: "AccessDenied" })))
+    }).pipe(Effect.scoped)
   )
 
   it.live("another 400 or a 404 is final, with the host's <Code> and <Message>", () =>

@@ -281,13 +281,14 @@ export const makeFileDownloader = Effect.gen(function* () {
         } catch (defect) {
           return resumeWith(Effect.die(defect))
         }
-        waitingSince = clock.unsafeCurrentTimeMillis()
         // Attaching the listener starts the flow (on the next tick); a handler's Effect first pauses it.
         reading.on("data", onData)
         if (sized !== undefined) {
+          // Its time is the handler's, not the host's: the wait for the body starts in `pump`.
           reading.pause()
           return resumeWith(Effect.succeed({ _tag: "Wait", wait: sized }))
         }
+        waitingSince = clock.unsafeCurrentTimeMillis()
       }
 
       // The request, its answer and, for a file, its whole body in one async step: an Effect
