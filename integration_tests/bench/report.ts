@@ -165,12 +165,13 @@ export const renderReport = (r: BenchResults): string => {
           ? []
           : [`${pages} a page ${fixed(floor / floorFew, 2)}x (the connector ${fixed(connector / perMb(few)!, 2)}x)`]
       )
-      out.push(
-        `The floor of a read in Node (plain \`node:http\`, the connector's own encoder and envelope, nothing else: ` +
-          `\`baselines/nodeFloor.ts\`, on the machine's Node), on the same files: CPU per MB of the small files against the larger ones ${ratios.join(", ")}; ` +
-          `${fixed(floorFew * 100, 2)} s per 100 MB in the larger ones.`,
-        ""
-      )
+      if (ratios.length > 0)
+        out.push(
+          `The floor of a read in Node (plain \`node:http\`, the connector's own encoder and envelope, nothing else: ` +
+            `\`baselines/nodeFloor.ts\`, on the machine's Node), on the same files: CPU per MB of the small files against the larger ones ${ratios.join(", ")}; ` +
+            `${fixed(floorFew * 100, 2)} s per 100 MB in the larger ones.`,
+          ""
+        )
     }
   }
 
