@@ -8,6 +8,7 @@ import { keepAliveAgents } from "./connectionPool.js"
 import { contentCoding, readUpTo } from "./httpBody.js"
 import { DownloadRejected, type DownloadError, TransientError, UnreadableBody, UrlExpired, withoutSignature } from "./errors.js"
 import { rateLimitFrom } from "./retryAfter.js"
+import { makeStallWatch } from "./stallWatch.js"
 import { hostError, isExpiry, statusVerdict, transportMessage } from "./status.js"
 
 /**
@@ -16,15 +17,6 @@ import { hostError, isExpiry, statusVerdict, transportMessage } from "./status.j
  * boundary cannot be told from a whole one.
  */
 export type BodyFraming = "length" | "chunked" | "close"
-
-/**
- * The floor under download speed: a transfer that brings less than this in any
- * `request_timeout_seconds` of waiting (handler time not counted) is stalled, and retried like a
- * silent one. The idle timeout alone was per chunk, so a host sending a byte a second kept a
- * sync alive and silent for ever. 1 KiB in the default 120 s is 8.5 bytes a second: no real
- * transfer comes near it, a trickle always does.
- */
-export const STALL_FLOOR_BYTES = 1024
 
 /** The most of a refused answer's body read for its error `<Code>` (S3's are about 300 bytes). */
 const ERROR_BODY_BYTES = 4096
@@ -46,7 +38,7 @@ export interface DownloadHandlers<E, R> {
 /**
  * Fetches one signed URL as a stream of chunks. It carries no Authorization header: the file
  * host must never see the API token. A body shorter than its `Content-Length`, a reset, a
- * silence longer than the request timeout or a transfer below STALL_FLOOR_BYTES per timeout is a
+ * silence longer than the request timeout or a transfer below STALL_FLOOR_BYTES per timeout (stallWatch.ts) is a
  * TransientError, so the caller can resume; a 429 is RateLimited, so that the retry waits as its
  * `Retry-After` says and the stream reports it. An expired URL (403, or S3's 400 ExpiredToken)
  * is UrlExpired, so the caller asks for a fresh one. Content codings are compared
@@ -140,7 +132,7 @@ export const makeFileDownloader = Effect.gen(function* () {
        * the answer).
        */
       let timer: ReturnType<typeof setTimeout> | undefined
-      // One cleanup whatever the outcome (Effect.ensuring, not a Scope and its finalizers: one
+      // One cleanup whatever the outcome (see the match below; no Scope and its finalizers: one
       // fewer structure a file). A request destroyed after its body was read to the end is a
       // no-op: Node has already put its connection back in the pool. Otherwise the connection is
       // closed, not reused.
@@ -163,39 +155,13 @@ export const makeFileDownloader = Effect.gen(function* () {
       /** Bytes on the wire are counted as read, unless a decoder reads them (then as they come). */
       let counting = true
       let expected: number | undefined
-      // One watchdog for the body, not a timeout per chunk, which raced a new fiber and timer
-      // against every chunk: that was a third of `read`'s CPU on the benchmark (60 MB: 1.12 s of
-      // CPU with it, 0.73 s without). Only time spent waiting for the body counts, not the
-      // handlers' (a slow stdout must not look like a silent file host). That waiting time is
-      // cut into periods of request_timeout_seconds; each must bring STALL_FLOOR_BYTES on the wire.
-      let waitingSince: number | undefined
-      /** Time waited for the body in the current period, besides the wait going on now. */
-      let waited = 0
-      /** `received` when the current period began. */
-      let periodStart = 0
-      const quietMs = () => waited + (waitingSince === undefined ? 0 : clock.unsafeCurrentTimeMillis() - waitingSince)
-      /** Judges a period once it has lasted request_timeout_seconds; then a new one begins. */
-      const stalled = (): TransientError | undefined => {
-        if (quietMs() < idleMs) return undefined
-        const brought = received - periodStart
-        if (brought < STALL_FLOOR_BYTES) {
-          return transient(
-            brought === 0
-              ? `no data for ${Duration.format(idle)}`
-              : `stalled: ${brought} bytes in ${Duration.format(idle)}, below the floor of ${STALL_FLOOR_BYTES} bytes per request_timeout_seconds`
-          )
-        }
-        waited = 0
-        if (waitingSince !== undefined) waitingSince = clock.unsafeCurrentTimeMillis()
-        periodStart = received
-        return undefined
-      }
+      const stall = makeStallWatch(() => clock.unsafeCurrentTimeMillis(), idleMs)
       // A Node timer, not a second fiber raced against the body's: it judges each period as it
-      // ends and wakes the transfer with the stall, which fails at its next step.
+      // ends and fails the transfer with the stall.
       const watch = () => {
-        const stall = stalled()
-        if (stall !== undefined) return fail(stall)
-        timer = setTimeout(watch, Math.max(1, idleMs - quietMs()))
+        const problem = stall.judge(received)
+        if (problem !== undefined) return fail(transient(problem))
+        timer = setTimeout(watch, stall.untilJudged())
       }
 
       /**
@@ -214,10 +180,9 @@ export const makeFileDownloader = Effect.gen(function* () {
           return
         }
         if (counting) received += chunk.length
-        if (waitingSince !== undefined) waited += clock.unsafeCurrentTimeMillis() - waitingSince
-        waitingSince = undefined
-        const stall = stalled()
-        if (stall !== undefined) return fail(stall)
+        stall.arrived()
+        const problem = stall.judge(received)
+        if (problem !== undefined) return fail(transient(problem))
         let wait: Effect.Effect<void, E, R> | undefined
         try {
           wait = handlers.onChunk(chunk)
@@ -230,7 +195,7 @@ export const makeFileDownloader = Effect.gen(function* () {
           decoded?.pause()
           return resumeWith(Effect.succeed({ _tag: "Wait", wait }))
         }
-        waitingSince = clock.unsafeCurrentTimeMillis()
+        stall.waiting()
       }
 
       /** The answer has come: a file to read goes on in these callbacks; any other, to `refusal`. */
@@ -288,7 +253,7 @@ export const makeFileDownloader = Effect.gen(function* () {
           reading.pause()
           return resumeWith(Effect.succeed({ _tag: "Wait", wait: sized }))
         }
-        waitingSince = clock.unsafeCurrentTimeMillis()
+        stall.waiting()
       }
 
       // The request, its answer and, for a file, its whole body in one async step: an Effect
@@ -339,7 +304,7 @@ export const makeFileDownloader = Effect.gen(function* () {
             return Effect.zipRight(
               progress.wait,
               Effect.suspend(() => {
-                waitingSince = clock.unsafeCurrentTimeMillis()
+                stall.waiting()
                 return Effect.flatMap(pump, proceed)
               })
             )
