@@ -1,5 +1,5 @@
 import type { RecordEnvelope } from "../output/recordEnvelope.js"
-import { columnNames } from "./header.js"
+import { headerKeys } from "./header.js"
 import * as wordScan from "./wordScan.js"
 
 // Taken once from the module: under vitest (vite-node) an imported binding is a getter of the
@@ -64,7 +64,6 @@ const UNQUOTED_CLASSES = byteClasses(false)
 const QUOTED_CLASSES = byteClasses(true)
 
 const utf8 = new TextEncoder()
-const utf8Decoder = new TextDecoder()
 /** The JSON escape of each byte that needs one, exactly as JSON.stringify writes it. */
 const ESCAPES: ReadonlyArray<Uint8Array> = Array.from({ length: 0x80 }, (_, b) =>
   utf8.encode(JSON.stringify(String.fromCharCode(b)).slice(1, -1))
@@ -98,54 +97,6 @@ const KEEP_BYTES = 1 << 20
  */
 const spareOutputs: Array<Uint8Array> = []
 const MAX_SPARE_OUTPUTS = 8
-
-/** What a header row makes: the names, and each column's key as the encoder writes it. */
-interface HeaderKeys {
-  /** The header row as the encoder wrote it (JSON values separated by commas). */
-  readonly row: Buffer
-  readonly excluded: ReadonlySet<string> | undefined
-  readonly names: ReadonlyArray<string>
-  readonly keyBytes: Uint8Array
-  readonly keyWords: DataView<ArrayBufferLike>
-  readonly keyEnds: Int32Array
-  readonly dropped: Uint8Array | undefined
-  /** Columns not left out. */
-  readonly kept: number
-}
-
-const headerKeys = (row: Uint8Array, excluded: ReadonlySet<string> | undefined): HeaderKeys => {
-  const cells = JSON.parse(`[${utf8Decoder.decode(row)}]`) as ReadonlyArray<string | null>
-  const names = columnNames(cells)
-  const kept = excluded === undefined ? names : names.filter((name) => !excluded.has(name))
-  // A left-out column has no key, only the opening quote its cell's bytes go after until they
-  // are cut back; the first kept one has no separator before it.
-  const keys = names.map((name) =>
-    utf8.encode(excluded?.has(name) === true ? '"' : `${(name === kept[0] ? "" : ",") + JSON.stringify(name)}:"`)
-  )
-  const keyBytes = new Uint8Array(keys.reduce((sum, key) => sum + key.length, 0) + 3)
-  const keyEnds = new Int32Array(names.length + 1)
-  for (const [c, key] of keys.entries()) {
-    keyBytes.set(key, keyEnds[c]!)
-    keyEnds[c + 1] = keyEnds[c]! + key.length
-  }
-  return {
-    row: Buffer.from(row),
-    excluded,
-    names,
-    keyBytes,
-    keyWords: new DataView(keyBytes.buffer),
-    keyEnds,
-    dropped: kept.length < names.length ? Uint8Array.from(names, (name) => (excluded?.has(name) === true ? 1 : 0)) : undefined,
-    kept: kept.length
-  }
-}
-
-/**
- * The last header read and its keys, for the next file with the same header (byte for byte) and
- * the same columns left out: a stream's hourly files share one, and parsing it again a file cost
- * 12 µs (5,000 files of 6 kB). Read only once made: encoders share it.
- */
-let lastKeys: HeaderKeys | undefined
 
 /**
  * Turns the bytes of one CSV file into newline-terminated record lines framed by the file's
@@ -651,12 +602,7 @@ export class RecordEncoder {
   /** The header row was written as JSON values separated by commas: parsed back, it is the names. */
   private readHeader() {
     const row = this.out.subarray(this.rowStart, this.len)
-    const excluded = this.excluded
-    let keys = lastKeys
-    if (keys === undefined || keys.excluded !== excluded || !Buffer.from(row.buffer, row.byteOffset, row.length).equals(keys.row)) {
-      keys = headerKeys(row, excluded)
-      lastKeys = keys
-    }
+    const keys = headerKeys(row, this.excluded)
     this.names = keys.names
     this.columns = keys.names.length
     this.keyBytes = keys.keyBytes
