@@ -243,6 +243,38 @@ describe("EnterpretApi.exportPage: what each answer means (status.ts)", () => {
     })
   )
 
+  it.effect("an answer that quotes the token shows none of it, even where the message cuts the answer inside the token", () =>
+    Effect.gen(function* () {
+      const token = 'tok_Secret_"1234567890\\abcdef'
+      const inJson = JSON.stringify(token).slice(1, -1)
+      const header = `Authorization: Bearer ${token}`
+      // Every cut point inside the token: the messages keep 200 characters of an error body
+      // (status.ts) and 100 of a file URL (answers.ts).
+      const answers = (pad: number): ReadonlyArray<FakeAnswer> => [
+        error(400, "INVALID_REQUEST_ARGUMENT", `${"x".repeat(pad)}${header}`),
+        error(401, "UNAUTHENTICATED", `${"x".repeat(pad)}${header}`),
+        error(403, "FORBIDDEN", `${"x".repeat(pad)}${header}`),
+        error(503, "UNAVAILABLE", `${"x".repeat(pad)}${header}`),
+        { status: 400, body: `${"x".repeat(pad)}${header}` },
+        { body: `<html>${"x".repeat(pad)}${header}` },
+        { body: { files: [`ftp://files.example.test/${"x".repeat(pad)}${token}`] } },
+        { body: { files: "none", echo: `${"x".repeat(pad)}${header}` } }
+      ]
+      const shown: Array<string> = []
+      for (let pad = 120; pad <= 200; pad += 2) {
+        for (const answer of answers(pad)) {
+          const exit = yield* exportOnce([answer], { apiToken: Redacted.make(token) }).run
+          expect(Either.isLeft(exit)).toBe(true)
+          if (Either.isLeft(exit)) shown.push(JSON.stringify(exit.left), String(exit.left))
+        }
+      }
+      for (const text of shown) {
+        for (const form of [token, inJson, JSON.stringify(inJson).slice(1, -1)]) expect(text).not.toContain(form.slice(0, 8))
+      }
+      expect(shown.some((text) => text.includes("Bearer ****"))).toBe(true)
+    })
+  )
+
   it.effect("invalid JSON and an unexpected shape are InvalidResponse, quoting what came", () =>
     Effect.gen(function* () {
       const html = yield* exportOnce([{ body: "<html>502 Bad Gateway</html>" }]).run

@@ -438,6 +438,30 @@ describe("AirbyteOutput redaction", () => {
     for (const l of sink.text().trim().split("\n")) JSON.parse(l)
   })
 
+  it("masks a token that JSON escapes (a quote, a backslash) in record lines and messages, as records and bodies carry it", async () => {
+    const sink = new SlowSink(1 << 20)
+    const output = makeAirbyteOutput(sink)
+    const token = 'Tok"en\\abc-12345-xyz'
+    const inJson = JSON.stringify(token).slice(1, -1)
+    const line = (cell: string) => `{"type":"RECORD","record":{"stream":"s","data":{"c":"${cell}"},"emitted_at":1}}\n`
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        yield* output.redact(token)
+        yield* output.emitLines(new TextEncoder().encode(line(`tok: ${inJson}`)))
+        yield* output.emitLines(line(`text ${inJson}.`))
+        // An error body relayed as it came: the token inside it is JSON-escaped.
+        yield* output.emit(logMessage("WARN", `HTTP 400 {"error":"bad header Bearer ${inJson}"} and raw ${token}`))
+        yield* output.settle
+      })
+    )
+    const [bytes, text, log] = sink.text().trim().split("\n")
+    const stars = "*".repeat(inJson.length)
+    expect(bytes).toBe(line(`tok: ${stars}`).trim())
+    expect(text).toBe(line(`text ${stars}.`).trim())
+    expect(JSON.parse(log!)).toEqual(logMessage("WARN", 'HTTP 400 {"error":"bad header Bearer ****"} and raw ****'))
+    expect(sink.text()).not.toContain("12345-xyz")
+  })
+
   it("leaves a value under 4 characters alone: a placeholder, not a token, and masking it would garble messages", async () => {
     const sink = new SlowSink(1 << 20)
     const output = makeAirbyteOutput(sink)

@@ -1,8 +1,9 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Chunk, Clock, Context, Effect, Either, Layer, Stream } from "effect"
+import { Chunk, Clock, Context, Effect, Either, Layer, Redacted, Stream } from "effect"
 import { Settings } from "../config/settings.js"
 import { toApiTime } from "../config/hours.js"
 import { Timing } from "../config/timing.js"
+import { maskSecret } from "../output/redaction.js"
 import { decodeExportPage, decodeObjects, type ExportPage, readAnswer } from "./answers.js"
 import { ApiAuthError, type ApiError, ApiRequestError, InvalidResponse, ObjectRefused, TransientError } from "./errors.js"
 import { pager, paginate } from "./pagination.js"
@@ -113,8 +114,13 @@ export const makeEnterpretApi = Effect.gen(function* () {
       )
     )
     // The client's timeout starts once the limiter lets the request go: waiting for room is not silence.
-    return Effect.flatMap(pace.pace(exchange), ({ status, headers, text }): Effect.Effect<A, ApiError> => {
-      switch (statusVerdict(status, "api", { aboutObject: objectId !== undefined })) {
+    return Effect.flatMap(pace.pace(exchange), ({ status, headers, text: answered }): Effect.Effect<A, ApiError> => {
+      const verdict = statusVerdict(status, "api", { aboutObject: objectId !== undefined })
+      // The token masked before any of the answer is cut into a message (status.ts, answers.ts):
+      // an error body that repeats the Authorization header, cut inside the token, would show its
+      // first characters, which the output's redaction (whole tokens only) cannot know.
+      const text = maskSecret(answered, Redacted.value(settings.apiToken), verdict !== "ok")
+      switch (verdict) {
         case "ok":
           break
         case "auth":

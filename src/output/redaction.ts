@@ -24,9 +24,33 @@ const MIN_MASKED = 4
 
 interface Secret {
   readonly text: string
-  /** Its UTF-8 as it appears inside a JSON string; undefined when JSON would escape it. */
-  readonly bytes: Buffer | undefined
+  /**
+   * The secret as it appears inside a JSON string (a record's data): the same text, unless it
+   * holds `"` or `\`, which JSON escapes. A token is visible ASCII (config/schema.ts), so these
+   * are the only characters that change.
+   */
+  readonly inJson: string
+  /** `inJson`'s UTF-8. */
+  readonly bytes: Buffer
   readonly everywhere: boolean
+}
+
+/** A secret's text inside a JSON string. */
+const jsonForm = (secret: string): string => JSON.stringify(secret).slice(1, -1)
+
+/**
+ * `text` with `secret` masked, as it is and as it appears inside a JSON string (an API's error
+ * body quotes the header it rejected, and an echoed JSON body escapes it), by the redactor's
+ * rules: `forPeople` text (a message) from 4 characters, anything else from 8. For text cut
+ * before it is shown (an error body cut to 200 characters): masked first, so that the cut
+ * never leaves a token's first characters standing where the whole would have been masked.
+ */
+export const maskSecret = (text: string, secret: string, forPeople: boolean): string => {
+  if (secret.length < (forPeople ? MIN_MASKED : MIN_EVERYWHERE)) return text
+  let out = text.includes(secret) ? text.replaceAll(secret, MASK) : text
+  const inJson = jsonForm(secret)
+  if (inJson !== secret && out.includes(inJson)) out = out.replaceAll(inJson, MASK)
+  return out
 }
 
 export const makeRedactor = () => {
@@ -35,9 +59,7 @@ export const makeRedactor = () => {
 
   const maskText = (text: string, key: string): string => {
     let out = text
-    for (const secret of secrets) {
-      if ((secret.everywhere || HUMAN_FIELDS.has(key)) && out.includes(secret.text)) out = out.replaceAll(secret.text, MASK)
-    }
+    for (const secret of secrets) out = maskSecret(out, secret.text, HUMAN_FIELDS.has(key))
     return out
   }
   const replacer = (key: string, value: unknown) => (typeof value === "string" ? maskText(value, key) : value)
@@ -45,9 +67,9 @@ export const makeRedactor = () => {
   return {
     add: (secret: string): void => {
       if (secret.length < MIN_MASKED || secrets.some((s) => s.text === secret)) return
-      const plain = JSON.stringify(secret) === `"${secret}"`
-      secrets.push({ text: secret, bytes: plain ? Buffer.from(secret, "utf8") : undefined, everywhere: secret.length >= MIN_EVERYWHERE })
-      recordSecrets = secrets.filter((s) => s.everywhere && s.bytes !== undefined)
+      const inJson = jsonForm(secret)
+      secrets.push({ text: secret, inJson, bytes: Buffer.from(inJson, "utf8"), everywhere: secret.length >= MIN_EVERYWHERE })
+      recordSecrets = secrets.filter((s) => s.everywhere)
     },
     /** Free text for people (a stderr line): every secret masked. */
     text: (text: string): string => maskText(text, "message"),
@@ -62,12 +84,13 @@ export const makeRedactor = () => {
       if (recordSecrets.length === 0) return lines
       if (typeof lines === "string") {
         let out: string = lines
-        for (const secret of recordSecrets) if (out.includes(secret.text)) out = out.replaceAll(secret.text, "*".repeat(secret.text.length))
+        for (const secret of recordSecrets)
+          if (out.includes(secret.inJson)) out = out.replaceAll(secret.inJson, "*".repeat(secret.inJson.length))
         return out as T
       }
       const view = Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength)
       for (const secret of recordSecrets) {
-        const bytes = secret.bytes!
+        const bytes = secret.bytes
         for (let at = view.indexOf(bytes); at !== -1; at = view.indexOf(bytes, at + bytes.length)) view.fill(STAR, at, at + bytes.length)
       }
       return lines
