@@ -47,6 +47,16 @@ describe("sniffBody", () => {
     expect(sniffBody(bytes(body))).toBeUndefined()
   })
 
+  it("judges only the first SNIFF_BYTES, however much of the body it is given", () => {
+    const header = "record_id,text\n"
+    const nulAt = (at: number) => `${header}${"r,x\n".repeat(Math.ceil(at / 4))}r,"a\u0000b"\n`
+    expect(sniffBody(bytes(nulAt(SNIFF_BYTES)))).toBeUndefined()
+    expect(sniffBody(bytes(nulAt(10_000)))).toBeUndefined()
+    expect(sniffBody(bytes(`${header}r,"a\u0000b"\n${"r,x\n".repeat(3_000)}`))).toMatch(
+      /^a binary body, not CSV text \(a NUL byte in its first 64 bytes\)/
+    )
+  })
+
   it("knows an HTML or XML Content-Type, and nothing else", () => {
     expect(nonCsvContentType("text/html; charset=utf-8")).toBe("an HTML page")
     expect(nonCsvContentType("TEXT/HTML")).toBe("an HTML page")
@@ -172,6 +182,20 @@ describe("readStreams in process: a file that is not what it must be (issue 22)"
       const keyed = yield* run(files, 64, [{ name: "feedback", syncMode: "incremental" as const, primaryKey: ["theme_id", "l2_id"] }])
       expect(keyed.exit).toEqual(Exit.succeed(["feedback"]))
       expect(keyed.h.of("failed", "feedback")[0]!.report.message).toContain("the header has no l2_id column")
+    })
+  )
+
+  it.effect("a NUL inside a quoted cell past the first 64 bytes is data, in whatever chunks the body comes", () =>
+    Effect.gen(function* () {
+      const rows = Array.from({ length: 400 }, (_, i) => (i === 200 ? `nul-${i},"before\u0000after"` : `nul-${i},"text ${i}"`))
+      const file = at(3, `record_id,text\n${rows.join("\n")}\n`)
+      for (const chunkBytes of [64, 4096, 65_536]) {
+        const { h, exit } = yield* run([file], chunkBytes, [streams[0]!])
+        expect(exit).toEqual(Exit.succeed([]))
+        const read = h.records("feedback")
+        expect(read).toHaveLength(400)
+        expect(read.find((r) => r.record_id === "nul-200")?.text).toBe("before\u0000after")
+      }
     })
   )
 

@@ -29,10 +29,13 @@ export const shownStart = (bytes: Uint8Array): string => {
 
 /**
  * What the first bytes of a body say it is when that is not CSV text, or undefined when it may
- * be CSV. `start` is the body's first SNIFF_BYTES bytes (or all of it, when shorter), already
- * decoded by any Content-Encoding the host declared.
+ * be CSV. `body` is the start of the body, already decoded by any Content-Encoding the host
+ * declared; only its first SNIFF_BYTES are judged, whatever the caller holds. A file reader
+ * holds whole chunks (up to 64 KiB): judged whole, a NUL inside a quoted cell 10 kB in failed a
+ * valid file as "binary", and the same file was read when that row came in a later chunk.
  */
-export const sniffBody = (start: Uint8Array): string | undefined => {
+export const sniffBody = (body: Uint8Array): string | undefined => {
+  const start = body.subarray(0, SNIFF_BYTES)
   for (const [name, magic] of COMPRESSED) {
     if (startsWith(start, 0, magic)) {
       return `a ${name}-compressed body that arrived without a Content-Encoding header saying so (it begins with the ${name} magic bytes)`
