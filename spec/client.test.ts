@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net"
 import { Settings, type SettingsShape } from "../src/config/settings.js"
 import { TimingDefault } from "../src/config/timing.js"
 import { ApiHttpClientLive } from "../src/enterpret/apiTransport.js"
-import { ExportResponse, exportResponse, MAX_ANSWER_BYTES } from "../src/enterpret/answers.js"
+import { ExportResponse, exportResponse, fileIdentity, MAX_ANSWER_BYTES } from "../src/enterpret/answers.js"
 import { EnterpretApi, EnterpretApiLive, exportPages } from "../src/enterpret/client.js"
 import { ApiAuthError, ApiRequestError, InvalidResponse, ObjectRefused, TransientError } from "../src/enterpret/errors.js"
 import { MAX_PAGES } from "../src/enterpret/pagination.js"
@@ -400,6 +400,41 @@ describe("file URLs in an export answer (issue 15)", () => {
       expect(Either.getOrThrow(result).files).toEqual([signed, signed])
     })
   )
+})
+
+describe("fileIdentity: which file a signed URL is, whatever its signature", () => {
+  it.each([
+    [
+      "S3 SigV4: the path",
+      "https://b.s3.amazonaws.com/org/f/2025-12-12.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=a%2F1&X-Amz-Date=20251212T000000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Security-Token=t&X-Amz-Signature=abc",
+      "https://b.s3.amazonaws.com/org/f/2025-12-12.csv"
+    ],
+    ["S3 SigV2, any case", "https://h/f.csv?AWSAccessKeyId=A&Expires=1&Signature=s&x-amz-security-token=t", "https://h/f.csv"],
+    [
+      "GCS",
+      "https://storage.googleapis.com/b/f.csv?X-Goog-Algorithm=G&X-Goog-Date=d&X-Goog-Signature=s&GoogleAccessId=i",
+      "https://storage.googleapis.com/b/f.csv"
+    ],
+    [
+      "Azure SAS: its stable fields kept",
+      "https://a.blob.core.windows.net/c/f.csv?sv=2021-08-06&st=1&se=2&sr=b&sp=r&sig=x",
+      "https://a.blob.core.windows.net/c/f.csv?sp=r&sr=b&sv=2021-08-06"
+    ],
+    ["CloudFront", "https://d.cloudfront.net/f.csv?Expires=1&Signature=s&Key-Pair-Id=K&Policy=p", "https://d.cloudfront.net/f.csv"],
+    ["a file named in the query", "https://h/download?X-Amz-Signature=s&key=f1.csv", "https://h/download?key=f1.csv"],
+    ["other parameters, in order of name", "https://h/d?z=1&a=2&X-Amz-Date=3", "https://h/d?a=2&z=1"],
+    ["no query", "https://h/f.csv", "https://h/f.csv"],
+    ["a fragment", "https://h/f.csv?k=1&sig=2#part", "https://h/f.csv?k=1"],
+    ["a fragment before any query", "https://h/f.csv#x?k=1", "https://h/f.csv"]
+  ])("%s", (_what, url, identity) => {
+    expect(fileIdentity(url)).toBe(identity)
+  })
+
+  it("is the same for every signing of one file, and differs between files", () => {
+    const signed = (key: string, at: number) => `https://h/download?key=${key}&X-Amz-Date=${at}&X-Amz-Signature=${at * 7}`
+    expect(fileIdentity(signed("a.csv", 1))).toBe(fileIdentity(signed("a.csv", 2)))
+    expect(fileIdentity(signed("a.csv", 1))).not.toBe(fileIdentity(signed("b.csv", 1)))
+  })
 })
 
 describe("exportResponse: the usual export answer checked by hand, the rest by ExportResponse", () => {

@@ -163,6 +163,38 @@ describe("each file once per window (issue 22)", () => {
     })
   )
 
+  it.effect("files a host names in the query are told apart by it, not by their signature: each read once, none dropped", () =>
+    Effect.gen(function* () {
+      // `/download?key=…`: one path for every file. Cutting the whole query made them one file.
+      const named = (hour: number): FakeFile => ({
+        object: "feedback",
+        hourMs: T0 + hour * HOUR_MS,
+        name: `download?key=feedback-${hour}.csv`,
+        csv: `record_id,text\nq-${hour}-0,x\nq-${hour}-1,y\n`
+      })
+      const files = [named(1), named(5), named(9)]
+      const [a, b, c] = files as [FakeFile, FakeFile, FakeFile]
+      const signed = (f: FakeFile, call: number) =>
+        `https://files.test/${f.name}&X-Amz-Date=2025121${call}T000000Z&X-Amz-Expires=900&X-Amz-Signature=${call}abc`
+      // The second page lists `a` again, signed anew.
+      const pages = (request: ExportRequest, call: number) =>
+        request.cursor === undefined
+          ? { files: [signed(a, call), signed(b, call)], cursor: "p2" }
+          : { files: [signed(a, call), signed(c, call)], cursor: undefined }
+      const h = makeHarness({ files, page: pages, settings: { windowHours: 24, endMs: T0 + DAY } })
+      expect(yield* read(h, T0 + DAY)).toEqual(Exit.succeed("complete"))
+      expect(h.downloads.map((u) => u.split("&")[0])).toEqual(files.map((f) => `https://files.test/${f.name}`))
+      expect(
+        h
+          .records()
+          .map((r) => r.record_id as string)
+          .sort()
+      ).toEqual(idsOf(files).sort())
+      // The record's file field is the URL without its query, as the contract says.
+      expect(new Set(h.records().map((r) => r._ab_source_file_url))).toEqual(new Set(["https://files.test/download"]))
+    })
+  )
+
   it.effect("fails the stream at once, naming the window, when a page under a new cursor lists only files already listed", () =>
     Effect.gen(function* () {
       const files = feedback(1, 2)

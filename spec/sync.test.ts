@@ -240,6 +240,30 @@ describe("readWindow in process: signed URLs", () => {
     })
   )
 
+  it.effect("a fresh answer that lists the page's files in another order gives each expired file its own new URL", () =>
+    Effect.gen(function* () {
+      // Files the host names in the query (`/download?key=…`), so that the path alone names none.
+      const files = [3, 7, 11].map(
+        (hour): FakeFile => ({
+          object: "feedback",
+          hourMs: T0 + hour * HOUR_MS,
+          name: `download?key=feedback-${hour}.csv`,
+          csv: `record_id,text\nq-${hour}-0,x\nq-${hour}-1,y\n`
+        })
+      )
+      const signed = (f: FakeFile, call: number) => `https://files.test/${f.name}&sig=${call}`
+      const h = makeHarness({
+        files,
+        page: (_, call) => ({ files: (call === 0 ? files : [...files].reverse()).map((f) => signed(f, call)), cursor: undefined }),
+        expired: (_, signedAt) => signedAt === 0
+      })
+      const exit = yield* underTestClock(readWindow("feedback", day).pipe(Effect.provide(h.layer)))
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(h.exportRequests).toHaveLength(2)
+      expect(idsRead(h)).toEqual(idsOf(files).sort())
+    })
+  )
+
   it.effect("a URL that keeps expiring fails after 3 refreshes with UrlExpired naming the file without its signature", () =>
     Effect.gen(function* () {
       const h = makeHarness({ files: tenant, filesPerPage: 10, expired: (file) => file.name.endsWith("T09-part-0.csv") })

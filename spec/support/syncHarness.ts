@@ -2,7 +2,7 @@ import { Clock, Duration, Effect, Fiber, Layer, Redacted, TestClock } from "effe
 import { HOUR_MS } from "../../src/config/hours.js"
 import { Settings, type SettingsShape } from "../../src/config/settings.js"
 import { DEFAULT_RETRY_BASE_MS, TimingDefault } from "../../src/config/timing.js"
-import type { ExportPage } from "../../src/enterpret/answers.js"
+import { type ExportPage, fileIdentity } from "../../src/enterpret/answers.js"
 import { EnterpretApi, type ExportRequest } from "../../src/enterpret/client.js"
 import { type BodyFraming, type DownloadHandlers, FileDownloader } from "../../src/enterpret/download.js"
 import {
@@ -141,7 +141,7 @@ export const makeHarness = (options: HarnessOptions) => {
       const from = request.cursor === undefined ? 0 : Number(request.cursor.slice(1))
       const next = from + filesPerPage
       return Effect.succeed({
-        files: all.slice(from, next).map((f) => `https://files.test/${f.name}?sig=${call}`),
+        files: all.slice(from, next).map((f) => `https://files.test/${f.name}${f.name.includes("?") ? "&" : "?"}sig=${call}`),
         cursor: next < all.length ? `p${next}` : undefined
       })
     })
@@ -163,7 +163,7 @@ export const makeHarness = (options: HarnessOptions) => {
       const path = withoutSignature(url)
       timeline.push(`download ${path}`)
       if (options.downloadMs !== undefined) yield* Effect.sleep(options.downloadMs)
-      const file = byName.get(path.replace("https://files.test/", ""))
+      const file = byName.get(fileIdentity(url).replace("https://files.test/", ""))
       if (file === undefined) return yield* new DownloadRejected({ file: path, status: 404 })
       const signedAt = Number(new URL(url).searchParams.get("sig"))
       if (options.expired?.(file, signedAt) === true) return yield* new UrlExpired({ file: path })

@@ -67,6 +67,53 @@ export const fileUrl = (url: string): string | { readonly problem: string } => {
   return parsed.username === "" && parsed.password === "" ? url : url.replace(/^(https?:\/\/)[^/?#]*@/i, "$1")
 }
 
+/**
+ * Query parameters that sign a URL rather than name a file, lower-cased: they change each time
+ * the API signs the same file again (a later page, a fresh URL for an expired one). AWS SigV4
+ * (`X-Amz-*`) and SigV2 (`AWSAccessKeyId`, `Signature`, `Expires`), Google Cloud Storage
+ * (`X-Goog-*`, `GoogleAccessId`), Azure SAS (its signature, start and expiry: `sig`, `st`, `se`,
+ * `skt`, `ske`) and CloudFront (`Key-Pair-Id`, `Policy`).
+ */
+const SIGNING_PARAMETERS = new Set([
+  "awsaccesskeyid",
+  "signature",
+  "expires",
+  "googleaccessid",
+  "sig",
+  "st",
+  "se",
+  "skt",
+  "ske",
+  "key-pair-id",
+  "policy"
+])
+const isSigning = (parameter: string): boolean => {
+  const eq = parameter.indexOf("=")
+  const name = (eq === -1 ? parameter : parameter.slice(0, eq)).toLowerCase()
+  return name.startsWith("x-amz-") || name.startsWith("x-goog-") || SIGNING_PARAMETERS.has(name)
+}
+
+/**
+ * Which file a signed URL is, whatever its signature: the URL without its fragment and without
+ * the query parameters that sign it, the others kept in order of name. A window reads each file
+ * once however many pages list it, and an expired URL's file is found again on a fresh page by
+ * it. S3's URLs (Enterpret's) name the file by their path alone; a file host that names it in
+ * the query (`/download?key=a.csv&X-Amz-Signature=…`) keeps `key`, where cutting the whole query
+ * made two files one and silently dropped the second. A host that signs with a parameter not
+ * known here makes each listing of a file look new: read again, its records repeated (upserted
+ * downstream by their key), never lost.
+ */
+export const fileIdentity = (url: string): string => {
+  const query = url.indexOf("?")
+  const fragment = url.indexOf("#")
+  if (query === -1 || (fragment !== -1 && fragment < query)) return fragment === -1 ? url : url.slice(0, fragment)
+  const kept = url
+    .slice(query + 1, fragment === -1 ? undefined : fragment)
+    .split("&")
+    .filter((parameter) => parameter !== "" && !isSigning(parameter))
+  return kept.length === 0 ? url.slice(0, query) : `${url.slice(0, query)}?${kept.sort().join("&")}`
+}
+
 /** A URL in a message: no query (a signature), no user:pass@, at most 100 characters (a data: URL holds a file). */
 const shownUrl = (url: string): string => {
   const bare = withoutSignature(url).replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, "$1")

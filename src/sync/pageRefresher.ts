@@ -1,5 +1,5 @@
 import { type Context, Effect } from "effect"
-import type { ExportPage } from "../enterpret/answers.js"
+import { type ExportPage, fileIdentity } from "../enterpret/answers.js"
 import type { EnterpretApi, ExportRequest } from "../enterpret/client.js"
 import { UrlExpired, withoutSignature } from "../enterpret/errors.js"
 
@@ -14,7 +14,7 @@ export const pageRefresher = (api: Context.Tag.Service<typeof EnterpretApi>, req
   // generations an array filled on the first refresh.
   const lock = Effect.unsafeMakeSemaphore(1)
   let current = page
-  let currentPaths: Map<string, string> | undefined
+  let currentFiles: Map<string, string> | undefined
   let generation = 0
   // Which answer each file's URL came from. URLs cannot be compared for this: two signed in
   // the same second may be equal.
@@ -25,27 +25,27 @@ export const pageRefresher = (api: Context.Tag.Service<typeof EnterpretApi>, req
         fileGeneration ??= page.files.map(() => 0)
         if (fileGeneration[index]! === generation) {
           current = yield* api.exportPage(request)
-          currentPaths = byPath(current)
+          currentFiles = byIdentity(current)
           generation++
         }
         fileGeneration[index] = generation
-        // The same object as the expired URL: same path, else same place in the page.
-        const next = currentPaths?.get(withoutSignature(expired)) ?? current.files[index]
+        // The same file as the expired URL (fileIdentity), else the same place in the page.
+        const next = currentFiles?.get(fileIdentity(expired)) ?? current.files[index]
         return next === undefined ? yield* new UrlExpired({ file: withoutSignature(expired) }) : next
       })
     )
 }
 
 /**
- * A fresh page's URLs by path (without signature), the first of each path kept: every expired
- * file finds its new URL in one lookup, not a scan of the page (2,000 files all expiring
- * would be 4 million comparisons).
+ * A fresh page's URLs by file (fileIdentity), the first of each kept: every expired file finds
+ * its new URL in one lookup, not a scan of the page (2,000 files all expiring would be 4
+ * million comparisons).
  */
-const byPath = (page: ExportPage): Map<string, string> => {
-  const paths = new Map<string, string>()
+const byIdentity = (page: ExportPage): Map<string, string> => {
+  const files = new Map<string, string>()
   for (const url of page.files) {
-    const path = withoutSignature(url)
-    if (!paths.has(path)) paths.set(path, url)
+    const file = fileIdentity(url)
+    if (!files.has(file)) files.set(file, url)
   }
-  return paths
+  return files
 }

@@ -1,9 +1,9 @@
 import { Cause, Effect } from "effect"
 import { toCursor } from "../config/hours.js"
 import { Settings } from "../config/settings.js"
-import type { ExportPage } from "../enterpret/answers.js"
+import { type ExportPage, fileIdentity } from "../enterpret/answers.js"
 import { describeExport, EnterpretApi, type ExportRequest, exportPager } from "../enterpret/client.js"
-import { type ApiError, InvalidResponse, type UrlExpired, withoutSignature } from "../enterpret/errors.js"
+import { type ApiError, InvalidResponse, type UrlExpired } from "../enterpret/errors.js"
 import {
   type Cursor,
   type CursorOptions,
@@ -84,7 +84,7 @@ const looping = (request: ExportRequest, window: ExportWindow, repeated: number)
 
 /**
  * Lists every window of one read of `stream` as its cursor plans them, page by page, into
- * `listings`: each file path once per window (a page of only files already listed under a new
+ * `listings`: each file (fileIdentity) once per window (a page of only files already listed under a new
  * cursor fails the stream), splits decided before any file of the window is handed on. Ends with
  * `End`, or `Failed` carrying what stopped it, after everything listed before.
  */
@@ -119,9 +119,9 @@ export const listWindows = (stream: string, options: CursorOptions, listings: Li
         pages++
         const fresh: Array<ListedFile> = []
         page.files.forEach((url, index) => {
-          const path = withoutSignature(url)
-          if (seen.has(path)) return
-          seen.add(path)
+          const file = fileIdentity(url)
+          if (seen.has(file)) return
+          seen.add(file)
           fresh.push({ url, index, page: undefined })
         })
         const more = page.cursor !== undefined
