@@ -113,6 +113,16 @@ describe("decodeCatalog", () => {
     expect(failure(value).message).toContain(expected)
   })
 
+  it("says in words what a primary key must be, not the name of its type", () => {
+    const stream = { stream: { name: "a" }, sync_mode: "incremental", destination_sync_mode: "append" }
+    expect(failure({ streams: [{ ...stream, primary_key: "record_id" }] }).message).toContain(
+      'streams.0.primary_key: Expected a list of key paths, each a list of field names, such as [["record_id"]], got "record_id"'
+    )
+    expect(failure({ streams: [{ ...stream, cursor_field: "updated_at" }] }).message).toContain(
+      'streams.0.cursor_field: Expected a field path, a list of names such as ["updated_at"], got "updated_at"'
+    )
+  })
+
   it.each([null, [], "catalog", 3])("rejects a catalog that is not an object (%j)", (value) => {
     const error = failure(value)
     expect(error.file).toBe(FILE)

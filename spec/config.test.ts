@@ -214,6 +214,13 @@ describe("decodeSettings: invalid values", () => {
     expect(error.message).toContain("lookback_hours: ")
   })
 
+  it("says in words what a list must be, not the name of its type", () => {
+    expect(decodeError({ ...base, objects: "obj" }).message).toBe(
+      `Config file ${FILE} is invalid: objects: Expected a list of object IDs such as ["feedback_record"], got "obj"`
+    )
+    expect(decodeError({ ...base, objects: [1, "ok"] }).message).toBe(`Config file ${FILE} is invalid: objects.0: Expected string, got 1`)
+  })
+
   it("says what range a number must be in and what it got", () => {
     expect(decodeError({ ...base, window_hours: 0 }).message).toBe(
       `Config file ${FILE} is invalid: window_hours: must be a whole number from 1 to 8760, got 0`

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { HOUR_PATTERN, parseHour, START_HOUR_PATTERN } from "./hours.js"
-import { shownValue } from "./shownValue.js"
+import { expectedKind, shownValue } from "./shownValue.js"
 
 /**
  * The one source of truth for the connector's configuration: `settings.ts` decodes with it and
@@ -123,6 +123,7 @@ export const ConfigSchema = Schema.Struct({
   objects: Schema.optional(
     Schema.Array(ObjectId).annotations({
       title: "Objects",
+      message: expectedKind('a list of object IDs such as ["feedback_record"]'),
       description: "Object IDs to offer as streams (e.g. feedback_record). Leave empty for every exportable object."
     })
   ),

@@ -1,3 +1,5 @@
+import type { ParseResult } from "effect"
+
 /**
  * How an error message may show a value the user gave. A value in the wrong field may be the
  * API token (pasted into start_date, base_url, objects, …), so only values of a few characters
@@ -38,3 +40,14 @@ export const shownNames = (names: ReadonlyArray<string>): string => {
   const shown = names.slice(0, LISTED_NAMES).map((name) => (name.length > NAME_CHARACTERS ? `${name.slice(0, NAME_CHARACTERS)}…` : name))
   return names.length > LISTED_NAMES ? `${shown.join(", ")} and ${names.length - LISTED_NAMES} more` : shown.join(", ")
 }
+
+/**
+ * A Schema `message` for a field given a value of the wrong kind: what it must be, in words, and
+ * the value as Effect's own messages end (shortened by withShortActual). Without it, a list's
+ * message names its type (`Expected ReadonlyArray<ReadonlyArray<string>>`) or its title
+ * (`Expected Objects`). A wrong element inside a right list keeps the element's own message.
+ */
+export const expectedKind =
+  (what: string) =>
+  (issue: ParseResult.ParseIssue): string =>
+    `Expected ${what}, actual ${JSON.stringify(issue.actual) ?? String(issue.actual)}`

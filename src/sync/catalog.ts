@@ -1,19 +1,27 @@
 import { Context, Effect, Schema } from "effect"
 import { decodeWithPaths, InputError, readJsonFile } from "../config/inputFile.js"
+import { expectedKind } from "../config/shownValue.js"
 import type { ConfiguredColumns } from "./streamColumns.js"
 import { PRIMARY_KEY } from "../discover/streamSchema.js"
+
+/** A list of field paths, each a list of names: a primary key (`[["record_id"]]`). */
+const KeyPaths = Schema.Array(Schema.Array(Schema.String)).annotations({
+  message: expectedKind('a list of key paths, each a list of field names, such as [["record_id"]]')
+})
 
 const ConfiguredStream = Schema.Struct({
   stream: Schema.Struct({
     name: Schema.String.pipe(Schema.minLength(1)),
     json_schema: Schema.optional(Schema.Unknown),
     supported_sync_modes: Schema.optional(Schema.Array(Schema.String)),
-    source_defined_primary_key: Schema.optional(Schema.Array(Schema.Array(Schema.String)))
+    source_defined_primary_key: Schema.optional(KeyPaths)
   }),
   sync_mode: Schema.Literal("full_refresh", "incremental"),
   destination_sync_mode: Schema.optional(Schema.String),
-  cursor_field: Schema.optional(Schema.Array(Schema.String)),
-  primary_key: Schema.optional(Schema.Array(Schema.Array(Schema.String)))
+  cursor_field: Schema.optional(
+    Schema.Array(Schema.String).annotations({ message: expectedKind('a field path, a list of names such as ["updated_at"]') })
+  ),
+  primary_key: Schema.optional(KeyPaths)
 })
 
 const ConfiguredCatalog = Schema.Struct({ streams: Schema.Array(ConfiguredStream) })
