@@ -124,6 +124,10 @@ describe("state value", () => {
     expect(decodeStreamState({ _ab_export_window_end: "2025-12-13T00:30:00Z" })).toEqual({
       problem: '_ab_export_window_end must be a whole UTC hour like 2025-12-13T00:00:00Z, got "2025-12-13T00:30:00Z"'
     })
+    // Another connector's state: no cursor at all.
+    expect(decodeStreamState({ updated_at: "2025-12-13T00:00:00Z", id: 3 })).toEqual({
+      problem: "_ab_export_window_end is missing (the state holds updated_at, id): not a state this connector wrote"
+    })
   })
 })
 

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { parseHour } from "../config/hours.js"
 import { InputError, readJsonFile } from "../config/inputFile.js"
-import { CURSOR_FIELD, encodeStreamState } from "../sync/cursor.js"
+import { CURSOR_FIELD, encodeStreamState, missingCursor } from "../sync/cursor.js"
 import { cursorsFor, decodeStateEntries, type LoadedState, type StateEntries } from "../sync/state.js"
 
 /** Where each stream starts, and the bookmarks the first STATE carries on unchanged. */
@@ -51,9 +51,11 @@ export const decodeTapState = (value: unknown, file: string) =>
       if (!isObject(bookmark) || ms === undefined) {
         problems.set(
           stream,
-          isObject(bookmark)
-            ? `bookmarks.${stream}.${CURSOR_FIELD} must be a whole UTC hour like 2025-12-13T00:00:00Z, got ${describe(cursor)}`
-            : `bookmarks.${stream} must be an object like {"${CURSOR_FIELD}": "2025-12-13T00:00:00Z"}, got ${describe(bookmark)}`
+          !isObject(bookmark)
+            ? `bookmarks.${stream} must be an object like {"${CURSOR_FIELD}": "2025-12-13T00:00:00Z"}, got ${describe(bookmark)}`
+            : cursor === undefined
+              ? `bookmarks.${stream}.${CURSOR_FIELD} ${missingCursor(bookmark)}`
+              : `bookmarks.${stream}.${CURSOR_FIELD} must be a whole UTC hour like 2025-12-13T00:00:00Z, got ${describe(cursor)}`
         )
         continue
       }

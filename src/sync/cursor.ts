@@ -1,4 +1,5 @@
 import { floorHour, HOUR_MS, parseHour, toCursor } from "../config/hours.js"
+import { shownNames } from "../config/shownValue.js"
 import { WINDOW_END_FIELD } from "../output/recordFields.js"
 
 /**
@@ -24,6 +25,13 @@ export interface ExportWindow {
 
 const describe = (value: unknown) => JSON.stringify(value)?.slice(0, 120) ?? String(value)
 
+/**
+ * Why a stream's state with no cursor at all cannot be used: most likely another connector's
+ * (`{"updated_at": …}`), which "got undefined" did not say.
+ */
+export const missingCursor = (blob: Readonly<Record<string, unknown>>): string =>
+  `is missing (the state holds ${shownNames(Object.keys(blob))}): not a state this connector wrote`
+
 export type DecodedStreamState = { readonly cursorMs: number | undefined } | { readonly problem: string }
 
 /** Reads one stream's state blob; an empty or missing blob means "no state yet". */
@@ -31,9 +39,13 @@ export const decodeStreamState = (blob: Readonly<Record<string, unknown>> | null
   if (blob === null || blob === undefined || Object.keys(blob).length === 0) return { cursorMs: undefined }
   const value = blob[CURSOR_FIELD]
   const ms = typeof value === "string" ? parseHour(value) : undefined
-  return ms === undefined
-    ? { problem: `${CURSOR_FIELD} must be a whole UTC hour like 2025-12-13T00:00:00Z, got ${describe(value)}` }
-    : { cursorMs: ms }
+  if (ms !== undefined) return { cursorMs: ms }
+  return {
+    problem:
+      value === undefined
+        ? `${CURSOR_FIELD} ${missingCursor(blob)}`
+        : `${CURSOR_FIELD} must be a whole UTC hour like 2025-12-13T00:00:00Z, got ${describe(value)}`
+  }
 }
 
 /** The cursor as the state and the records write it: RFC 3339 `YYYY-MM-DDTHH:00:00Z`. */
