@@ -6,10 +6,21 @@ import { Settings } from "../config/settings.js"
 import { nonCsvContentType, shownStart } from "../csv/bodySniff.js"
 import { keepAliveAgents } from "./connectionPool.js"
 import { contentCoding, readUpTo } from "./httpBody.js"
-import { DownloadRejected, type DownloadError, TransientError, UnreadableBody, UrlExpired, withoutSignature } from "./errors.js"
+import {
+  CertificateRejected,
+  DownloadRejected,
+  type DownloadError,
+  TransientError,
+  UnreadableBody,
+  UrlExpired,
+  withoutSignature
+} from "./errors.js"
 import { rateLimitFrom } from "./retryAfter.js"
 import { makeStallWatch } from "./stallWatch.js"
-import { hostError, isExpiry, statusVerdict, transportMessage } from "./status.js"
+import { certificateCode, hostError, isExpiry, statusVerdict, transportMessage } from "./status.js"
+
+/** How a transfer fails on its own: a fault worth retrying, or a certificate that will not verify. */
+type Unanswered = TransientError | CertificateRejected
 
 /**
  * How the end of a body is known: its `Content-Length`, chunked transfer coding, or only the
@@ -70,6 +81,12 @@ export const makeFileDownloader = Effect.gen(function* () {
     const file = withoutSignature(url)
     const what = `downloading ${file}`
     const transient = (message: string) => new TransientError({ what, message })
+    /** A request that failed before its answer: transient, unless the host's certificate could not be verified. */
+    const unanswered = (error: unknown): TransientError | CertificateRejected => {
+      const message = transportMessage(error, String(error))
+      const code = certificateCode(error)
+      return code === undefined ? transient(message) : new CertificateRejected({ what, code, message })
+    }
     /** Why an answer is not a file to read, from its status, its first bytes and its headers. */
     const refusal = (source: IncomingMessage) =>
       Effect.gen(function* () {
@@ -114,13 +131,13 @@ export const makeFileDownloader = Effect.gen(function* () {
       /** The raw body while a decoder reads it. */
       let compressed: Readable | undefined
       let decoded: Readable | undefined
-      let failure: TransientError | undefined
+      let failure: Unanswered | undefined
       /**
        * Resumes the fiber from the transfer's current async step: set while the transfer waits for
        * the answer or the body, taken (undefined) once it is called.
        */
-      let resumeTransfer: ((effect: Effect.Effect<Progress<E, R>, TransientError>) => void) | undefined
-      const resumeWith = (effect: Effect.Effect<Progress<E, R>, TransientError>) => {
+      let resumeTransfer: ((effect: Effect.Effect<Progress<E, R>, Unanswered>) => void) | undefined
+      const resumeWith = (effect: Effect.Effect<Progress<E, R>, Unanswered>) => {
         const resume = resumeTransfer
         resumeTransfer = undefined
         resume?.(effect)
@@ -145,7 +162,7 @@ export const makeFileDownloader = Effect.gen(function* () {
         request?.destroy()
       }
       /** A failure of the body: it fails the transfer now if it waits, else at its next step. */
-      const fail = (error: TransientError) => {
+      const fail = (error: Unanswered) => {
         failure ??= error
         resumeWith(Effect.fail(failure))
       }
@@ -263,9 +280,9 @@ export const makeFileDownloader = Effect.gen(function* () {
       // against 20 files, CPU per MB of read on Node 20: 1.82x with all of them, 1.52x with the
       // timeout fiber and the Scope gone, 1.34x once the rest went too, with the per-file and
       // per-page work of the readers: about 108 Effect steps a file before, 28 after).
-      const transfer = Effect.async<Progress<E, R>, TransientError>((resume) => {
+      const transfer = Effect.async<Progress<E, R>, Unanswered>((resume) => {
         resumeTransfer = resume
-        const refuse = (error: TransientError) => {
+        const refuse = (error: Unanswered) => {
           if (answered) return fail(error)
           answered = true
           clearTimeout(timer)
@@ -281,14 +298,14 @@ export const makeFileDownloader = Effect.gen(function* () {
             answer(incoming)
           })
         } catch (error) {
-          return refuse(transient(transportMessage(error, String(error))))
+          return refuse(unanswered(error))
         }
         timer = setTimeout(() => (answered ? watch() : refuse(transient(`no answer within ${Duration.format(idle)}`))), idleMs)
         // Before and after the answer: a socket error after the headers fails the body.
-        request.on("error", (error: unknown) => refuse(transient(transportMessage(error, String(error)))))
+        request.on("error", (error: unknown) => refuse(unanswered(error)))
       })
       /** Reads on after a handler's Effect: the body flows again (on the next tick). */
-      const pump = Effect.async<Progress<E, R>, TransientError>((resume) => {
+      const pump = Effect.async<Progress<E, R>, Unanswered>((resume) => {
         if (failure !== undefined) return resume(Effect.fail(failure))
         if (ended) return resume(Effect.succeed(DONE))
         resumeTransfer = resume

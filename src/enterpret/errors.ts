@@ -48,6 +48,18 @@ export class TransientError extends Schema.TaggedError<TransientError>()("Transi
   message: Schema.String
 }) {}
 
+/**
+ * The host's TLS certificate could not be verified (self-signed, signed by a CA Node does not
+ * know, expired, made for another name): asking again gets the same answer, so it is not retried
+ * (8 retries took 3 minutes, then said the next sync would resume). Most often a proxy that
+ * intercepts TLS, whose CA Node has to be given. `code` is Node's (OpenSSL's) name for it.
+ */
+export class CertificateRejected extends Schema.TaggedError<CertificateRejected>()("CertificateRejected", {
+  what: Schema.String,
+  code: Schema.String,
+  message: Schema.String
+}) {}
+
 /** The API answered 200 with something that is not the documented JSON. */
 export class InvalidResponse extends Schema.TaggedError<InvalidResponse>()("InvalidResponse", {
   what: Schema.String,
@@ -78,9 +90,24 @@ export class UnreadableBody extends Schema.TaggedError<UnreadableBody>()("Unread
   detail: Schema.String
 }) {}
 
-export type ApiError = ApiAuthError | ApiRequestError | ObjectRefused | RateLimited | WaitTooLong | TransientError | InvalidResponse
+export type ApiError =
+  | ApiAuthError
+  | ApiRequestError
+  | ObjectRefused
+  | RateLimited
+  | WaitTooLong
+  | TransientError
+  | InvalidResponse
+  | CertificateRejected
 
-export type DownloadError = UrlExpired | DownloadRejected | UnreadableBody | RateLimited | WaitTooLong | TransientError
+export type DownloadError =
+  | UrlExpired
+  | DownloadRejected
+  | UnreadableBody
+  | RateLimited
+  | WaitTooLong
+  | TransientError
+  | CertificateRejected
 
 export const isRetryable = (error: { readonly _tag: string }): error is RateLimited | TransientError =>
   error._tag === "RateLimited" || error._tag === "TransientError"

@@ -74,6 +74,35 @@ export const apiMessage = (text: string): string => {
   })
 }
 
+/**
+ * Node's codes (OpenSSL's verify results, and its own host-name check) for a certificate that
+ * could not be verified: the answer will be the same however often it is asked.
+ */
+const CERTIFICATE_CODES = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "CERT_REVOKED",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_REJECTED",
+  "INVALID_CA",
+  "ERR_TLS_CERT_ALTNAME_INVALID"
+])
+
+/** The code of a transport error that is a certificate Node could not verify, else undefined. */
+export const certificateCode = (cause: unknown): string | undefined => {
+  for (let error = cause, depth = 0; error instanceof Error && depth < 3; error = error.cause, depth++) {
+    const code = (error as { code?: unknown }).code
+    if (typeof code === "string" && CERTIFICATE_CODES.has(code)) return code
+  }
+  return undefined
+}
+
 /** Node reports a refused or reset connection in the cause; the wrapper's message says less. */
 export const transportMessage = (cause: unknown, fallback: string): string => {
   if (cause instanceof Error) {

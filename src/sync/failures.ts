@@ -98,6 +98,12 @@ export const describeFailure = (error: SyncError): FailureReport => {
         message: `Gave up after retries while ${error.what}: ${error.message}. The next sync resumes from the last checkpoint.`,
         internal: error.message
       }
+    case "CertificateRejected":
+      return {
+        failureType: "config_error",
+        message: `While ${error.what}, the host's TLS certificate could not be verified (${error.message}); retrying would not change it. If a proxy between this host and Enterpret intercepts TLS, give Node its CA certificate: NODE_EXTRA_CA_CERTS=/path/to/ca.pem.`,
+        internal: `${error.code} while ${error.what}`
+      }
     case "UrlExpired": {
       const answer = `HTTP ${error.status ?? 403}${error.code === undefined ? "" : ` ${error.code}`}`
       return {
