@@ -49,10 +49,10 @@ WORKDIR /airbyte
 USER airbyte
 # One V8 flag, set where Node documents its flags: at process start (NODE_OPTIONS admits
 # --max-semi-space-size; src/ changes no flag once running). It holds V8's young generation at
-# 2 MB instead of letting it grow to 32 MB (Node 20) or 128 MB (Node 24, as measured); socket buffers
-# the young generation holds are then freed at the next scavenge instead of piling up. Node 24,
-# 200 MB of feedback-like CSV in 20 files (npm run bench, 2026-12-04, medians of 3): peak RSS 126
-# against 174 MiB and 18% less CPU (1.32 against 1.61 s). `npx source-enterpret` and
+# about 2 MiB instead of letting it grow to 16-32 MiB; socket buffers the young generation holds
+# are then freed at the next scavenge instead of piling up. Node 24, 200 MB of feedback-like CSV
+# in 20 files (npm run bench, 2026-12-04 07:26 UTC, medians of 3): peak RSS 124 against 177 MiB
+# and 18% less CPU (1.24 against 1.52 s). `npx source-enterpret` and
 # `tap-enterpret` run without it, bounded but higher (docs/architecture.md, Memory;
 # integration_tests/e2e/memory.test.ts holds both).
 ENV NODE_OPTIONS="--max-semi-space-size=1"

@@ -204,7 +204,7 @@ function summary(
     `records:      ${total(first)} in read 1, ${total(second)} in read 2 (${arrived.added} new + ${arrived.updated} updated feedback records, ${arrived.nps} new NPS responses)`,
     `checkpoints:  ${first.checkpoints} in read 1, ${second.checkpoints} in read 2`,
     `time:         ${phases.map((p) => `${p.name} ${seconds(p.ms)}`).join(", ")}; total ${seconds(performance.now() - started)}`,
-    `output:       ${shown(join(out, "messages.jsonl"))} (every Airbyte message); config.json, catalog.json, state.json, connector.log beside it`,
+    `output:       ${shown(join(out, "messages.jsonl"))} (every Airbyte message); config.json, config-2.json, catalog.json, state.json, connector.log beside it`,
     ""
   ]
   process.stdout.write(lines.join("\n"))

@@ -140,4 +140,16 @@ describe("the docs' shell recipe", () => {
     ).toEqual(state.map((s) => stateOf({ type: "STATE", state: s }).cursor).sort())
     expectNoSecret(emulator.token, readFileSync(join(work, "messages.jsonl"), "utf8"))
   })
+
+  it.skipIf(spawnSync("git", ["-C", root, "rev-parse", "--git-dir"]).status !== 0)(
+    "writes only files git ignores (and so Biome too), when run from the clone's root as the README says",
+    () => {
+      const block = RECIPE.exec(readFileSync(join(root, "docs/command-line.md"), "utf8"))![1]!
+      const written = [...new Set([...block.matchAll(/>>?\s*([\w.-]+)/g)].map((m) => m[1]!))]
+      // The config holds the token: a file left untracked beside the code is one `git add .` from a commit.
+      expect(written.sort()).toEqual(["catalog.json", "config.json", "messages.jsonl", "state.json"])
+      const ignored = spawnSync("git", ["-C", root, "check-ignore", "--no-index", ...written], { encoding: "utf8" })
+      expect(ignored.stdout.trim().split("\n").sort()).toEqual(written)
+    }
+  )
 })

@@ -62,15 +62,15 @@ export const hubKind = (property: JsonObject): string => {
  * Meltano's REGEX_ISO8601 (meltano/meltano src/meltano/core/utils/__init__.py, commit c139d24b):
  * Meltano passes a `date_iso8601` setting that matches it to the plugin unchanged and rewrites any
  * other through dateparser into Python's isoformat(), e.g. 2025-12-12T00:00Z into
- * 2025-12-12T00:00:00+00:00, which the tap's whole-hour pattern refuses (it wants Z). So the Hub
- * definition shows a date setting's forms that survive: a date, or the hour with seconds and Z.
+ * 2025-12-12T00:00:00+00:00, which the tap takes as Z (docs/meltano.md). The Hub definition shows
+ * the forms Meltano passes as written, so that what the tap receives is what the user wrote.
  */
 export const MELTANO_ISO8601 =
   /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?:[ T]([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(?:\.(\d+))?)?(Z|[+-](?:0\d|1[0-2]):(?:00|30))?$/
 
 /** How a date setting is written in Meltano: the forms both Meltano and the tap keep as they are. */
 export const MELTANO_DATE_FORMAT =
-  "YYYY-MM-DD or YYYY-MM-DDTHH:00:00Z, a whole UTC hour (Meltano rewrites other forms, such as YYYY-MM-DDTHH:00Z, into a +00:00 offset the tap refuses)"
+  "YYYY-MM-DD or YYYY-MM-DDTHH:00:00Z, a whole UTC hour (Meltano passes these as written; it rewrites other forms, such as YYYY-MM-DDTHH:00Z, to YYYY-MM-DDTHH:00:00+00:00, which the tap also takes as UTC)"
 
 /** One Hub setting from one property of the settings schema, in the spec's order. */
 export const hubSetting = (name: string, property: JsonObject): HubSetting => {
