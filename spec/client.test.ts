@@ -411,10 +411,11 @@ describe("fileIdentity: which file a signed URL is, whatever its signature", () 
     ],
     ["S3 SigV2, any case", "https://h/f.csv?AWSAccessKeyId=A&Expires=1&Signature=s&x-amz-security-token=t", "https://h/f.csv"],
     [
-      "GCS",
-      "https://storage.googleapis.com/b/f.csv?X-Goog-Algorithm=G&X-Goog-Date=d&X-Goog-Signature=s&GoogleAccessId=i",
+      "GCS V4",
+      "https://storage.googleapis.com/b/f.csv?X-Goog-Algorithm=G&X-Goog-Date=d&X-Goog-Signature=s",
       "https://storage.googleapis.com/b/f.csv"
     ],
+    ["GCS V2", "https://storage.googleapis.com/b/f.csv?GoogleAccessId=i&Expires=1&Signature=s", "https://storage.googleapis.com/b/f.csv"],
     [
       "Azure SAS: its stable fields kept",
       "https://a.blob.core.windows.net/c/f.csv?sv=2021-08-06&st=1&se=2&sr=b&sp=r&sig=x",
@@ -423,11 +424,23 @@ describe("fileIdentity: which file a signed URL is, whatever its signature", () 
     ["CloudFront", "https://d.cloudfront.net/f.csv?Expires=1&Signature=s&Key-Pair-Id=K&Policy=p", "https://d.cloudfront.net/f.csv"],
     ["a file named in the query", "https://h/download?X-Amz-Signature=s&key=f1.csv", "https://h/download?key=f1.csv"],
     ["other parameters, in order of name", "https://h/d?z=1&a=2&X-Amz-Date=3", "https://h/d?a=2&z=1"],
+    [
+      "a scheme's short names only beside its signature",
+      "https://h/d?st=a&policy=p&expires=1&X-Amz-Signature=s",
+      "https://h/d?expires=1&policy=p&st=a"
+    ],
+    ["a name percent-encoded", "https://h/f.csv?X%2DAmz%2DSignature=s&k=1", "https://h/f.csv?k=1"],
+    ["equal names in their order", "https://h/d?key=b&a=1&key=a", "https://h/d?a=1&key=b&key=a"],
     ["no query", "https://h/f.csv", "https://h/f.csv"],
     ["a fragment", "https://h/f.csv?k=1&sig=2#part", "https://h/f.csv?k=1"],
     ["a fragment before any query", "https://h/f.csv#x?k=1", "https://h/f.csv"]
   ])("%s", (_what, url, identity) => {
     expect(fileIdentity(url)).toBe(identity)
+  })
+
+  it("keeps apart files a host names by a parameter another scheme signs with", () => {
+    expect(fileIdentity("https://h/d?st=a&X-Amz-Signature=1")).not.toBe(fileIdentity("https://h/d?st=b&X-Amz-Signature=2"))
+    expect(fileIdentity("https://h/d?key=a&key=b")).not.toBe(fileIdentity("https://h/d?key=b&key=a"))
   })
 
   it("is the same for every signing of one file, and differs between files", () => {

@@ -264,6 +264,49 @@ describe("readWindow in process: signed URLs", () => {
     })
   )
 
+  it.effect("a host signing with a parameter fileIdentity does not know: the fresh URL is found by path, not by place", () =>
+    Effect.gen(function* () {
+      const files = [3, 7, 11].map((hour) => csvFile("feedback", T0 + hour * HOUR_MS, 2))
+      // `token` changes at every signing; the fresh answer lists the files in reverse.
+      const signed = (f: FakeFile, call: number) => `https://files.test/${f.name}?token=t${call}&sig=${call}`
+      const h = makeHarness({
+        files,
+        page: (_, call) => ({ files: (call === 0 ? files : [...files].reverse()).map((f) => signed(f, call)), cursor: undefined }),
+        expired: (file, signedAt) => signedAt === 0 && file === files[0]
+      })
+      const exit = yield* underTestClock(readWindow("feedback", day).pipe(Effect.provide(h.layer)))
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(idsRead(h)).toEqual(idsOf(files).sort())
+    })
+  )
+
+  it.effect("a fresh answer that does not tell which file is the expired one fails the window rather than read another in its place", () =>
+    Effect.gen(function* () {
+      // One path for every file and an unknown signing parameter: neither names the file.
+      const files = [3, 7, 11].map(
+        (hour): FakeFile => ({
+          object: "feedback",
+          hourMs: T0 + hour * HOUR_MS,
+          name: `download?key=feedback-${hour}.csv`,
+          csv: `record_id,text\nq-${hour}-0,x\nq-${hour}-1,y\n`
+        })
+      )
+      const signed = (f: FakeFile, call: number) => `https://files.test/${f.name}&token=t${call}&sig=${call}`
+      const h = makeHarness({
+        files,
+        page: (_, call) => ({ files: (call === 0 ? files : [...files].reverse()).map((f) => signed(f, call)), cursor: undefined }),
+        expired: (file, signedAt) => signedAt === 0 && file === files[0]
+      })
+      const exit = yield* underTestClock(readWindow("feedback", day).pipe(Effect.provide(h.layer)))
+      expect(Exit.isFailure(exit) && Cause.failureOption(exit.cause).pipe(Option.map((e) => e._tag))).toEqual(
+        Option.some("InvalidResponse")
+      )
+      // No record of another file came in its place.
+      expect(idsRead(h).filter((id) => id.startsWith("q-11-"))).toHaveLength(2)
+      expect(idsRead(h).filter((id) => id.startsWith("q-3-"))).toHaveLength(0)
+    })
+  )
+
   it.effect("a URL that keeps expiring fails after 3 refreshes with UrlExpired naming the file without its signature", () =>
     Effect.gen(function* () {
       const h = makeHarness({ files: tenant, filesPerPage: 10, expired: (file) => file.name.endsWith("T09-part-0.csv") })

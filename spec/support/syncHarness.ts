@@ -163,7 +163,13 @@ export const makeHarness = (options: HarnessOptions) => {
       const path = withoutSignature(url)
       timeline.push(`download ${path}`)
       if (options.downloadMs !== undefined) yield* Effect.sleep(options.downloadMs)
-      const file = byName.get(fileIdentity(url).replace("https://files.test/", ""))
+      // A file is named by its path, or by its path and query when the test's names hold one;
+      // `token` is the tests' own signing parameter, one fileIdentity does not know.
+      const file = byName.get(
+        fileIdentity(url)
+          .replace(/[?&]token=[^&]*/, "")
+          .replace("https://files.test/", "")
+      )
       if (file === undefined) return yield* new DownloadRejected({ file: path, status: 404 })
       const signedAt = Number(new URL(url).searchParams.get("sig"))
       if (options.expired?.(file, signedAt) === true) return yield* new UrlExpired({ file: path })

@@ -67,51 +67,65 @@ export const fileUrl = (url: string): string | { readonly problem: string } => {
   return parsed.username === "" && parsed.password === "" ? url : url.replace(/^(https?:\/\/)[^/?#]*@/i, "$1")
 }
 
-/**
- * Query parameters that sign a URL rather than name a file, lower-cased: they change each time
- * the API signs the same file again (a later page, a fresh URL for an expired one). AWS SigV4
- * (`X-Amz-*`) and SigV2 (`AWSAccessKeyId`, `Signature`, `Expires`), Google Cloud Storage
- * (`X-Goog-*`, `GoogleAccessId`), Azure SAS (its signature, start and expiry: `sig`, `st`, `se`,
- * `skt`, `ske`) and CloudFront (`Key-Pair-Id`, `Policy`).
- */
-const SIGNING_PARAMETERS = new Set([
-  "awsaccesskeyid",
-  "signature",
-  "expires",
-  "googleaccessid",
-  "sig",
-  "st",
-  "se",
-  "skt",
-  "ske",
-  "key-pair-id",
-  "policy"
-])
-const isSigning = (parameter: string): boolean => {
+/** A query parameter's name, lower-cased and percent-decoded (`X%2DAmz%2DSignature`). */
+const parameterName = (parameter: string): string => {
   const eq = parameter.indexOf("=")
-  const name = (eq === -1 ? parameter : parameter.slice(0, eq)).toLowerCase()
-  return name.startsWith("x-amz-") || name.startsWith("x-goog-") || SIGNING_PARAMETERS.has(name)
+  const name = eq === -1 ? parameter : parameter.slice(0, eq)
+  if (!name.includes("%")) return name.toLowerCase()
+  try {
+    return decodeURIComponent(name).toLowerCase()
+  } catch {
+    return name.toLowerCase()
+  }
 }
 
 /**
+ * The parameters that sign a URL rather than name a file: they change each time the API signs
+ * the same file again (a later page, a fresh URL for an expired one). AWS SigV4 (`X-Amz-*`) and
+ * GCS V4 (`X-Goog-*`) by their prefix, a signature by its name (`Signature`, Azure SAS's `sig`);
+ * a scheme's other short names only beside its signature (SigV2, GCS V2 and CloudFront's
+ * `Expires`, `Policy`, … beside `Signature`; SAS's start and expiry beside `sig`), so that a host
+ * whose files are named by `st` or `policy` keeps them apart.
+ */
+const SIGNATURES = new Set(["signature", "sig"])
+const BESIDE_SIGNATURE = new Set(["expires", "awsaccesskeyid", "googleaccessid", "key-pair-id", "policy"])
+const BESIDE_SIG = new Set(["st", "se", "skt", "ske"])
+
+/**
  * Which file a signed URL is, whatever its signature: the URL without its fragment and without
- * the query parameters that sign it, the others kept in order of name. A window reads each file
- * once however many pages list it, and an expired URL's file is found again on a fresh page by
- * it. S3's URLs (Enterpret's) name the file by their path alone; a file host that names it in
- * the query (`/download?key=a.csv&X-Amz-Signature=…`) keeps `key`, where cutting the whole query
- * made two files one and silently dropped the second. A host that signs with a parameter not
- * known here makes each listing of a file look new: read again, its records repeated (upserted
- * downstream by their key), never lost.
+ * the query parameters that sign it, the others kept, in order of name (equal names in their
+ * order). A window reads each file once however many pages list it, and an expired URL's file is
+ * found again on a fresh page by it. S3's URLs (Enterpret's) name the file by their path alone; a
+ * file host that names it in the query (`/download?key=a.csv&X-Amz-Signature=…`) keeps `key`,
+ * where cutting the whole query made two files one and silently dropped the second. A host that
+ * signs with a parameter not known here makes each listing of a file look new: a file listed on
+ * two pages of a window is read twice (its records upserted downstream by their key), and an
+ * expired URL's file is found by its path when no other file of the fresh answer shares it
+ * (pageRefresher.ts).
  */
 export const fileIdentity = (url: string): string => {
   const query = url.indexOf("?")
   const fragment = url.indexOf("#")
   if (query === -1 || (fragment !== -1 && fragment < query)) return fragment === -1 ? url : url.slice(0, fragment)
-  const kept = url
+  const parameters = url
     .slice(query + 1, fragment === -1 ? undefined : fragment)
     .split("&")
-    .filter((parameter) => parameter !== "" && !isSigning(parameter))
-  return kept.length === 0 ? url.slice(0, query) : `${url.slice(0, query)}?${kept.sort().join("&")}`
+    .filter((parameter) => parameter !== "")
+    .map((parameter) => ({ parameter, name: parameterName(parameter) }))
+  const names = new Set(parameters.map((p) => p.name))
+  const signature = names.has("signature")
+  const sig = names.has("sig")
+  const kept = parameters.filter(
+    ({ name }) =>
+      !name.startsWith("x-amz-") &&
+      !name.startsWith("x-goog-") &&
+      !SIGNATURES.has(name) &&
+      !(signature && BESIDE_SIGNATURE.has(name)) &&
+      !(sig && BESIDE_SIG.has(name))
+  )
+  // Array.prototype.sort is stable: `key=a&key=b` and `key=b&key=a` stay two files.
+  kept.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  return kept.length === 0 ? url.slice(0, query) : `${url.slice(0, query)}?${kept.map((p) => p.parameter).join("&")}`
 }
 
 /** A URL in a message: no query (a signature), no user:pass@, at most 100 characters (a data: URL holds a file). */

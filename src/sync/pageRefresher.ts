@@ -1,7 +1,7 @@
 import { type Context, Effect } from "effect"
 import { type ExportPage, fileIdentity } from "../enterpret/answers.js"
-import type { EnterpretApi, ExportRequest } from "../enterpret/client.js"
-import { UrlExpired, withoutSignature } from "../enterpret/errors.js"
+import { describeExport, type EnterpretApi, type ExportRequest } from "../enterpret/client.js"
+import { InvalidResponse, withoutSignature } from "../enterpret/errors.js"
 
 /**
  * Fresh URLs for one page's files. The URLs of a page were signed together and expire together,
@@ -13,8 +13,7 @@ export const pageRefresher = (api: Context.Tag.Service<typeof EnterpretApi>, req
   // so the lock is a plain semaphore made at once (Effect.unsafeMakeSemaphore) and the
   // generations an array filled on the first refresh.
   const lock = Effect.unsafeMakeSemaphore(1)
-  let current = page
-  let currentFiles: Map<string, string> | undefined
+  let current: FreshFiles | undefined
   let generation = 0
   // Which answer each file's URL came from. URLs cannot be compared for this: two signed in
   // the same second may be equal.
@@ -23,29 +22,46 @@ export const pageRefresher = (api: Context.Tag.Service<typeof EnterpretApi>, req
     lock.withPermits(1)(
       Effect.gen(function* () {
         fileGeneration ??= page.files.map(() => 0)
-        if (fileGeneration[index]! === generation) {
-          current = yield* api.exportPage(request)
-          currentFiles = byIdentity(current)
+        if (fileGeneration[index]! === generation || current === undefined) {
+          current = freshFiles(yield* api.exportPage(request))
           generation++
         }
         fileGeneration[index] = generation
-        // The same file as the expired URL (fileIdentity), else the same place in the page.
-        const next = currentFiles?.get(fileIdentity(expired)) ?? current.files[index]
-        return next === undefined ? yield* new UrlExpired({ file: withoutSignature(expired) }) : next
+        // The same file as the expired URL, found by what names it, never by its place alone: a
+        // fresh answer may list its files in another order, and a file read in place of another
+        // would let the state pass the one never read.
+        const next = current.byIdentity.get(fileIdentity(expired)) ?? current.byOnlyPath.get(withoutSignature(expired))
+        if (next !== undefined) return next
+        return yield* new InvalidResponse({
+          what: describeExport(request),
+          message: `the fresh answer for the page whose signed URLs expired does not tell which of its files is ${withoutSignature(expired)} (none has its name, or several share its path)`
+        })
       })
     )
 }
 
+interface FreshFiles {
+  /** URLs by fileIdentity, the first of each kept. */
+  readonly byIdentity: Map<string, string>
+  /** URLs by path alone, for a path only one file of the answer has (a signing parameter fileIdentity does not know). */
+  readonly byOnlyPath: Map<string, string>
+}
+
 /**
- * A fresh page's URLs by file (fileIdentity), the first of each kept: every expired file finds
- * its new URL in one lookup, not a scan of the page (2,000 files all expiring would be 4
- * million comparisons).
+ * A fresh page's URLs by file, so that every expired file finds its new URL in one lookup, not a
+ * scan of the page (2,000 files all expiring would be 4 million comparisons).
  */
-const byIdentity = (page: ExportPage): Map<string, string> => {
-  const files = new Map<string, string>()
+const freshFiles = (page: ExportPage): FreshFiles => {
+  const byIdentity = new Map<string, string>()
+  const byPath = new Map<string, string | undefined>()
   for (const url of page.files) {
     const file = fileIdentity(url)
-    if (!files.has(file)) files.set(file, url)
+    if (!byIdentity.has(file)) byIdentity.set(file, url)
+    const path = withoutSignature(url)
+    // undefined: more than one file has this path, so the path alone names none of them.
+    byPath.set(path, byPath.has(path) ? undefined : url)
   }
-  return files
+  const byOnlyPath = new Map<string, string>()
+  for (const [path, url] of byPath) if (url !== undefined) byOnlyPath.set(path, url)
+  return { byIdentity, byOnlyPath }
 }
