@@ -118,6 +118,10 @@ describe("decodeCatalog", () => {
     expect(failure({ streams: [{ ...stream, primary_key: "record_id" }] }).message).toContain(
       'streams.0.primary_key: Expected a list of key paths, each a list of field names, such as [["record_id"]], got "record_id"'
     )
+    // Singer's key_properties shape, one level short.
+    expect(failure({ streams: [{ ...stream, primary_key: ["record_id"] }] }).message).toContain(
+      'streams.0.primary_key.0: Expected a key path, a list of field names such as ["record_id"], got "record_id"'
+    )
     expect(failure({ streams: [{ ...stream, cursor_field: "updated_at" }] }).message).toContain(
       'streams.0.cursor_field: Expected a field path, a list of names such as ["updated_at"], got "updated_at"'
     )

@@ -2,7 +2,7 @@
 // self-signed test host) fails at once as CertificateRejected, a config_error that says how to
 // mend it: retrying cannot change the answer (8 retries took 3 minutes, then promised a resume).
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Layer, Redacted } from "effect"
+import { Effect, Either, Fiber, Layer, Redacted, TestClock } from "effect"
 import { readFileSync } from "node:fs"
 import { createServer, type Server } from "node:https"
 import type { AddressInfo } from "node:net"
@@ -13,6 +13,8 @@ import { EnterpretApi, EnterpretApiLive } from "../src/enterpret/client.js"
 import { FileDownloader, FileDownloaderLive } from "../src/enterpret/download.js"
 import { CertificateRejected, TransientError } from "../src/enterpret/errors.js"
 import { ApiRateLimiterLive } from "../src/enterpret/rateLimiter.js"
+import { RateLimitReporter } from "../src/enterpret/rateLimitReporter.js"
+import { withRetry } from "../src/enterpret/retry.js"
 import { certificateCode } from "../src/enterpret/status.js"
 import { describeFailure } from "../src/sync/failures.js"
 import { testSettings } from "./support/syncHarness.js"
@@ -74,8 +76,37 @@ describe("a host whose certificate Node cannot verify", () => {
         what: `downloading ${host.url}/f.csv`,
         code: "DEPTH_ZERO_SELF_SIGNED_CERT"
       })
-      expect(host.attempts()).toBe(1)
     }).pipe(Effect.scoped)
+  )
+
+  it.effect("is not retried by the retry module every download and export request goes through", () =>
+    Effect.gen(function* () {
+      let runs = 0
+      const rejected = Effect.suspend(() => {
+        runs++
+        return Effect.fail(
+          new CertificateRejected({ what: "downloading f.csv", code: "CERT_HAS_EXPIRED", message: "certificate has expired" })
+        )
+      })
+      const result = yield* withRetry(rejected, { maxRetries: 3, baseMs: 1 }).pipe(
+        Effect.either,
+        Effect.provideService(RateLimitReporter, { waiting: () => Effect.void })
+      )
+      expect(Either.isLeft(result) && result.left._tag).toBe("CertificateRejected")
+      expect(runs).toBe(1)
+      // The same module retries a transient fault.
+      runs = 0
+      const transient = Effect.suspend(() => {
+        runs++
+        return Effect.fail(new TransientError({ what: "downloading f.csv", message: "ECONNRESET" }))
+      })
+      const fiber = yield* Effect.fork(
+        withRetry(transient, { maxRetries: 3, baseMs: 1 }).pipe(Effect.provideService(RateLimitReporter, { waiting: () => Effect.void }))
+      )
+      yield* TestClock.adjust("10 minutes")
+      yield* Fiber.await(fiber)
+      expect(runs).toBe(4)
+    })
   )
 
   it("is a config_error that says retrying will not help and how to give Node a proxy's CA", () => {

@@ -245,33 +245,50 @@ describe("EnterpretApi.exportPage: what each answer means (status.ts)", () => {
 
   it.effect("an answer that quotes the token shows none of it, even where the message cuts the answer inside the token", () =>
     Effect.gen(function* () {
-      const token = 'tok_Secret_"1234567890\\abcdef'
-      const inJson = JSON.stringify(token).slice(1, -1)
-      const header = `Authorization: Bearer ${token}`
       // Every cut point inside the token: the messages keep 200 characters of an error body
-      // (status.ts) and 100 of a file URL (answers.ts).
-      const answers = (pad: number): ReadonlyArray<FakeAnswer> => [
-        error(400, "INVALID_REQUEST_ARGUMENT", `${"x".repeat(pad)}${header}`),
-        error(401, "UNAUTHENTICATED", `${"x".repeat(pad)}${header}`),
-        error(403, "FORBIDDEN", `${"x".repeat(pad)}${header}`),
-        error(503, "UNAVAILABLE", `${"x".repeat(pad)}${header}`),
-        { status: 400, body: `${"x".repeat(pad)}${header}` },
-        { body: `<html>${"x".repeat(pad)}${header}` },
-        { body: { files: [`ftp://files.example.test/${"x".repeat(pad)}${token}`] } },
-        { body: { files: "none", echo: `${"x".repeat(pad)}${header}` } }
-      ]
-      const shown: Array<string> = []
-      for (let pad = 120; pad <= 200; pad += 2) {
-        for (const answer of answers(pad)) {
-          const exit = yield* exportOnce([answer], { apiToken: Redacted.make(token) }).run
-          expect(Either.isLeft(exit)).toBe(true)
-          if (Either.isLeft(exit)) shown.push(JSON.stringify(exit.left), String(exit.left))
+      // (status.ts) and 100 of a file URL (answers.ts). The token as JSON.stringify writes it,
+      // and as other writers escape it: `\/` (PHP), `\u0061` (any \u escape), `&#47;` (HTML).
+      const answers = (token: string, pad: number): ReadonlyArray<FakeAnswer> => {
+        const x = "x".repeat(pad)
+        const header = `Authorization: Bearer ${token}`
+        const inJson = JSON.stringify(token).slice(1, -1)
+        const raw = (escaped: string) => `{"error":{"code":"INVALID","message":"${x}Authorization: Bearer ${escaped}"}}`
+        return [
+          error(400, "INVALID_REQUEST_ARGUMENT", `${x}${header}`),
+          error(401, "UNAUTHENTICATED", `${x}${header}`),
+          error(403, "FORBIDDEN", `${x}${header}`),
+          error(503, "UNAVAILABLE", `${x}${header}`),
+          { status: 400, body: `${x}${header}` },
+          { status: 400, body: raw(inJson.replaceAll("/", "\\/")) },
+          { status: 400, body: raw(inJson.replaceAll("a", "\\u0061")) },
+          { status: 502, body: `<html>${x}Bearer ${token.replaceAll("/", "&#47;").replaceAll("a", "&#x61;")}` },
+          { body: `<html>${x}${header}` },
+          { body: { files: [`ftp://files.example.test/${x}${token}`] } },
+          { body: { files: "none", echo: `${x}${header}` } }
+        ]
+      }
+      for (const token of ['tok_Secret_"1234567890\\abcdef', "abcd/efghijklmnopqrstuvwxyz0123456789", "Ab3_xY9"]) {
+        const shown: Array<string> = []
+        for (let pad = 110; pad <= 200; pad += 3) {
+          for (const answer of answers(token, pad)) {
+            const exit = yield* exportOnce([answer], { apiToken: Redacted.make(token) }).run
+            expect(Either.isLeft(exit)).toBe(true)
+            if (Either.isLeft(exit)) shown.push(JSON.stringify(exit.left), String(exit.left))
+          }
         }
+        const start = token.slice(0, Math.min(8, token.length - 2))
+        for (const text of shown) for (const form of [start, JSON.stringify(start).slice(1, -1)]) expect(text).not.toContain(form)
+        expect(shown.some((text) => text.includes("Bearer ****"))).toBe(true)
       }
-      for (const text of shown) {
-        for (const form of [token, inJson, JSON.stringify(inJson).slice(1, -1)]) expect(text).not.toContain(form.slice(0, 8))
-      }
-      expect(shown.some((text) => text.includes("Bearer ****"))).toBe(true)
+    })
+  )
+
+  it.effect("a 200's own data is left as it came, the token's characters in it included", () =>
+    Effect.gen(function* () {
+      const token = "abcdefgh\\"
+      const answer = { body: { files: [`https://files.example.test/${token}.csv?sig=1`], cursor: `zz${token}` } }
+      const page = yield* exportOnce([answer], { apiToken: Redacted.make(token) }).run
+      expect(page).toEqual(Either.right({ files: [`https://files.example.test/${token}.csv?sig=1`], cursor: `zz${token}` }))
     })
   )
 

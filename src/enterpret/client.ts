@@ -3,7 +3,7 @@ import { Chunk, Clock, Context, Effect, Either, Layer, Redacted, Stream } from "
 import { Settings } from "../config/settings.js"
 import { toApiTime } from "../config/hours.js"
 import { Timing } from "../config/timing.js"
-import { maskSecret } from "../output/redaction.js"
+import { maskAnswer, maskSecret } from "../output/redaction.js"
 import { decodeExportPage, decodeObjects, type ExportPage, readAnswer } from "./answers.js"
 import {
   ApiAuthError,
@@ -126,10 +126,13 @@ export const makeEnterpretApi = Effect.gen(function* () {
     // The client's timeout starts once the limiter lets the request go: waiting for room is not silence.
     return Effect.flatMap(pace.pace(exchange), ({ status, headers, text: answered }): Effect.Effect<A, ApiError> => {
       const verdict = statusVerdict(status, "api", { aboutObject: objectId !== undefined })
-      // The token masked before any of the answer is cut into a message (status.ts, answers.ts):
-      // an error body that repeats the Authorization header, cut inside the token, would show its
-      // first characters, which the output's redaction (whole tokens only) cannot know.
-      const text = maskSecret(answered, Redacted.value(settings.apiToken), verdict !== "ok")
+      // What a message may quote of the answer, the token masked before any of it is cut
+      // (status.ts, answers.ts): an error body that repeats the Authorization header, cut inside
+      // the token, would show its first characters, which the output's redaction (whole tokens
+      // only) cannot know. A 200's own data (the cursor sent back, the URLs fetched) is left as
+      // it came.
+      const shown = () => maskAnswer(answered, Redacted.value(settings.apiToken))
+      const text = verdict === "ok" ? answered : shown()
       switch (verdict) {
         case "ok":
           break
@@ -165,10 +168,18 @@ export const makeEnterpretApi = Effect.gen(function* () {
       try {
         json = JSON.parse(text)
       } catch {
-        return Effect.fail(new InvalidResponse({ what, message: `the API answered with invalid JSON: ${apiMessage(text)}` }))
+        return Effect.fail(new InvalidResponse({ what, message: `the API answered with invalid JSON: ${apiMessage(shown())}` }))
       }
       const decoded = decode(json)
-      return Either.isRight(decoded) ? Effect.succeed(decoded.right) : Effect.fail(new InvalidResponse({ what, message: decoded.left }))
+      if (Either.isRight(decoded)) return Effect.succeed(decoded.right)
+      // Worded again from the masked answer (the message cuts what it quotes of it).
+      const masked = decode(JSON.parse(shown()))
+      return Effect.fail(
+        new InvalidResponse({
+          what,
+          message: Either.isLeft(masked) ? masked.left : maskSecret(decoded.left, Redacted.value(settings.apiToken), true)
+        })
+      )
     })
   }
 

@@ -47,10 +47,39 @@ const jsonForm = (secret: string): string => JSON.stringify(secret).slice(1, -1)
  */
 export const maskSecret = (text: string, secret: string, forPeople: boolean): string => {
   if (secret.length < (forPeople ? MIN_MASKED : MIN_EVERYWHERE)) return text
-  let out = text.includes(secret) ? text.replaceAll(secret, MASK) : text
+  // The escaped form first: a token ending in `\` is a prefix of its own escaped form's text.
   const inJson = jsonForm(secret)
-  if (inJson !== secret && out.includes(inJson)) out = out.replaceAll(inJson, MASK)
+  let out = inJson !== secret && text.includes(inJson) ? text.replaceAll(inJson, MASK) : text
+  if (out.includes(secret)) out = out.replaceAll(secret, MASK)
   return out
+}
+
+/** HTML's character references a page may write a token's characters with (`&#47;`, `&#x2F;`, `&sol;`). */
+const REFERENCES: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", sol: "/", plus: "+", equals: "=" }
+const readReferences = (text: string): string =>
+  text.replace(/&(#\d{1,7}|#x[0-9a-f]{1,6}|[a-z]{2,6});/gi, (reference, body: string) => {
+    if (!body.startsWith("#")) return REFERENCES[body.toLowerCase()] ?? reference
+    const code = body[1] === "x" || body[1] === "X" ? Number.parseInt(body.slice(2), 16) : Number(body.slice(1))
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : reference
+  })
+
+/**
+ * An answer from elsewhere (the API's error body) as a message may quote it, `secret` masked in
+ * every form it may be written in: a JSON body read (its escapes `\/` and `\u0061` decoded) with
+ * every string masked and written again, any other body with HTML's character references read.
+ * Masked before the message cuts it, so that no cut leaves the token's first characters.
+ */
+export const maskAnswer = (text: string, secret: string): string => {
+  if (secret.length < MIN_MASKED) return text
+  let shown: string
+  try {
+    shown = JSON.stringify(
+      JSON.parse(text, (_key, value: unknown) => (typeof value === "string" ? maskSecret(value, secret, true) : value))
+    )
+  } catch {
+    shown = readReferences(text)
+  }
+  return maskSecret(shown, secret, true)
 }
 
 export const makeRedactor = () => {

@@ -5,7 +5,9 @@ import type { ConfiguredColumns } from "./streamColumns.js"
 import { PRIMARY_KEY } from "../discover/streamSchema.js"
 
 /** A list of field paths, each a list of names: a primary key (`[["record_id"]]`). */
-const KeyPaths = Schema.Array(Schema.Array(Schema.String)).annotations({
+const KeyPaths = Schema.Array(
+  Schema.Array(Schema.String).annotations({ message: expectedKind('a key path, a list of field names such as ["record_id"]') })
+).annotations({
   message: expectedKind('a list of key paths, each a list of field names, such as [["record_id"]]')
 })
 

@@ -101,7 +101,7 @@ export const describeFailure = (error: SyncError): FailureReport => {
     case "CertificateRejected":
       return {
         failureType: "config_error",
-        message: `While ${error.what}, the host's TLS certificate could not be verified (${error.message}); retrying would not change it. If a proxy between this host and Enterpret intercepts TLS, give Node its CA certificate: NODE_EXTRA_CA_CERTS=/path/to/ca.pem.`,
+        message: `While ${error.what}, the host's TLS certificate could not be verified (${error.message}); retrying would not change it. If a proxy between this machine and that host intercepts TLS, give Node its CA certificate: NODE_EXTRA_CA_CERTS=/path/to/ca.pem.`,
         internal: `${error.code} while ${error.what}`
       }
     case "UrlExpired": {
