@@ -240,23 +240,36 @@ describe("readWindow in process: signed URLs", () => {
     })
   )
 
+  /** Files a host names in the query (`/download?key=…`), so that the path alone names none. */
+  const queryNamed = (hours: ReadonlyArray<number>) =>
+    hours.map(
+      (hour): FakeFile => ({
+        object: "feedback",
+        hourMs: T0 + hour * HOUR_MS,
+        name: `download?key=feedback-${hour}.csv`,
+        csv: `record_id,text\nq-${hour}-0,x\nq-${hour}-1,y\n`
+      })
+    )
+  /** The first answer's URLs expire (those `expires` picks); every fresh answer lists the files in reverse. */
+  const reversedOnRefresh = (
+    files: ReadonlyArray<FakeFile>,
+    signed: (f: FakeFile, call: number) => string,
+    expires: (file: FakeFile) => boolean
+  ) =>
+    makeHarness({
+      files,
+      page: (_, call) => ({ files: (call === 0 ? files : [...files].reverse()).map((f) => signed(f, call)), cursor: undefined }),
+      expired: (file, signedAt) => signedAt === 0 && expires(file)
+    })
+
   it.effect("a fresh answer that lists the page's files in another order gives each expired file its own new URL", () =>
     Effect.gen(function* () {
-      // Files the host names in the query (`/download?key=…`), so that the path alone names none.
-      const files = [3, 7, 11].map(
-        (hour): FakeFile => ({
-          object: "feedback",
-          hourMs: T0 + hour * HOUR_MS,
-          name: `download?key=feedback-${hour}.csv`,
-          csv: `record_id,text\nq-${hour}-0,x\nq-${hour}-1,y\n`
-        })
-      )
-      const signed = (f: FakeFile, call: number) => `https://files.test/${f.name}&sig=${call}`
-      const h = makeHarness({
+      const files = queryNamed([3, 7, 11])
+      const h = reversedOnRefresh(
         files,
-        page: (_, call) => ({ files: (call === 0 ? files : [...files].reverse()).map((f) => signed(f, call)), cursor: undefined }),
-        expired: (_, signedAt) => signedAt === 0
-      })
+        (f, call) => `https://files.test/${f.name}&sig=${call}`,
+        () => true
+      )
       const exit = yield* underTestClock(readWindow("feedback", day).pipe(Effect.provide(h.layer)))
       expect(Exit.isSuccess(exit)).toBe(true)
       expect(h.exportRequests).toHaveLength(2)
@@ -267,13 +280,12 @@ describe("readWindow in process: signed URLs", () => {
   it.effect("a host signing with a parameter fileIdentity does not know: the fresh URL is found by path, not by place", () =>
     Effect.gen(function* () {
       const files = [3, 7, 11].map((hour) => csvFile("feedback", T0 + hour * HOUR_MS, 2))
-      // `token` changes at every signing; the fresh answer lists the files in reverse.
-      const signed = (f: FakeFile, call: number) => `https://files.test/${f.name}?token=t${call}&sig=${call}`
-      const h = makeHarness({
+      // `token` changes at every signing.
+      const h = reversedOnRefresh(
         files,
-        page: (_, call) => ({ files: (call === 0 ? files : [...files].reverse()).map((f) => signed(f, call)), cursor: undefined }),
-        expired: (file, signedAt) => signedAt === 0 && file === files[0]
-      })
+        (f, call) => `https://files.test/${f.name}?token=t${call}&sig=${call}`,
+        (f) => f === files[0]
+      )
       const exit = yield* underTestClock(readWindow("feedback", day).pipe(Effect.provide(h.layer)))
       expect(Exit.isSuccess(exit)).toBe(true)
       expect(idsRead(h)).toEqual(idsOf(files).sort())
@@ -283,20 +295,12 @@ describe("readWindow in process: signed URLs", () => {
   it.effect("a fresh answer that does not tell which file is the expired one fails the window rather than read another in its place", () =>
     Effect.gen(function* () {
       // One path for every file and an unknown signing parameter: neither names the file.
-      const files = [3, 7, 11].map(
-        (hour): FakeFile => ({
-          object: "feedback",
-          hourMs: T0 + hour * HOUR_MS,
-          name: `download?key=feedback-${hour}.csv`,
-          csv: `record_id,text\nq-${hour}-0,x\nq-${hour}-1,y\n`
-        })
-      )
-      const signed = (f: FakeFile, call: number) => `https://files.test/${f.name}&token=t${call}&sig=${call}`
-      const h = makeHarness({
+      const files = queryNamed([3, 7, 11])
+      const h = reversedOnRefresh(
         files,
-        page: (_, call) => ({ files: (call === 0 ? files : [...files].reverse()).map((f) => signed(f, call)), cursor: undefined }),
-        expired: (file, signedAt) => signedAt === 0 && file === files[0]
-      })
+        (f, call) => `https://files.test/${f.name}&token=t${call}&sig=${call}`,
+        (f) => f === files[0]
+      )
       const exit = yield* underTestClock(readWindow("feedback", day).pipe(Effect.provide(h.layer)))
       expect(Exit.isFailure(exit) && Cause.failureOption(exit.cause).pipe(Option.map((e) => e._tag))).toEqual(
         Option.some("InvalidResponse")
