@@ -5,20 +5,12 @@ import { toApiTime } from "../config/hours.js"
 import { Timing } from "../config/timing.js"
 import { maskAnswer, maskSecret } from "../output/redaction.js"
 import { decodeExportPage, decodeObjects, type ExportPage, readAnswer } from "./answers.js"
-import {
-  ApiAuthError,
-  type ApiError,
-  ApiRequestError,
-  CertificateRejected,
-  InvalidResponse,
-  ObjectRefused,
-  TransientError
-} from "./errors.js"
+import { ApiAuthError, type ApiError, ApiRequestError, InvalidResponse, ObjectRefused, TransientError } from "./errors.js"
 import { pager, paginate } from "./pagination.js"
 import { ApiRateLimiter, type SlidingWindowLimiter } from "./rateLimiter.js"
 import { withRetry } from "./retry.js"
 import { rateLimitFrom } from "./retryAfter.js"
-import { apiError, apiMessage, certificateCode, statusVerdict, transportMessage } from "./status.js"
+import { apiError, apiMessage, statusVerdict, transportFailure } from "./status.js"
 
 export interface ExportableObject {
   readonly id: string
@@ -117,11 +109,7 @@ export const makeEnterpretApi = Effect.gen(function* () {
       Effect.map(readAnswer(response, what), (text) => ({ status: response.status, headers: response.headers, text }))
     ).pipe(
       // The client times the request out (request_timeout_seconds, apiTransport.ts) as a RequestError.
-      Effect.catchTag("RequestError", "ResponseError", (error) => {
-        const message = transportMessage(error.cause, error.message)
-        const code = certificateCode(error.cause)
-        return Effect.fail(code === undefined ? new TransientError({ what, message }) : new CertificateRejected({ what, code, message }))
-      })
+      Effect.catchTag("RequestError", "ResponseError", (error) => Effect.fail(transportFailure(what, error.cause, error.message)))
     )
     // The client's timeout starts once the limiter lets the request go: waiting for room is not silence.
     return Effect.flatMap(pace.pace(exchange), ({ status, headers, text: answered }): Effect.Effect<A, ApiError> => {

@@ -7,7 +7,7 @@ import { nonCsvContentType, shownStart } from "../csv/bodySniff.js"
 import { keepAliveAgents } from "./connectionPool.js"
 import { contentCoding, readUpTo } from "./httpBody.js"
 import {
-  CertificateRejected,
+  type CertificateRejected,
   DownloadRejected,
   type DownloadError,
   TransientError,
@@ -17,7 +17,7 @@ import {
 } from "./errors.js"
 import { rateLimitFrom } from "./retryAfter.js"
 import { makeStallWatch } from "./stallWatch.js"
-import { certificateCode, hostError, isExpiry, statusVerdict, transportMessage } from "./status.js"
+import { hostError, isExpiry, statusVerdict, transportFailure, transportMessage } from "./status.js"
 
 /** How a transfer fails on its own: a fault worth retrying, or a certificate that will not verify. */
 type Unanswered = TransientError | CertificateRejected
@@ -81,12 +81,7 @@ export const makeFileDownloader = Effect.gen(function* () {
     const file = withoutSignature(url)
     const what = `downloading ${file}`
     const transient = (message: string) => new TransientError({ what, message })
-    /** A request that failed before its answer: transient, unless the host's certificate could not be verified. */
-    const unanswered = (error: unknown): TransientError | CertificateRejected => {
-      const message = transportMessage(error, String(error))
-      const code = certificateCode(error)
-      return code === undefined ? transient(message) : new CertificateRejected({ what, code, message })
-    }
+    const unanswered = (error: unknown) => transportFailure(what, error, String(error))
     /** Why an answer is not a file to read, from its status, its first bytes and its headers. */
     const refusal = (source: IncomingMessage) =>
       Effect.gen(function* () {

@@ -1,4 +1,5 @@
 import { Option, Schema } from "effect"
+import { CertificateRejected, TransientError } from "./errors.js"
 
 /**
  * What an HTTP status means to the connector, for the API and the file host alike: the one table
@@ -113,6 +114,16 @@ export const transportMessage = (cause: unknown, fallback: string): string => {
   }
   return fallback
 }
+/**
+ * A request that failed before its answer, for the API and the file host alike: a fault worth
+ * retrying, unless the host's certificate could not be verified (certificateCode).
+ */
+export const transportFailure = (what: string, cause: unknown, fallback: string): TransientError | CertificateRejected => {
+  const message = transportMessage(cause, fallback)
+  const code = certificateCode(cause)
+  return code === undefined ? new TransientError({ what, message }) : new CertificateRejected({ what, code, message })
+}
+
 /**
  * The `<Code>` and `<Message>` of an S3-style XML error body (`<Error><Code>ExpiredToken</Code>
  * <Message>The provided token has expired.</Message>…`), each cut to 200 characters, when the
