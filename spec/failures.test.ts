@@ -12,7 +12,8 @@ import {
   UnreadableBody,
   UrlExpired
 } from "../src/enterpret/errors.js"
-import { OutputClosed } from "../src/output/writer.js"
+import { PassThrough } from "node:stream"
+import { makeMessageOutput, OutputClosed } from "../src/output/writer.js"
 import { defectAsFailure, describeFailure, FileContentError, InternalError, type SyncError } from "../src/sync/failures.js"
 
 const cases: ReadonlyArray<readonly [SyncError, string, RegExp]> = [
@@ -98,11 +99,34 @@ describe("defectAsFailure: no silent deaths (issue 15)", () => {
     expect(Option.isSome(error) && error.value).toBeInstanceOf(InternalError)
     const report = describeFailure(Option.getOrThrow(error))
     expect(report.failureType).toBe("system_error")
+    // Cut between words: the 1,000 x's straddle the 300th character and are left out whole.
     expect(report.message).toMatch(
-      /^The connector met an internal error \(TypeError: Protocol "file:" not supported\. x+…\)\. Please report it/
+      /^The connector met an internal error \(TypeError: Protocol "file:" not supported\.…\)\. Please report it/
     )
     expect(report.message.length).toBeLessThan(450)
     expect(report.message).not.toMatch(/\n\s+at /)
+  })
+
+  it("never cuts a token: wherever the 300th character falls in it, the written message keeps none of it", () => {
+    const token = "Zq8xW3kP0vR7mT2yL9nB4cF6"
+    const output = makeMessageOutput(new PassThrough())
+    Effect.runSync(output.redact(token))
+    const shown = (defect: Error) => {
+      const exit = Effect.runSyncExit(defectAsFailure(defect))
+      const error = Option.getOrThrow(Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none())
+      return output.mask(describeFailure(error).message)
+    }
+    for (let before = 300 - token.length - "Error: ".length - 8; before <= 300; before++) {
+      const defect = new Error(`${"a ".repeat(before >> 1)}${before % 2 === 0 ? "" : "b"}Bearer ${token} was refused`)
+      const text = shown(defect)
+      expect(text).not.toContain(token.slice(0, 4))
+      // Within the first 300 characters, the token is kept whole (and masked); else cut before it.
+      const fits = `Error: ${defect.message}`.indexOf(token) + token.length <= 300
+      expect(text.includes("Bearer ****")).toBe(fits)
+      expect(text).toMatch(/…\)\. Please report it/)
+    }
+    // A defect that is one long word shows none of it.
+    expect(shown(new Error(`x${token.repeat(20)}`))).toContain("(Error:…)")
   })
 
   it("leaves a closed stdout a defect: the command must stop, nothing can be reported", () => {

@@ -82,6 +82,23 @@ export const maskAnswer = (text: string, secret: string): string => {
   return maskSecret(shown, secret, true)
 }
 
+/**
+ * `text` cut to at most `max` characters for a message that is masked only later (an internal
+ * error's, which the output's redactor masks when it is written), at a character no token holds:
+ * a space, a control character or anything past ASCII (a token is visible ASCII,
+ * config/schema.ts). A cut inside a token would keep its first characters where the whole token
+ * would have been masked, so the word the cut falls in is left out whole; a first word longer
+ * than `max` leaves only the ellipsis.
+ */
+export const cutBetweenWords = (text: string, max: number): string => {
+  if (text.length <= max) return text
+  for (let at = max; at > 0; at--) {
+    const code = text.charCodeAt(at)
+    if (code <= 0x20 || code >= 0x7f) return `${text.slice(0, at)}…`
+  }
+  return "…"
+}
+
 export const makeRedactor = () => {
   const secrets: Array<Secret> = []
   let recordSecrets: Array<Secret> = []

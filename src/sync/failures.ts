@@ -3,6 +3,7 @@ import { Duration, Effect, Schema } from "effect"
 import type { InputError } from "../config/inputFile.js"
 import type { ApiError, DownloadError } from "../enterpret/errors.js"
 import { MAX_WAIT_MS } from "../enterpret/retryAfter.js"
+import { cutBetweenWords } from "../output/redaction.js"
 import { OutputClosed } from "../output/writer.js"
 
 /** A file whose content is not the CSV the header promises; fails its window, names the line. */
@@ -26,13 +27,15 @@ export class InternalError extends Schema.TaggedError<InternalError>()("Internal
 }) {}
 
 /**
- * A defect as an InternalError, its message cut to 300 characters and never a stack. A closed
- * stdout stays a defect: nothing can be reported any more and the command must stop.
+ * A defect as an InternalError, its message cut to 300 characters between words (the output masks
+ * the token only when the message is written, and a cut inside it would keep its first
+ * characters) and never a stack. A closed stdout stays a defect: nothing can be reported any more
+ * and the command must stop.
  */
 export const defectAsFailure = (defect: unknown): Effect.Effect<never, InternalError> => {
   if (defect instanceof OutputClosed) return Effect.die(defect)
   const text = defect instanceof Error ? `${defect.name}: ${defect.message}` : String(defect)
-  return Effect.fail(new InternalError({ message: text.length > 300 ? `${text.slice(0, 300)}…` : text }))
+  return Effect.fail(new InternalError({ message: cutBetweenWords(text, 300) }))
 }
 
 /** Every failure a command can meet: the API's, the file host's, a file's content, an input file. */
