@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Cause, type Context, Effect, Exit, Option } from "effect"
 import { HOUR_MS } from "../src/config/hours.js"
 import { discoverStreams } from "../src/discover/discover.js"
-import { ApiAuthError, ObjectRefused, RateLimited, TransientError } from "../src/enterpret/errors.js"
+import { ApiAuthError, CertificateRejected, ObjectRefused, RateLimited, TransientError } from "../src/enterpret/errors.js"
 import { MAX_PAGES } from "../src/enterpret/pagination.js"
 import { DownloadSlots, makeDownloadSlots } from "../src/sync/downloadSlots.js"
 import { RateLimitReporter } from "../src/enterpret/rateLimitReporter.js"
@@ -166,6 +166,28 @@ describe("readStreams in process", () => {
       )
       expect(h.of("failed")).toEqual([])
     })
+  )
+
+  it.effect.each(["API", "file host"] as const)(
+    "a certificate the %s shows that Node cannot verify stops the whole sync with one report, as a 401 does",
+    (where) =>
+      Effect.gen(function* () {
+        const rejected = new CertificateRejected({
+          what: where === "API" ? "exporting account" : "downloading account-0.csv",
+          code: "SELF_SIGNED_CERT_IN_CHAIN",
+          message: "self-signed certificate in certificate chain"
+        })
+        const h = makeHarness({
+          files: tenant,
+          ...(where === "API"
+            ? { apiFault: (request) => (request.objectId === "account" ? rejected : undefined) }
+            : { downloadFault: (file) => (file.object === "account" ? rejected : undefined) })
+        })
+        const exit = yield* underTestClock(readStreams(streams, noCursors).pipe(Effect.provide(h.layer)))
+        expect(Exit.isFailure(exit) && Cause.failureOption(exit.cause)).toEqual(Option.some(rejected))
+        // No stream reports it as its own failure: the command reports it once (failures.ts).
+        expect(h.of("failed")).toEqual([])
+      })
   )
 
   it.effect.each([403, 404])("a %i on one object's export fails that stream alone, with the API's code and message (issue 22)", (status) =>

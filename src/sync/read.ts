@@ -7,7 +7,8 @@ import { syncEnd } from "./cursor.js"
 
 /**
  * Reads every configured stream concurrently (the shared rate limiter and download slots pace
- * them). Returns the names of the streams that failed; an authentication failure fails it all.
+ * them). Returns the names of the streams that failed; a refused token or an unverifiable
+ * certificate fails it all (streamReader.ts).
  */
 export const readStreams = (streams: ReadonlyArray<CatalogStream>, cursors: StreamCursors) =>
   Effect.gen(function* () {

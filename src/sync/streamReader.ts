@@ -1,6 +1,6 @@
 import { Effect, Exit } from "effect"
 import { Settings } from "../config/settings.js"
-import type { ApiAuthError } from "../enterpret/errors.js"
+import type { ApiAuthError, CertificateRejected } from "../enterpret/errors.js"
 import { RateLimitReporter } from "../enterpret/rateLimitReporter.js"
 import { type CatalogStream, PrimaryKey } from "./catalog.js"
 import {
@@ -23,8 +23,11 @@ export type StreamOutcome = "complete" | "failed"
 /**
  * Reads one stream window by window, in order, as its cursor (cursor.ts) plans them: one fiber
  * lists the windows ahead while this one downloads and emits them (windowReader.ts), and
- * checkpoints each window's end once all its records are out. Any failure but an authentication
- * one ends only this stream (TRACE ERROR, INCOMPLETE); authentication failures stop the sync.
+ * checkpoints each window's end once all its records are out. Any failure ends only this stream
+ * (TRACE ERROR, INCOMPLETE) but two that no stream could get past, which stop the sync with one
+ * report: the token refused (ApiAuthError), and a certificate Node cannot verify
+ * (CertificateRejected: every stream asks the same base_url, and its files come from the same
+ * file host, so each would fail in turn with the same message).
  */
 export const readStream = (stream: CatalogStream, savedCursorMs: number | undefined, endMs: number) =>
   Effect.gen(function* () {
@@ -76,7 +79,8 @@ export const readStream = (stream: CatalogStream, savedCursorMs: number | undefi
       // A defect (a bug, a fault nothing foresaw) fails this stream alone, with a message.
       Effect.catchAllDefect(defectAsFailure),
       Effect.catchIf(
-        (error): error is Exclude<typeof error, ApiAuthError> => error._tag !== "ApiAuthError",
+        (error): error is Exclude<typeof error, ApiAuthError | CertificateRejected> =>
+          error._tag !== "ApiAuthError" && error._tag !== "CertificateRejected",
         (error) => {
           return output.failed(name, describeFailure(error)).pipe(Effect.as<StreamOutcome>("failed"))
         }
