@@ -1,21 +1,26 @@
 import { Console, Effect } from "effect"
 import { Console as NodeConsole } from "node:console"
+import { stripVTControlCharacters } from "node:util"
 
 /**
  * An Effect Console bound to stderr (in tests, a stream standing in for it). stdout carries
  * Airbyte messages only, so the help and usage errors that @effect/cli prints through Console must
- * go here instead.
+ * go here instead. @effect/cli writes its help in ANSI colours whatever the stream is; unless the
+ * stream is a terminal, they are taken out (Node's documented `util.stripVTControlCharacters`),
+ * so that a help read in a log, a pipe or Airbyte's job log is plain text.
  */
 export const stderrConsole = (
   mask: (text: string) => string = (text) => text,
   stderr: NodeJS.WritableStream = process.stderr
 ): Console.Console => {
   const unsafe = new NodeConsole({ stdout: stderr, stderr })
+  const terminal = (stderr as { readonly isTTY?: boolean }).isTTY === true
+  const shown = terminal ? mask : (text: string) => stripVTControlCharacters(mask(text))
   // Text is masked on the way out (the token, see MessageOutput.mask); other values go as they are.
   const lift =
     <Args extends ReadonlyArray<unknown>>(f: (...args: Args) => void) =>
     (...args: Args) =>
-      Effect.sync(() => f(...(args.map((arg) => (typeof arg === "string" ? mask(arg) : arg)) as unknown as Args)))
+      Effect.sync(() => f(...(args.map((arg) => (typeof arg === "string" ? shown(arg) : arg)) as unknown as Args)))
   return {
     [Console.TypeId]: Console.TypeId,
     assert: lift((condition: boolean, ...args: ReadonlyArray<unknown>) =>
