@@ -1,7 +1,7 @@
 // Time to replica (issue 19): how long a new user's first sync of a large tenant takes, against
 // the two things that bound it at once: the organisation's export quota and the bytes the file
 // host can deliver. The emulator's replica tenant (60 days over five objects: two with a file
-// every hour, one every 6 hours, one sparse, one empty; 24 files a page; ~576 MB), its file host
+// every hour, one every 6 hours, one sparse, one empty; 24 files a page; ~575 MB), its file host
 // capped at 4 MiB/s per connection with 50 ms to the first byte of every response, and the
 // rate-limit minute scaled to 3 s on both sides (the emulator's limiter and
 // SOURCE_ENTERPRET_RATE_WINDOW_MS), so that the quota's 10 requests a "minute" bind as they do

@@ -10,7 +10,7 @@ export const USAGE = `Usage: npm run emulator -- [options]
   --tenant T            standard | year (issue #10: 7 objects over a year, dense, sparse and empty;
                         365 days and 6 files a page by default) | replica (issue 19: 5 objects over
                         60 days, two hourly, one 6-hourly, one sparse, one empty; 24 files a page,
-                        ~184 kB a file: ~576 MB) (default standard)
+                        ~184 kB a file: ~575 MB) (default standard)
   --file-bytes SIZE     replica tenant: the size of each file (default 184K)
   --days N              days of history before now (default 3; year tenant 365)
   --now TIME            start the clock at TIME (e.g. 2025-12-15T10:30Z) instead of the real time

@@ -1,7 +1,7 @@
 // The large tenant of issue 19's "time to replica": 60 days over five objects, where a first sync
 // is bound by the export quota and the file host's bandwidth at once. Two objects get a file every
 // hour, one every 6 hours, one a few times in the span, one never; every file holds about
-// `fileBytes` of CSV (the default makes ~576 MB over 3,124 files). Files are rendered on demand
+// `fileBytes` of CSV (the default makes ~575 MB over 3,123 files). Files are rendered on demand
 // from their object and hour (nothing is held: a file is built when it is downloaded), with
 // record ids unique across the tenant, so that a replica can be checked by count and id.
 import { CORE_OBJECTS, type ObjectDef, TENANT_OBJECTS } from "./catalog.js"
@@ -19,7 +19,7 @@ export const REPLICA_OBJECT_IDS = [
 export const REPLICA_DAYS = 60
 /** Files a page for this tenant unless the options say otherwise. */
 export const REPLICA_FILES_PER_PAGE = 24
-/** About 576 MB over the 3,124 files of 60 days. */
+/** About 575 MB over the 3,123 files of 60 days. */
 export const REPLICA_FILE_BYTES = 184_000
 /** The sparse object's files: hours after the span's start. */
 const SPARSE_HOURS = [5, 20 * 24 + 9, 45 * 24 + 17]

@@ -48,7 +48,7 @@ export interface EmulatorOptions {
   fileBandwidth?: number
   /** Milliseconds the file host waits before the first byte (the status line) of every download; default 0. */
   fileLatencyMs?: number
-  /** replica tenant: the approximate size of each file in bytes (default 184,000: ~576 MB over 60 days) */
+  /** replica tenant: the approximate size of each file in bytes (default 184,000: ~575 MB over 60 days) */
   replicaFileBytes?: number
   bench?: { objects: BenchObjectSpec[]; dir?: string }
   /** called once per request, after its response has ended (or the connection was destroyed) */
