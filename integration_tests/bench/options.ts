@@ -35,7 +35,7 @@ export const USAGE = `Usage: npm run bench -- [options]   (or: node build/integr
   --bench-dir DIR    where the emulator generates the CSV files (default: <os tmpdir>/source-enterpret-bench;
                      removed at the end unless --keep-data, and reused when kept)
   --out FILE         the Markdown report (default integration_tests/bench/RESULTS.md)
-  --json FILE        also write the raw results as JSON
+  --json FILE        also write the raw results as JSON (with --only replica: that row alone)
   --help             this text`
 
 /** Size of a many-small-files file by default: Enterpret's hourly files are about 0.2 MB. */

@@ -9,7 +9,7 @@
 // counted), then `read` of every stream with the default settings but `max_concurrent_downloads`.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { join, resolve } from "node:path"
 import { configuredCatalogFrom, type DiscoveredStream, runCommand } from "../acceptance/acceptance.js"
 import { type Emulator, isoMinutes, startEmulator } from "../emulator/index.js"
 import { checkRead, connectorEntry } from "./connector.js"
@@ -307,8 +307,11 @@ export const measureReplicaRow = (o: BenchOptions, progress: (line: string) => v
 
 /** `--only replica`: the row alone, its section replaced in `out` (the rest of the report kept). */
 export const replicaOnly = async (o: BenchOptions, out: string, progress: (line: string) => void): Promise<void> => {
-  const section = replicaSection(await measureReplicaRow(o, progress))
+  const replica = await measureReplicaRow(o, progress)
+  const section = replicaSection(replica)
   writeFileSync(out, withReplicaSection(existsSync(out) ? readFileSync(out, "utf8") : "", section))
+  // --json: the raw row, as the whole run's results.json holds it (`replica`).
+  if (o.json !== undefined) writeFileSync(resolve(o.json), `${JSON.stringify({ replica }, null, 2)}\n`)
   process.stdout.write(`${section.join("\n")}\n`)
   progress(`time-to-replica section written to ${out}`)
 }
