@@ -33,13 +33,14 @@ import {
 import { exportPlan, writePlan } from "./exportPlan.js"
 import { measureBackfill } from "./exportRequests.js"
 import { machine } from "./machine.js"
-import { type Measurement, hasGnuTime, measureChild, repeated, stopAll } from "./measure.js"
+import { type Measurement, cpuPairs, hasGnuTime, measureChild, repeated, stopAll } from "./measure.js"
 import { type BenchOptions, type Part, USAGE, parseOptions } from "./options.js"
 import { summariseProfile } from "./profile.js"
 import { measureReplicaRow, replicaOnly } from "./timeToReplica.js"
 import { renderReport } from "./report.js"
 import {
   type BenchResults,
+  type CpuPerMbPairs,
   MB,
   MiB,
   type ObjectResult,
@@ -119,16 +120,60 @@ const checkBaseline = (m: Measurement): Measurement => {
  * Its CPU per MB on many small files against a few large ones is the most a Node connector can
  * hope for there, so the many-small-files target is read beside it (machine's Node, no flags).
  */
-const measureFloor = (emu: Emulator, object: string, window: Window, label: string, o: BenchOptions): Promise<Measurement> =>
-  repeated(o.repeat, async () =>
-    checkBaseline(
-      await measureChild(process.execPath, [NODE_FLOOR, emu.baseUrl, emu.token, object, window.start, window.end], {
-        label,
-        env: { NODE_OPTIONS: "" },
-        timeoutMs: 60 * 60_000
-      })
-    )
+const floorRead = async (emu: Emulator, object: string, window: Window, label: string): Promise<Measurement> =>
+  checkBaseline(
+    await measureChild(process.execPath, [NODE_FLOOR, emu.baseUrl, emu.token, object, window.start, window.end], {
+      label,
+      env: { NODE_OPTIONS: "" },
+      timeoutMs: 60 * 60_000
+    })
   )
+
+/**
+ * Issue 20's CPU per MB of many small files against a few large ones, on `emu` at its page size:
+ * the connector on the machine's Node and (with --node) on the image's as the image runs it, and
+ * the floor of a read in Node, each from --pairs pairs of reads taken in turn (measure.ts
+ * cpuPairs), their records checked against the throughput part's.
+ */
+const measureCpuPerMb = async (
+  emu: Emulator,
+  discovered: Discovered,
+  few: ObjectResult,
+  many: ObjectResult,
+  filesPerPage: number,
+  window: Window,
+  o: BenchOptions
+): Promise<CpuPerMbPairs[]> => {
+  const label = `${many.object} against ${few.object} at ${filesPerPage} files a page`
+  const shape = { filesPerPage, fewFiles: few.files, manyFiles: many.files, fewBytes: few.inputBytes, manyBytes: many.inputBytes }
+  const measured: CpuPerMbPairs[] = []
+  const pairs = async (
+    reader: CpuPerMbPairs["reader"],
+    runtime: Runtime,
+    read: (object: string) => Promise<Measurement>
+  ): Promise<void> => {
+    progress(`${label}: ${o.pairs} pair(s) of reads in turn, ${reader} on ${runtimeLabel(runtime)}`)
+    const result = await cpuPairs(
+      o.pairs,
+      { bytes: few.inputBytes, read: () => read(few.object) },
+      { bytes: many.inputBytes, read: () => read(many.object) }
+    )
+    if (result === undefined) return
+    if (result.few.records !== few.connector.records || result.many.records !== many.connector.records) {
+      throw new Error(
+        `${label}: ${reader} read ${result.few.records} and ${result.many.records} records, against ${few.connector.records} and ${many.connector.records}`
+      )
+    }
+    progress(`${label}: ${reader}: ${result.ratios.map((ratio) => `${ratio.toFixed(2)}x`).join(", ")}; median ${result.ratio.toFixed(2)}x`)
+    measured.push({ reader, runtime, ...shape, ...result })
+  }
+  const connector = (on: RunOn) => (object: string) =>
+    readOn(on, `connector read ${object} at ${filesPerPage} a page`, inputsFor(discovered, [object], "full_refresh"))
+  await pairs("connector", machineNode.runtime, connector(machineNode))
+  if (imageNode !== undefined) await pairs("connector", imageNode.flagged.runtime, connector(imageNode.flagged))
+  await pairs("floor", machineNode.runtime, (object) => floorRead(emu, object, window, `node floor ${object} at ${filesPerPage} a page`))
+  return measured
+}
 
 const benchObject = async (
   emu: Emulator,
@@ -173,12 +218,6 @@ const benchObject = async (
   }
   const connectorImage = imageNode === undefined ? undefined : await onImage(imageNode.flagged)
   const connectorImageBare = imageNode === undefined ? undefined : await onImage(imageNode.bare)
-  let floor: Measurement | undefined
-  if (kind === "feedback") {
-    progress(`${id}: the floor of a read in Node`)
-    floor = await measureFloor(emu, id, window, `node floor ${id}`, o)
-    progress(`${id}: node floor: ${describe(floor)}`)
-  }
   progress(`${id}: bare Node pipeline`)
   const node = await repeated(o.repeat, async () =>
     checkBaseline(
@@ -224,7 +263,7 @@ const benchObject = async (
   const counts = [
     connector,
     node,
-    ...[floor, py, pyOrjson, orjsonLocal, connectorImage?.run, connectorImageBare?.run].filter((m): m is Measurement => m !== undefined)
+    ...[py, pyOrjson, orjsonLocal, connectorImage?.run, connectorImageBare?.run].filter((m): m is Measurement => m !== undefined)
   ]
   if (connector.records === 0 || counts.some((m) => m.records !== connector.records)) {
     throw new Error(`${id}: the runners did not do the same work: ${counts.map((m) => `${m.label} ${m.records} records`).join(", ")}`)
@@ -241,17 +280,18 @@ const benchObject = async (
     orjson: pyOrjson,
     orjsonLocal,
     connectorImage,
-    connectorImageBare,
-    floor
+    connectorImageBare
   }
 }
 
 /**
- * The many-small-files object read from an emulator serving SMALL_PAGE files a page, on the same
- * generated files (the emulator finds them in the bench folder): the connector alone, on the
- * machine's Node and on the image's, its records checked against the read at BENCH_FILES_PER_PAGE.
+ * The many-small-files object against the few large files, from an emulator serving SMALL_PAGE
+ * files a page, on the same generated files (the emulator finds them in the bench folder): their
+ * CPU per MB (measureCpuPerMb), the many small files' records checked against the read at
+ * BENCH_FILES_PER_PAGE, record for record and byte for byte.
  */
 const benchSmallPages = async (
+  few: ObjectResult,
   many: ObjectResult,
   options: Parameters<typeof startEmulator>[0],
   window: Window,
@@ -263,41 +303,31 @@ const benchSmallPages = async (
     discovered = await discoverStreams({
       baseUrl: emu.baseUrl,
       token: emu.token,
-      streams: [many.object],
+      streams: [few.object, many.object],
       startDate: window.start,
       endDate: window.end,
       windowHours: 1,
       syncMode: "full_refresh"
     })
-    const inputs = inputsFor(discovered, [many.object], "full_refresh")
+    const cpuPerMb = await measureCpuPerMb(emu, discovered, few, many, SMALL_PAGE, window, o)
+    const onMachine = cpuPerMb.find((p) => p.reader === "connector" && !p.runtime.image)
+    const onImage = cpuPerMb.find((p) => p.reader === "connector" && p.runtime.image)
     const label = `${many.object} at ${SMALL_PAGE} files a page`
-    progress(`${label}: connector read`)
-    const connector = await repeated(o.repeat, () => readOn(machineNode, `connector read ${label}`, inputs))
-    progress(`${label}: connector (${runtimeLabel(machineNode.runtime)}): ${describe(connector)}`)
-    let connectorImage: RuntimeRun | undefined
-    if (imageNode !== undefined) {
-      progress(`${label}: connector read on ${runtimeLabel(imageNode.flagged.runtime)}`)
-      const run = await repeated(o.repeat, () => readOn(imageNode!.flagged, `connector read ${label}`, inputs))
-      progress(`${label}: connector on ${runtimeLabel(imageNode.flagged.runtime)}: ${describe(run)}`)
-      connectorImage = { runtime: imageNode.flagged.runtime, run }
-    }
-    progress(`${label}: the floor of a read in Node`)
-    const floor = await measureFloor(emu, many.object, window, `node floor ${label}`, o)
-    progress(`${label}: node floor: ${describe(floor)}`)
-    const runs = [connector, floor, ...(connectorImage === undefined ? [] : [connectorImage.run])]
-    if (runs.some((m) => m.records !== many.connector.records)) {
-      throw new Error(
-        `${label}: read ${runs.map((m) => m.records).join(", ")} records, against ${many.connector.records} at ${BENCH_FILES_PER_PAGE} a page`
-      )
+    for (const read of [onMachine?.many, onImage?.many]) {
+      if (read !== undefined && read.stdoutBytes !== many.connector.stdoutBytes) {
+        throw new Error(
+          `${label}: wrote ${read.stdoutBytes} bytes, against ${many.connector.stdoutBytes} at ${BENCH_FILES_PER_PAGE} a page`
+        )
+      }
     }
     return {
       object: many.object,
       filesPerPage: SMALL_PAGE,
       files: many.files,
       inputBytes: many.inputBytes,
-      connector,
-      connectorImage,
-      floor
+      connector: onMachine?.many,
+      connectorImage: onImage === undefined ? undefined : { runtime: onImage.runtime, run: onImage.many },
+      cpuPerMb
     }
   } finally {
     await emu.close()
@@ -435,7 +465,10 @@ const main = async (): Promise<void> => {
         )
       )
     const manyResult = measured.find((r) => r.many === true)
-    const smallPages = manyResult === undefined ? undefined : await benchSmallPages(manyResult, emulatorOptions, window, o)
+    const fewResult = measured.find((r) => r.kind === "feedback" && r.many !== true)
+    const both = manyResult === undefined || fewResult === undefined ? undefined : { few: fewResult, many: manyResult }
+    const cpuPerMb = both === undefined ? [] : await measureCpuPerMb(emu, discovered, both.few, both.many, BENCH_FILES_PER_PAGE, window, o)
+    const smallPages = both === undefined ? undefined : await benchSmallPages(both.few, both.many, emulatorOptions, window, o)
     // Issue 20's memory target is the image's: with --node the pair runs on its Node with its
     // NODE_OPTIONS, and once more bare; without --node, on the machine's Node, bare.
     const rss = skipRss ? undefined : await rssPair(emu, discovered, o, imageNode?.flagged ?? machineNode)
@@ -471,6 +504,7 @@ const main = async (): Promise<void> => {
       machineRuntime: machineNode.runtime,
       filesPerPage: BENCH_FILES_PER_PAGE,
       objects: measured,
+      cpuPerMb: [...cpuPerMb, ...(smallPages?.cpuPerMb ?? [])],
       smallPages,
       rss,
       rssBare,

@@ -24,6 +24,8 @@ export const USAGE = `Usage: npm run bench -- [options]   (or: node build/integr
   --base-mb N        the smaller single file of the RSS-flatness pair (default 50; small 8)
   --big-mb N         the larger single file of the RSS-flatness pair (default 1024; small 40)
   --repeat N         run each measured thing N times and report medians (default 1)
+  --pairs N          pairs of reads, a few large files and many small ones taken in turn, for
+                     each CPU-per-MB ratio (the median pair's is judged; default 3; small 1)
   --spec-runs N      runs of \`spec\` and of \`node -e 0\` for the cold-start medians (default 10; small 5)
   --backfill-days N  days of the year-long tenant the export-request count reads (default 365; small 120)
   --skip-python      leave out the Python standard-library baseline
@@ -53,6 +55,7 @@ export interface BenchOptions {
   baseMb: number
   bigMb: number
   repeat: number
+  pairs: number
   specRuns: number
   backfillDays: number
   skipPython: boolean
@@ -99,6 +102,7 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions => {
     baseMb: small ? 8 : 50,
     bigMb: small ? 40 : 1024,
     repeat: 1,
+    pairs: small ? 1 : 3,
     specRuns: small ? 5 : 10,
     backfillDays: small ? 120 : 365,
     skipPython: false,
@@ -143,6 +147,9 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions => {
         break
       case "--repeat":
         o.repeat = Math.round(positive(flag, value()))
+        break
+      case "--pairs":
+        o.pairs = Math.round(positive(flag, value()))
         break
       case "--spec-runs":
         o.specRuns = Math.round(positive(flag, value()))

@@ -2,7 +2,7 @@
 // with each ratio, the targets, peak RSS against file size, `spec` cold start, export requests,
 // and (with --cpu-prof) where the connector's CPU goes. docs/benchmark.md quotes it.
 import { replicaSection } from "./timeToReplica.js"
-import type { Measurement } from "./measure.js"
+import { type Measurement, median } from "./measure.js"
 import type { Backfill, BackfillRead } from "./exportRequests.js"
 import { type BenchResults, MB, MiB, type RssPair, type Runner, recordsPerCpuSecond, recordsPerSecond, runtimeLabel } from "./results.js"
 import { checkTargets } from "./targets.js"
@@ -141,38 +141,32 @@ export const renderReport = (r: BenchResults): string => {
   if (r.rss !== undefined) out.push(...rssSection(r.rss))
   if (r.rssBare !== undefined) out.push(...rssSection(r.rssBare))
 
-  const many = r.objects.find((o) => o.many === true)
-  const few = r.objects.find((o) => o.kind === "feedback" && o.many !== true)
-  if (many !== undefined && few !== undefined) {
-    const perMb = (o: typeof many) => (o.connector.cpuMs === undefined ? undefined : o.connector.cpuMs / 1000 / (o.inputBytes / MB))
-    const small = r.smallPages
-    const smallCpu = small?.connector.cpuMs === undefined ? undefined : small.connector.cpuMs / 1000 / (small.inputBytes / MB)
+  const pairs = r.cpuPerMb ?? []
+  if (pairs.length > 0) {
+    const first = pairs[0]!
     out.push(
-      `CPU per 100 MB of CSV: ${fixed((perMb(many) ?? Number.NaN) * 100, 2)} s in ${many.files} small files listed ${r.filesPerPage} a page, ` +
-        (small === undefined ? "" : `${fixed((smallCpu ?? Number.NaN) * 100, 2)} s listed ${small.filesPerPage} a page, `) +
-        `${fixed((perMb(few) ?? Number.NaN) * 100, 2)} s in ${few.files} larger ones.`,
+      `CPU per MB of ${first.manyFiles} small files against ${first.fewFiles} larger ones (${mb(first.manyBytes)} and ${mb(first.fewBytes)} MB), ` +
+        "from pairs of reads taken in turn (few then many, then many then few), each pair's ratio from reads seconds apart, the " +
+        "median judged. The floor is a read in Node with nothing but plain `node:http` and the connector's own encoder and " +
+        "envelope (`baselines/nodeFloor.ts`, on the machine's Node): the least a Node connector can hope for.",
+      "",
+      ...table(
+        ["reader", "files a page", "CPU s per 100 MB, small files", "CPU s per 100 MB, larger ones", "ratio (median pair)", "each pair"],
+        ["l", "r", "r", "r", "r", "l"],
+        pairs.map((p) => {
+          const per100 = (cpuMs: ReadonlyArray<number>, bytes: number) => (median(cpuMs) / 1000 / (bytes / MB)) * 100
+          return [
+            `${p.reader === "connector" ? "**connector** `read`" : "floor"}, ${runtimeLabel(p.runtime)}`,
+            String(p.filesPerPage),
+            fixed(per100(p.manyCpuMs, p.manyBytes), 2),
+            fixed(per100(p.fewCpuMs, p.fewBytes), 2),
+            `${fixed(p.ratio, 2)}x`,
+            p.ratios.map((ratio) => `${fixed(ratio, 2)}x`).join(", ")
+          ]
+        })
+      ),
       ""
     )
-    const floorPerMb = (m: { readonly cpuMs?: number | undefined } | undefined, bytes: number) =>
-      m?.cpuMs === undefined ? undefined : m.cpuMs / 1000 / (bytes / MB)
-    const floorFew = floorPerMb(few.floor, few.inputBytes)
-    if (floorFew !== undefined) {
-      const ratios = [
-        [r.filesPerPage, floorPerMb(many.floor, many.inputBytes), perMb(many)],
-        ...(small === undefined ? [] : [[small.filesPerPage, floorPerMb(small.floor, small.inputBytes), smallCpu]])
-      ].flatMap(([pages, floor, connector]) =>
-        floor === undefined || connector === undefined || perMb(few) === undefined
-          ? []
-          : [`${pages} a page ${fixed(floor / floorFew, 2)}x (the connector ${fixed(connector / perMb(few)!, 2)}x)`]
-      )
-      if (ratios.length > 0)
-        out.push(
-          `The floor of a read in Node (plain \`node:http\`, the connector's own encoder and envelope, nothing else: ` +
-            `\`baselines/nodeFloor.ts\`, on the machine's Node), on the same files: CPU per MB of the small files against the larger ones ${ratios.join(", ")}; ` +
-            `${fixed(floorFew * 100, 2)} s per 100 MB in the larger ones.`,
-          ""
-        )
-    }
   }
 
   const c = r.coldStart

@@ -2,7 +2,7 @@
 import type { ColdStart } from "./coldStart.js"
 import type { Backfill } from "./exportRequests.js"
 import type { Machine } from "./machine.js"
-import type { Measurement } from "./measure.js"
+import type { CpuPairs, Measurement } from "./measure.js"
 import type { ProfileSummary } from "./profile.js"
 import type { TimeToReplica } from "./timeToReplica.js"
 
@@ -51,8 +51,6 @@ export interface ObjectResult {
   readonly connectorImage?: RuntimeRun | undefined
   /** the connector under --node with no flags (NODE_OPTIONS empty), as npx, tap-enterpret and the pip wheel run it */
   readonly connectorImageBare?: RuntimeRun | undefined
-  /** the floor of a read in Node (baselines/nodeFloor.ts), for the feedback-like objects */
-  readonly floor?: Measurement | undefined
 }
 
 /** The many-small-files object again, its files listed a few to a page (see bench.ts, SMALL_PAGE). */
@@ -61,10 +59,26 @@ export interface SmallPageResult {
   readonly filesPerPage: number
   readonly files: number
   readonly inputBytes: number
-  readonly connector: Measurement
+  /** the connector's reads of the many small files in `cpuPerMb`, as one; undefined where CPU is not measured */
+  readonly connector: Measurement | undefined
   readonly connectorImage: RuntimeRun | undefined
-  /** the floor of a read in Node (baselines/nodeFloor.ts) at the same page size */
-  readonly floor?: Measurement | undefined
+  /** CPU per MB against the few large files at this page size (also in BenchResults.cpuPerMb) */
+  readonly cpuPerMb: ReadonlyArray<CpuPerMbPairs>
+}
+
+/**
+ * CPU per MB of the many small files against the few large ones (issue 20), for one reader on one
+ * runtime at one page size, from reads taken in turn (measure.ts cpuPairs).
+ */
+export interface CpuPerMbPairs extends CpuPairs {
+  /** the connector's `read`, or the floor of a read in Node (baselines/nodeFloor.ts, the machine's Node) */
+  readonly reader: "connector" | "floor"
+  readonly runtime: Runtime
+  readonly filesPerPage: number
+  readonly fewFiles: number
+  readonly manyFiles: number
+  readonly fewBytes: number
+  readonly manyBytes: number
 }
 
 export interface RssPoint {
@@ -96,6 +110,8 @@ export interface BenchResults {
   readonly objects: ReadonlyArray<ObjectResult>
   /** the many-small-files object at a few files a page; undefined when the throughput part did not run */
   readonly smallPages?: SmallPageResult | undefined
+  /** many small files against a few large ones, read in turn: each reader and runtime at each page size; empty when the throughput part did not run */
+  readonly cpuPerMb?: ReadonlyArray<CpuPerMbPairs> | undefined
   /** the connector's runtime of `connector` rows: the machine's Node, no flags */
   readonly machineRuntime: Runtime
   /**

@@ -163,9 +163,28 @@ describe("npm run bench -- --small", () => {
     const many = results.objects.find((o) => o.many === true)!
     expect(results.filesPerPage).toBe(24)
     expect(results.smallPages).toMatchObject({ object: "bench_many", filesPerPage: 2, files: many.files, inputBytes: many.inputBytes })
-    expect(results.smallPages?.connector.records).toBe(many.connector.records)
-    expect(results.smallPages?.connector.stdoutBytes).toBe(many.connector.stdoutBytes)
-    expect(markdown).toMatch(/CPU per 100 MB of CSV: [\d.]+ s in \d+ small files listed 24 a page, [\d.]+ s listed 2 a page, /)
+    expect(results.smallPages?.connector?.records).toBe(many.connector.records)
+    expect(results.smallPages?.connector?.stdoutBytes).toBe(many.connector.stdoutBytes)
+    // CPU per MB from pairs of reads in turn: the connector and the floor at each page size, each
+    // pair's reads the same records as the throughput part's.
+    const few = results.objects.find((o) => o.object === "bench_feedback")!
+    const pairs = results.cpuPerMb ?? []
+    expect(pairs.map((p) => [p.reader, p.filesPerPage])).toEqual([
+      ["connector", 24],
+      ["floor", 24],
+      ["connector", 2],
+      ["floor", 2]
+    ])
+    for (const p of pairs) {
+      // --small's one pair (measure.ts cpuPairs' order and medians have unit tests)
+      expect(p.ratios).toHaveLength(1)
+      expect(p.fewCpuMs).toHaveLength(1)
+      expect(p.few.records).toBe(few.connector.records)
+      expect(p.many.records).toBe(many.connector.records)
+      expect(p.ratio).toBeGreaterThan(0)
+    }
+    expect(rows(markdown, "**connector** `read`, Node").map((cells) => cells[1])).toEqual(["24", "2"])
+    expect(rows(markdown, "floor, Node").map((cells) => cells[1])).toEqual(["24", "2"])
     expect(results.rss?.big.inputBytes).toBeGreaterThan(results.rss?.base.inputBytes ?? Infinity)
     const b = results.backfill!
     expect(b.dailyWindows).toBe(b.streams * b.days)
