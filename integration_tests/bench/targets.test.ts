@@ -107,27 +107,16 @@ describe("checkTargets: many small files at each page size", () => {
         pairs(2, machineRuntime, [1000, 1000, 1000], [1900, 1900, 1900], "floor")
       ])
     )
+    const row = (pages: number, on: string, measured: string, met: boolean) => ({
+      target: `many small files, ${pages} a page: CPU per MB ≤ 1.5x a few large files' ${shape}${on}`,
+      measured,
+      met
+    })
     expect(rows).toEqual([
-      {
-        target: `many small files, 24 a page: CPU per MB ≤ 1.5x a few large files' ${shape}`,
-        measured: "1.40x (median of 3 pairs: 1.40x, 1.45x, 1.30x)",
-        met: true
-      },
-      {
-        target: `many small files, 24 a page: CPU per MB ≤ 1.5x a few large files' ${shape}${onNode24}`,
-        measured: "1.30x (median of 3 pairs: 1.30x, 1.25x, 1.38x)",
-        met: true
-      },
-      {
-        target: `many small files, 2 a page: CPU per MB ≤ 1.5x a few large files' ${shape}`,
-        measured: "1.60x (median of 3 pairs: 1.60x, 1.40x, 1.70x)",
-        met: false
-      },
-      {
-        target: `many small files, 2 a page: CPU per MB ≤ 1.5x a few large files' ${shape}${onNode24}`,
-        measured: "1.50x (median of 3 pairs: 1.50x, 1.63x, 1.38x)",
-        met: true
-      }
+      row(24, "", "1.40x (median of 3 pairs: 1.40x, 1.45x, 1.30x)", true),
+      row(24, onNode24, "1.30x (median of 3 pairs: 1.30x, 1.25x, 1.38x)", true),
+      row(2, "", "1.60x (median of 3 pairs: 1.60x, 1.40x, 1.70x)", false),
+      row(2, onNode24, "1.50x (median of 3 pairs: 1.50x, 1.63x, 1.38x)", true)
     ])
   })
 
