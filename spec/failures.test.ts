@@ -125,6 +125,11 @@ describe("defectAsFailure: no silent deaths (issue 15)", () => {
       expect(text.includes("Bearer ****")).toBe(fits)
       expect(text).toMatch(/…\)\. Please report it/)
     }
+    // Never half a character: a cut before a low surrogate would keep its high surrogate alone.
+    // ("Error: " and 291 a's and a space are 299 characters: the emoji's halves are the 300th and 301st.)
+    const emoji = shown(new Error(`${"a".repeat(291)} \u{1F600} rest`))
+    expect(emoji).toContain(`${"a".repeat(291)} …`)
+    expect(emoji).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/)
     // A defect that is one long word shows none of it.
     expect(shown(new Error(`x${token.repeat(20)}`))).toContain("(Error:…)")
   })

@@ -32,6 +32,10 @@ describe("stderrConsole", () => {
     Effect.runSync(Console.log(coloured).pipe(Effect.withConsole(stderrConsole(mask, terminal.stream))))
     expect(pipe.text()).toBe("USAGE ****\n")
     expect(terminal.text()).toBe(`${ESC}[0;1mUSAGE${ESC}[0m ****\n`)
+    // A token split by an escape code is joined before the mask, never after it.
+    const split = sink(false)
+    Effect.runSync(Console.log(`token-12345${ESC}[1m67890`).pipe(Effect.withConsole(stderrConsole(mask, split.stream))))
+    expect(split.text()).toBe("****\n")
   })
 
   it("`--help` written to a pipe is plain text", async () => {

@@ -185,8 +185,11 @@ describe("readStreams in process", () => {
         })
         const exit = yield* underTestClock(readStreams(streams, noCursors).pipe(Effect.provide(h.layer)))
         expect(Exit.isFailure(exit) && Cause.failureOption(exit.cause)).toEqual(Option.some(rejected))
-        // No stream reports it as its own failure: the command reports it once (failures.ts).
+        // No stream reports it as its own failure: the command reports it once (failures.ts). The
+        // stream it stopped ends incomplete, with no checkpoint.
         expect(h.of("failed")).toEqual([])
+        expect(h.of("ended", "account")).toEqual([{ kind: "ended", stream: "account", complete: false }])
+        expect(h.of("checkpoint", "account")).toEqual([])
       })
   )
 

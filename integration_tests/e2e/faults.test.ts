@@ -4,6 +4,9 @@
 // The safety net only (issue #12): what each status means, per-stream RATE_LIMITED, URL refresh
 // per page, bounded refreshes, malformed rows and give-up messages are proven in process, faster,
 // by spec/client.test.ts, spec/sync.test.ts and spec/failures.test.ts.
+import { readFileSync } from "node:fs"
+import { createServer } from "node:https"
+import type { AddressInfo } from "node:net"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import type { Emulator } from "../emulator/index.js"
 import { ofType } from "../support/cli.js"
@@ -122,6 +125,32 @@ describe("5xx, resets and timeouts", () => {
 })
 
 describe("answers that retrying does not change", () => {
+  it("a base_url whose TLS certificate Node cannot verify stops the read at once: one config_error, every stream INCOMPLETE", async () => {
+    // A host with a self-signed certificate (spec/support/tls, for tests only), as a proxy that
+    // intercepts TLS with its own CA looks to Node.
+    const tls = (name: string) => readFileSync(new URL(`../../spec/support/tls/selfSigned.${name}.pem`, import.meta.url))
+    let connections = 0
+    const host = createServer({ cert: tls("cert"), key: tls("key") }, (_, answer) => answer.end("{}"))
+    host.on("connection", () => connections++)
+    await new Promise<void>((listening) => host.listen(0, "127.0.0.1", listening))
+    try {
+      const baseUrl = `https://127.0.0.1:${(host.address() as AddressInfo).port}/export`
+      const run = await checked({ config: configFor(emulator, { base_url: baseUrl }), catalog: catalogFor(STREAMS) })
+      expect(run.code).not.toBe(0)
+      const errors = traceErrors(run.messages)
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).toMatchObject({ failure_type: "config_error" })
+      expect(errors[0]!.message).toMatch(/TLS certificate could not be verified \(DEPTH_ZERO_SELF_SIGNED_CERT.*NODE_EXTRA_CA_CERTS/)
+      for (const stream of STREAMS) expect(finalStatus(run.messages, stream)).toBe("INCOMPLETE")
+      expect(ofType(run.messages, "STATE")).toEqual([])
+      // Not retried: a connection (a TLS handshake) per stream's first request, at most.
+      expect(connections).toBeLessThanOrEqual(STREAMS.length)
+    } finally {
+      host.closeAllConnections()
+      host.close()
+    }
+  })
+
   it("401 in the middle of a sync stops every stream as a config_error; a rerun from the state completes", async () => {
     let revoked = false
     const proxy = await viaProxy({

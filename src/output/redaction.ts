@@ -94,7 +94,8 @@ export const cutBetweenWords = (text: string, max: number): string => {
   if (text.length <= max) return text
   for (let at = max; at > 0; at--) {
     const code = text.charCodeAt(at)
-    if (code <= 0x20 || code >= 0x7f) return `${text.slice(0, at)}…`
+    // Not before a low surrogate: that would keep its high surrogate alone, half a character.
+    if (code <= 0x20 || (code >= 0x7f && (code < 0xdc00 || code > 0xdfff))) return `${text.slice(0, at)}…`
   }
   return "…"
 }

@@ -15,7 +15,8 @@ export const stderrConsole = (
 ): Console.Console => {
   const unsafe = new NodeConsole({ stdout: stderr, stderr })
   const terminal = (stderr as { readonly isTTY?: boolean }).isTTY === true
-  const shown = terminal ? mask : (text: string) => stripVTControlCharacters(mask(text))
+  // Colours out before the mask: a token split by an escape code would be missed by the mask, then joined.
+  const shown = terminal ? mask : (text: string) => mask(stripVTControlCharacters(text))
   // Text is masked on the way out (the token, see MessageOutput.mask); other values go as they are.
   const lift =
     <Args extends ReadonlyArray<unknown>>(f: (...args: Args) => void) =>
