@@ -148,7 +148,8 @@ export const renderReport = (r: BenchResults): string => {
       `CPU per MB of ${first.manyFiles} small files against ${first.fewFiles} larger ones (${mb(first.manyBytes)} and ${mb(first.fewBytes)} MB), ` +
         "from pairs of reads taken in turn (few then many, then many then few), each pair's ratio from reads seconds apart, the " +
         "median judged. The floor is a read in Node with nothing but plain `node:http` and the connector's own encoder and " +
-        "envelope (`baselines/nodeFloor.ts`, on the machine's Node): the least a Node connector can hope for.",
+        "envelope (`baselines/nodeFloor.ts`, on the machine's Node): the least a Node connector can hope for. The CPU " +
+        "columns are each side's median read, so their quotient can differ from the median pair's ratio.",
       "",
       ...table(
         ["reader", "files a page", "CPU s per 100 MB, small files", "CPU s per 100 MB, larger ones", "ratio (median pair)", "each pair"],
