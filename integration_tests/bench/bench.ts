@@ -46,7 +46,6 @@ import {
   type ObjectResult,
   type RssPair,
   type RssPoint,
-  type SmallPageResult,
   type Runtime,
   type RuntimeRun,
   runtimeLabel
@@ -302,13 +301,13 @@ const benchObject = async (
  * CPU per MB (measureCpuPerMb), every read's records and output bytes checked against the read at
  * BENCH_FILES_PER_PAGE.
  */
-const benchSmallPages = async (
+const cpuPerMbAtSmallPages = async (
   few: ObjectResult,
   many: ObjectResult,
   options: Parameters<typeof startEmulator>[0],
   window: Window,
   o: BenchOptions
-): Promise<SmallPageResult> => {
+): Promise<CpuPerMbPairs[]> => {
   const emu = await startEmulator({ ...options, filesPerPage: SMALL_PAGE })
   let discovered: Discovered | undefined
   try {
@@ -321,18 +320,7 @@ const benchSmallPages = async (
       windowHours: 1,
       syncMode: "full_refresh"
     })
-    const cpuPerMb = await measureCpuPerMb(emu, discovered, few, many, SMALL_PAGE, window, o)
-    const onMachine = cpuPerMb.find((p) => p.reader === "connector" && !p.runtime.image)
-    const onImage = cpuPerMb.find((p) => p.reader === "connector" && p.runtime.image)
-    return {
-      object: many.object,
-      filesPerPage: SMALL_PAGE,
-      files: many.files,
-      inputBytes: many.inputBytes,
-      connector: onMachine?.many,
-      connectorImage: onImage === undefined ? undefined : { runtime: onImage.runtime, run: onImage.many },
-      cpuPerMb
-    }
+    return await measureCpuPerMb(emu, discovered, few, many, SMALL_PAGE, window, o)
   } finally {
     await emu.close()
     if (discovered !== undefined) rmSync(discovered.dir, { recursive: true, force: true })
@@ -472,7 +460,7 @@ const main = async (): Promise<void> => {
     const fewResult = measured.find((r) => r.kind === "feedback" && r.many !== true)
     const both = manyResult === undefined || fewResult === undefined ? undefined : { few: fewResult, many: manyResult }
     const cpuPerMb = both === undefined ? [] : await measureCpuPerMb(emu, discovered, both.few, both.many, BENCH_FILES_PER_PAGE, window, o)
-    const smallPages = both === undefined ? undefined : await benchSmallPages(both.few, both.many, emulatorOptions, window, o)
+    const atSmallPages = both === undefined ? [] : await cpuPerMbAtSmallPages(both.few, both.many, emulatorOptions, window, o)
     // Issue 20's memory target is the image's: with --node the pair runs on its Node with its
     // NODE_OPTIONS, and once more bare; without --node, on the machine's Node, bare.
     const rss = skipRss ? undefined : await rssPair(emu, discovered, o, imageNode?.flagged ?? machineNode)
@@ -508,8 +496,7 @@ const main = async (): Promise<void> => {
       machineRuntime: machineNode.runtime,
       filesPerPage: BENCH_FILES_PER_PAGE,
       objects: measured,
-      cpuPerMb: [...cpuPerMb, ...(smallPages?.cpuPerMb ?? [])],
-      smallPages,
+      cpuPerMb: [...cpuPerMb, ...atSmallPages],
       rss,
       rssBare,
       coldStart,

@@ -53,19 +53,6 @@ export interface ObjectResult {
   readonly connectorImageBare?: RuntimeRun | undefined
 }
 
-/** The many-small-files object again, its files listed a few to a page (see bench.ts, SMALL_PAGE). */
-export interface SmallPageResult {
-  readonly object: string
-  readonly filesPerPage: number
-  readonly files: number
-  readonly inputBytes: number
-  /** the connector's reads of the many small files in `cpuPerMb`, as one; undefined where CPU is not measured */
-  readonly connector: Measurement | undefined
-  readonly connectorImage: RuntimeRun | undefined
-  /** CPU per MB against the few large files at this page size (also in BenchResults.cpuPerMb) */
-  readonly cpuPerMb: ReadonlyArray<CpuPerMbPairs>
-}
-
 /**
  * CPU per MB of the many small files against the few large ones (issue 20), for one reader on one
  * runtime at one page size, from reads taken in turn (measure.ts cpuPairs).
@@ -108,9 +95,10 @@ export interface BenchResults {
   /** files a page of the bench emulator's export answers */
   readonly filesPerPage: number
   readonly objects: ReadonlyArray<ObjectResult>
-  /** the many-small-files object at a few files a page; undefined when the throughput part did not run */
-  readonly smallPages?: SmallPageResult | undefined
-  /** many small files against a few large ones, read in turn: each reader and runtime at each page size; empty when the throughput part did not run */
+  /**
+   * many small files against a few large ones, read in turn: each reader and runtime at each page
+   * size (the bench emulator's, then SMALL_PAGE's); empty when the throughput part did not run
+   */
   readonly cpuPerMb?: ReadonlyArray<CpuPerMbPairs> | undefined
   /** the connector's runtime of `connector` rows: the machine's Node, no flags */
   readonly machineRuntime: Runtime

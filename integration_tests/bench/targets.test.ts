@@ -81,7 +81,6 @@ const results = (cpuPerMb: ReadonlyArray<CpuPerMbPairs>): BenchResults => ({
   filesPerPage: 24,
   objects: [object("bench_feedback", 20, false, 1000, 800), object("bench_many", 1000, true, 1400, 1040)],
   cpuPerMb,
-  smallPages: undefined,
   rss: undefined,
   coldStart: undefined,
   backfill: undefined,

@@ -30,7 +30,7 @@ export const pageRefresher = (api: Context.Tag.Service<typeof EnterpretApi>, req
         // The same file as the expired URL, found by what names it, never by its place alone: a
         // fresh answer may list its files in another order, and a file read in place of another
         // would let the state pass the one never read.
-        const next = current.byIdentity.get(fileIdentity(expired)) ?? current.byOnlyPath.get(withoutSignature(expired))
+        const next = current.byIdentity.get(fileIdentity(expired)) ?? current.byPath.get(withoutSignature(expired))
         if (next !== undefined) return next
         return yield* new InvalidResponse({
           what: describeExport(request),
@@ -43,8 +43,11 @@ export const pageRefresher = (api: Context.Tag.Service<typeof EnterpretApi>, req
 interface FreshFiles {
   /** URLs by fileIdentity, the first of each kept. */
   readonly byIdentity: Map<string, string>
-  /** URLs by path alone, for a path only one file of the answer has (a signing parameter fileIdentity does not know). */
-  readonly byOnlyPath: Map<string, string>
+  /**
+   * URLs by path alone, for a signing parameter fileIdentity does not know; undefined where more
+   * than one file of the answer has the path, so that the path alone names none of them.
+   */
+  readonly byPath: Map<string, string | undefined>
 }
 
 /**
@@ -58,10 +61,7 @@ const freshFiles = (page: ExportPage): FreshFiles => {
     const file = fileIdentity(url)
     if (!byIdentity.has(file)) byIdentity.set(file, url)
     const path = withoutSignature(url)
-    // undefined: more than one file has this path, so the path alone names none of them.
     byPath.set(path, byPath.has(path) ? undefined : url)
   }
-  const byOnlyPath = new Map<string, string>()
-  for (const [path, url] of byPath) if (url !== undefined) byOnlyPath.set(path, url)
-  return { byIdentity, byOnlyPath }
+  return { byIdentity, byPath }
 }
